@@ -1,0 +1,81 @@
+//! Importing bill files picked in the native dialog or dropped on the window. The web view
+//! never sees a path it could choose: paths come from the dialog or the drop, both in Rust.
+//! The import runs on its own connection (WAL lets the overview keep reading) and reports
+//! progress as `import-progress` events.
+
+use std::path::{Path, PathBuf};
+
+use billfold::import::{self, Format, Options};
+use tauri::{AppHandle, Emitter};
+
+use crate::dto::{self, CommandError};
+use crate::Ledger;
+
+pub const PROGRESS_EVENT: &str = "import-progress";
+/// Sent when an import the UI did not start (a drop) has finished.
+pub const FINISHED_EVENT: &str = "import-finished";
+
+fn file_name(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| p.display().to_string())
+}
+
+/// Imports each file all or nothing, in order; a refused file does not stop the others.
+pub fn import_paths(app: &AppHandle, ledger: &Ledger, paths: &[PathBuf]) -> dto::ImportReport {
+    let total = u32::try_from(paths.len()).unwrap_or(u32::MAX);
+    let mut files = Vec::with_capacity(paths.len());
+    let mut conn = match billfold::store::open(&ledger.path) {
+        Ok(c) => c,
+        Err(e) => {
+            let error: CommandError = e.into();
+            return dto::ImportReport {
+                files: paths.iter().map(|p| failed(p, error.clone())).collect(),
+            };
+        }
+    };
+    for (i, path) in paths.iter().enumerate() {
+        let name = file_name(path);
+        let index = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        let progress = |rows: u32, done: bool| {
+            let event = dto::ImportProgress {
+                file: name.clone(),
+                index,
+                total,
+                rows,
+                done,
+            };
+            // A window that is gone cannot show progress; the import goes on regardless.
+            let _ = app.emit(PROGRESS_EVENT, event);
+        };
+        progress(0, false);
+        let opts = Options {
+            format: Format::Auto,
+            at: ledger.now(),
+            progress: false,
+        };
+        let file = match import::import_file(&mut conn, path, &opts) {
+            Ok(r) => dto::ImportedFile {
+                file: name.clone(),
+                status: r.status,
+                format: Some(r.format),
+                rows: u32::try_from(r.rows).unwrap_or(u32::MAX),
+                error: None,
+            },
+            Err(e) => failed(path, e.into()),
+        };
+        progress(file.rows, true);
+        files.push(file);
+    }
+    dto::ImportReport { files }
+}
+
+fn failed(path: &Path, error: CommandError) -> dto::ImportedFile {
+    dto::ImportedFile {
+        file: file_name(path),
+        status: "failed".into(),
+        format: None,
+        rows: 0,
+        error: Some(error),
+    }
+}

@@ -1,0 +1,248 @@
+//! Billfold's desktop shell: opens the window, holds the ledger connection, and exposes a few
+//! thin commands over the `billfold` core. No money logic lives here.
+
+mod commands;
+mod convert;
+pub mod dto;
+mod import;
+
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
+
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
+use tauri::Manager;
+
+use dto::CommandError;
+
+/// The ledger the window shows: its path, and one connection the commands share.
+pub struct Ledger {
+    pub path: PathBuf,
+    conn: Mutex<Connection>,
+    /// A fixed "now" for tests (`BILLFOLD_AT`), so figures can be compared with
+    /// `billfold overview --at`; the clock otherwise.
+    fixed_now: Option<DateTime<Utc>>,
+    /// Tests only (`--pick FILE`): the file the import dialog answers without opening, since
+    /// a WebDriver cannot drive a native dialog.
+    pub pick_override: Option<PathBuf>,
+}
+
+impl Ledger {
+    pub fn open(path: PathBuf, fixed_now: Option<DateTime<Utc>>) -> billfold::Result<Self> {
+        let conn = billfold::store::open(&path)?;
+        Ok(Ledger {
+            path,
+            conn: Mutex::new(conn),
+            fixed_now,
+            pick_override: None,
+        })
+    }
+
+    pub fn conn(&self) -> Result<MutexGuard<'_, Connection>, CommandError> {
+        self.conn.lock().map_err(|_| {
+            CommandError::internal(
+                "an earlier command failed while holding the ledger; restart Billfold",
+            )
+        })
+    }
+
+    /// The time operations happen at: the core never reads the clock, the shell does.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.fixed_now.unwrap_or_else(Utc::now)
+    }
+}
+
+/// Where the ledger is and what "now" is, from the command line or the environment:
+/// `--db PATH` / `BILLFOLD_DB` (tests use temp files; default: the per-user ledger the CLI also
+/// uses), `--at TIME` / `BILLFOLD_AT` (a fixed clock, for tests), `--demo-if-new` /
+/// `BILLFOLD_DEMO_IF_NEW=1` (`make run`: fill a ledger that did not exist yet with the demo).
+/// Unknown arguments are ignored (a WebDriver may add its own).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Options {
+    pub db: Option<PathBuf>,
+    pub at: Option<String>,
+    pub demo_if_new: bool,
+    pub pick: Option<PathBuf>,
+    /// The UI's language and number format (`--locale zh-CN`); else the OS's LC_ALL,
+    /// LC_MESSAGES or LANG.
+    pub locale: Option<String>,
+    /// Measurement only (`--blank`): the window shows a blank page instead of the UI, the
+    /// baseline "empty Tauri window" the memory figure is compared with.
+    pub blank: bool,
+}
+
+impl Options {
+    pub fn parse(
+        args: impl IntoIterator<Item = String>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Self {
+        let mut o = Options {
+            db: env("BILLFOLD_DB")
+                .filter(|p| !p.is_empty())
+                .map(PathBuf::from),
+            at: env("BILLFOLD_AT").filter(|t| !t.is_empty()),
+            demo_if_new: env("BILLFOLD_DEMO_IF_NEW").as_deref() == Some("1"),
+            pick: None,
+            blank: false,
+            locale: ["LC_ALL", "LC_MESSAGES", "LANG"]
+                .iter()
+                .find_map(|k| env(k).filter(|v| !v.is_empty()))
+                .and_then(|v| posix_to_bcp47(&v)),
+        };
+        let mut args = args.into_iter();
+        while let Some(a) = args.next() {
+            match a.as_str() {
+                "--db" => o.db = args.next().map(PathBuf::from),
+                "--at" => o.at = args.next(),
+                "--demo-if-new" => o.demo_if_new = true,
+                "--pick" => o.pick = args.next().map(PathBuf::from),
+                "--blank" => o.blank = true,
+                "--locale" => o.locale = args.next().and_then(|v| posix_to_bcp47(&v)),
+                _ => {
+                    if let Some(p) = a.strip_prefix("--db=") {
+                        o.db = Some(PathBuf::from(p));
+                    } else if let Some(t) = a.strip_prefix("--at=") {
+                        o.at = Some(t.to_string());
+                    }
+                }
+            }
+        }
+        o
+    }
+}
+
+/// `zh_CN.UTF-8` → `zh-CN`; `C` and `POSIX` are no language. The web view's own
+/// `navigator.language` is "C" when the C library lacks the locale, so the shell tells the UI.
+fn posix_to_bcp47(v: &str) -> Option<String> {
+    let tag = v.split(['.', '@']).next()?.replace('_', "-");
+    let ok = !tag.is_empty()
+        && tag != "C"
+        && tag != "POSIX"
+        && tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    ok.then_some(tag)
+}
+
+/// Opens the ledger the options name, creating it (and the demo in it) when asked.
+pub fn open_ledger(options: &Options) -> billfold::Result<Ledger> {
+    let path = match &options.db {
+        Some(p) => p.clone(),
+        None => billfold::store::default_path()?,
+    };
+    let fixed_now = options
+        .at
+        .as_deref()
+        .map(billfold::time::parse)
+        .transpose()?;
+    let is_new = !path.exists();
+    let mut ledger = Ledger::open(path, fixed_now)?;
+    ledger.pick_override = options.pick.clone();
+    if is_new && options.demo_if_new {
+        let at = ledger.now();
+        billfold::demo::populate(
+            &mut *ledger
+                .conn()
+                .map_err(|e| billfold::Error::new(billfold::ErrorCode::Storage, e.message))?,
+            at,
+        )?;
+    }
+    Ok(ledger)
+}
+
+pub fn run() {
+    let options = Options::parse(std::env::args().skip(1), |k| std::env::var(k).ok());
+    let ledger = match open_ledger(&options) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("billfold-desktop: {e}");
+            std::process::exit(1);
+        }
+    };
+    let blank = options.blank;
+    // A JSON string literal: the tag was checked to be letters, digits and '-' only.
+    let locale_script = options.locale.as_ref().map(|l| {
+        format!(
+            "window.__BILLFOLD_LOCALE__ = {};",
+            serde_json::Value::from(l.as_str())
+        )
+    });
+    tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .setup(move |app| {
+            app.manage(ledger);
+            // The window is made here rather than from the config alone, so that `--blank`
+            // can swap the UI for an empty page.
+            let mut window = app
+                .config()
+                .app
+                .windows
+                .iter()
+                .find(|w| w.label == "main")
+                .cloned()
+                .ok_or("tauri.conf.json has no main window")?;
+            if blank {
+                window.url = tauri::WebviewUrl::External("about:blank".parse()?);
+            }
+            let mut builder = tauri::WebviewWindowBuilder::from_config(app.handle(), &window)?;
+            if let Some(script) = &locale_script {
+                builder = builder.initialization_script(script);
+            }
+            builder.build()?;
+            Ok(())
+        })
+        .on_window_event(|window, event| {
+            // Files dropped on the window are imported in Rust: the web view gets no path.
+            if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
+                let app = window.app_handle().clone();
+                let paths = paths.clone();
+                std::thread::spawn(move || {
+                    let ledger = app.state::<Ledger>();
+                    let report = import::import_paths(&app, &ledger, &paths);
+                    let _ = tauri::Emitter::emit(&app, import::FINISHED_EVENT, report);
+                });
+            }
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::scopes,
+            commands::overview,
+            commands::bill_lines,
+            commands::set_balance_alert,
+            commands::record_movement,
+            commands::open_demo,
+            commands::import_bills,
+        ])
+        .run(tauri::generate_context!())
+        .expect("Billfold could not start its window");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_from_args_override_the_environment() {
+        let env = |k: &str| (k == "BILLFOLD_DB").then(|| "/env.sqlite".to_string());
+        let o = Options::parse(["--at".into(), "2026-11-23".into()], env);
+        assert_eq!(o.db, Some(PathBuf::from("/env.sqlite")));
+        assert_eq!(o.at.as_deref(), Some("2026-11-23"));
+        let o = Options::parse(
+            [
+                "--automation".into(),
+                "--db=/arg.sqlite".into(),
+                "--demo-if-new".into(),
+            ],
+            env,
+        );
+        assert_eq!(o.db, Some(PathBuf::from("/arg.sqlite")));
+        assert!(o.demo_if_new);
+    }
+
+    #[test]
+    fn locale_from_posix_names() {
+        assert_eq!(posix_to_bcp47("zh_CN.UTF-8").as_deref(), Some("zh-CN"));
+        assert_eq!(posix_to_bcp47("de_DE@euro").as_deref(), Some("de-DE"));
+        assert_eq!(posix_to_bcp47("C.UTF-8"), None);
+        assert_eq!(posix_to_bcp47("POSIX"), None);
+        assert_eq!(posix_to_bcp47("en\";alert(1)"), None);
+    }
+}

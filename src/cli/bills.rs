@@ -1,0 +1,263 @@
+//! `billfold import`, `billfold costs` and `billfold bench import`: exported bills.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use rusqlite::Connection;
+use serde::Serialize;
+
+use crate::costs::{self, CostFilter, GroupBy};
+use crate::import::{self, Format, Options};
+use crate::money::{round_for_display, Currency};
+use crate::{time, Error, ErrorCode, Result};
+
+/// `billfold import FILE... [--format auto|focus|tencent|huawei] [--settle] [--json]`
+#[derive(Args, Debug, Clone)]
+pub struct ImportArgs {
+    /// Bill files: FOCUS 1.0–1.3, Tencent Cloud bill details or Huawei Cloud expenditure
+    /// details, as CSV or gzip-compressed CSV. Each file is imported all or nothing.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// The format; `auto` tells it from the header.
+    #[arg(long, default_value = "auto", value_name = "auto|focus|tencent|huawei")]
+    pub format: Format,
+    /// Settle the imported charges against the account's purses (not supported yet).
+    #[arg(long)]
+    pub settle: bool,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// The time of the import (RFC 3339 or YYYY-MM-DD), which decides whether a month is
+    /// final; now when omitted.
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+}
+
+/// `billfold costs [--account ID] [--from YYYY-MM] [--to YYYY-MM] [--group-by ...] [--json]`
+#[derive(Args, Debug, Clone)]
+pub struct CostsArgs {
+    /// Only this billing account.
+    #[arg(long, value_name = "ID")]
+    pub account: Option<String>,
+    /// First month (YYYY-MM), included.
+    #[arg(long, value_name = "YYYY-MM")]
+    pub from: Option<String>,
+    /// Last month (YYYY-MM), included.
+    #[arg(long, value_name = "YYYY-MM")]
+    pub to: Option<String>,
+    /// Dimensions, comma-separated: month, service, account, sub_account, provider, region,
+    /// category, resource, tag:KEY. Amounts are always split by currency.
+    #[arg(
+        long = "group-by",
+        value_delimiter = ',',
+        default_value = "month,service",
+        value_name = "DIMS"
+    )]
+    pub group_by: Vec<GroupBy>,
+    /// Print the result as JSON (exact, unrounded decimal strings).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `billfold bench import [--rows N] [--dir DIR] [--json]`
+#[derive(Args, Debug, Clone)]
+pub struct BenchArgs {
+    /// Rows of the generated FOCUS 1.2 file (57 columns).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub rows: u64,
+    /// Where to write the generated file and databases (default: a temporary directory).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Skip the `sqlite3 .import` comparison.
+    #[arg(long)]
+    pub no_sqlite3: bool,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn now() -> chrono::DateTime<chrono::Utc> {
+    let t = chrono::Utc::now();
+    time::parse(&time::to_db(t)).unwrap_or(t)
+}
+
+#[derive(Serialize)]
+struct ImportOutput<'a> {
+    files: &'a [import::FileReport],
+}
+
+/// Runs `billfold import`. Each file is its own transaction: a bad file writes nothing and the
+/// others still import; the error then lists every file that failed (and what did import).
+pub fn run_import(conn: &mut Connection, args: &ImportArgs) -> Result<String> {
+    if args.settle {
+        return Err(Error::refused(
+            "--settle is not supported yet: import without it (the lines are imported, not \
+             settled against the account's purses)",
+        ));
+    }
+    let at = match &args.at {
+        Some(t) => time::parse(t)?,
+        None => now(),
+    };
+    let opts = Options {
+        format: args.format,
+        at,
+        progress: !args.json && std::io::stderr().is_terminal(),
+    };
+    let paths: Vec<&Path> = args.files.iter().map(PathBuf::as_path).collect();
+    let (ok, failed) = import::import_files(conn, &paths, &opts);
+    if !failed.is_empty() {
+        let mut msg = failed
+            .iter()
+            .map(|e| e.message.clone())
+            .collect::<Vec<_>>()
+            .join("\n");
+        if !ok.is_empty() {
+            msg.push_str("\nimported: ");
+            msg.push_str(&summary(&ok).join("; "));
+        }
+        return Err(Error::new(ErrorCode::Import, msg));
+    }
+    if args.json {
+        return serde_json::to_string_pretty(&ImportOutput { files: &ok })
+            .map_err(|e| Error::invalid(format!("cannot print JSON: {e}")));
+    }
+    Ok(summary(&ok).join("\n"))
+}
+
+fn summary(reports: &[import::FileReport]) -> Vec<String> {
+    reports
+        .iter()
+        .map(|r| {
+            if r.status == "already_imported" {
+                return format!(
+                    "{}: already imported (import #{}), nothing added",
+                    r.file, r.import_id
+                );
+            }
+            let slices = r
+                .slices
+                .iter()
+                .map(|s| {
+                    let mut t = format!(
+                        "{} {} {} ({}, {}",
+                        s.provider,
+                        s.account,
+                        s.month,
+                        count(s.lines, "line"),
+                        s.status
+                    );
+                    if s.replaced_lines > 0 {
+                        t.push_str(&format!(
+                            ", replaced {} of an earlier export",
+                            count(s.replaced_lines, "line")
+                        ));
+                    }
+                    t.push(')');
+                    t
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let verb = if r.status == "reimported" {
+                "imported again (made current)"
+            } else {
+                "imported"
+            };
+            let mut t = format!(
+                "{}: {verb} {} as {}",
+                r.file,
+                count(r.rows, "line"),
+                r.format
+            );
+            if !slices.is_empty() {
+                t.push_str(": ");
+                t.push_str(&slices);
+            }
+            if !r.accounts_created.is_empty() {
+                t.push_str(&format!(
+                    "; new accounts: {}",
+                    r.accounts_created.join(", ")
+                ));
+            }
+            t
+        })
+        .collect()
+}
+
+fn count(n: u64, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
+fn check_month(what: &str, m: &Option<String>) -> Result<()> {
+    if let Some(m) = m {
+        let ok = m.len() == 7
+            && import::values::parse_month(m).is_ok_and(|p| p.as_slice() == m.as_bytes());
+        if !ok {
+            return Err(Error::invalid(format!(
+                "--{what} '{m}' is not a month: expected YYYY-MM such as 2026-01"
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct CostsOutput {
+    groups: Vec<costs::CostGroup>,
+}
+
+/// Runs `billfold costs`.
+pub fn run_costs(conn: &Connection, args: &CostsArgs) -> Result<String> {
+    check_month("from", &args.from)?;
+    check_month("to", &args.to)?;
+    let filter = CostFilter {
+        account: args.account.clone(),
+        from: args.from.clone(),
+        to: args.to.clone(),
+    };
+    let groups = costs::group_costs(conn, &filter, &args.group_by)?;
+    if args.json {
+        return serde_json::to_string_pretty(&CostsOutput { groups })
+            .map_err(|e| Error::invalid(format!("cannot print JSON: {e}")));
+    }
+    if groups.is_empty() {
+        return Ok("no cost lines".into());
+    }
+    let mut out = Vec::new();
+    for g in &groups {
+        let keys = g
+            .keys
+            .values()
+            .map(|v| v.as_deref().unwrap_or("-"))
+            .collect::<Vec<_>>()
+            .join("  ");
+        let shown = |d| match Currency::parse(&g.currency) {
+            Ok(c) => round_for_display(d, &c).to_string(),
+            Err(_) => d.to_string(),
+        };
+        out.push(format!(
+            "{keys}  {} billed {}  net {}  ({})",
+            g.currency,
+            shown(g.billed_cost),
+            shown(g.net_cost),
+            count(g.lines as u64, "line")
+        ));
+    }
+    Ok(out.join("\n"))
+}
+
+/// Runs `billfold bench import`: generates a FOCUS 1.2 file, imports it into a fresh ledger and
+/// compares with `sqlite3 .import` of the same file.
+pub fn run_bench(args: &BenchArgs) -> Result<String> {
+    let report = import::bench::run(args.rows, args.dir.as_deref(), !args.no_sqlite3)?;
+    if args.json {
+        return serde_json::to_string_pretty(&report)
+            .map_err(|e| Error::invalid(format!("cannot print JSON: {e}")));
+    }
+    Ok(report.to_string())
+}

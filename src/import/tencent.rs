@@ -1,0 +1,293 @@
+//! Tencent Cloud bill details (L3 detail CSV), with the Chinese-site headers or the equivalent
+//! English-site ones. `-` is empty; times without an offset are China Standard Time; the month
+//! is the month of 扣费时间 (Deduction Time) in CST; `标签键:<key>` columns are tags.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use super::row::{Fields, Row, PAID_CASH, PAID_COMPLIMENTARY, PAID_VOUCHER};
+use super::values::{self, CST_OFFSET_SECS};
+use super::{find, Mapper};
+
+pub const PROVIDER: &str = "Tencent Cloud";
+
+const ACCOUNT: &[&str] = &["支付者uin", "payer account id", "payeruin", "payer uin"];
+const OWNER: &[&str] = &["使用者uin", "owner account id", "owneruin", "owner uin"];
+const PRODUCT: &[&str] = &["产品名称", "product name", "productname"];
+const BILLED: &[&str] = &["优惠后总价", "total amount after discount"];
+const DEDUCTED: &[&str] = &["扣费时间", "deduction time", "transaction time"];
+const MODE: &[&str] = &["计费模式", "billing mode"];
+const REGION: &[&str] = &["地域", "region"];
+const RESOURCE: &[&str] = &["资源id", "instance id", "resource id"];
+const NAME: &[&str] = &["实例名称", "instance name", "resource name"];
+const SUB_PRODUCT: &[&str] = &[
+    "子产品名称",
+    "sub-product name",
+    "subproduct name",
+    "sub product name",
+];
+const TX_TYPE: &[&str] = &["交易类型", "transaction type"];
+const START: &[&str] = &["开始使用时间", "usage start time"];
+const END: &[&str] = &["结束使用时间", "usage end time"];
+const COMPONENT: &[&str] = &["组件名称", "component name"];
+const USAGE: &[&str] = &["组件用量", "component usage"];
+const USAGE_UNIT: &[&str] = &["组件用量单位", "component usage unit"];
+const ORIGINAL: &[&str] = &["组件原价", "original cost"];
+const VOUCHER: &[&str] = &["代金券支出", "voucher deduction", "voucher payment"];
+const FREE: &[&str] = &[
+    "赠送账户支出",
+    "free credit deduction",
+    "free credit payment",
+    "complimentary credit deduction",
+];
+const CASH: &[&str] = &[
+    "现金账户支出",
+    "cash account deduction",
+    "cash deduction",
+    "cash payment",
+    "cash credit deduction",
+];
+const CURRENCY: &[&str] = &["currency", "币种"];
+const TAG_PREFIXES: &[&str] = &["标签键:", "标签键：", "tag:", "tag key:"];
+
+pub fn sniff(cols: &HashMap<String, usize>) -> bool {
+    find(cols, ACCOUNT).is_some() && find(cols, BILLED).is_some()
+}
+
+pub struct Tencent {
+    account: usize,
+    owner: Option<usize>,
+    product: usize,
+    billed: usize,
+    deducted: usize,
+    mode: Option<usize>,
+    region: Option<usize>,
+    resource: Option<usize>,
+    name: Option<usize>,
+    sub_product: Option<usize>,
+    tx_type: Option<usize>,
+    start: Option<usize>,
+    end: Option<usize>,
+    component: Option<usize>,
+    usage: Option<usize>,
+    usage_unit: Option<usize>,
+    original: Option<usize>,
+    voucher: Option<usize>,
+    free: Option<usize>,
+    cash: Option<usize>,
+    currency: Option<usize>,
+    tags: Vec<(usize, String)>,
+}
+
+impl Tencent {
+    pub fn new(
+        cols: &HashMap<String, usize>,
+        header: &[String],
+    ) -> Result<Self, Vec<&'static str>> {
+        let mut missing = Vec::new();
+        let mut req = |names: &[&str], shown: &'static str| {
+            find(cols, names).unwrap_or_else(|| {
+                missing.push(shown);
+                0
+            })
+        };
+        let account = req(ACCOUNT, "支付者UIN (Payer Account ID)");
+        let product = req(PRODUCT, "产品名称 (Product Name)");
+        let billed = req(BILLED, "优惠后总价 (Total Amount After Discount)");
+        let deducted = req(DEDUCTED, "扣费时间 (Deduction Time)");
+        if !missing.is_empty() {
+            return Err(missing);
+        }
+        let tags = header
+            .iter()
+            .enumerate()
+            .filter_map(|(i, h)| {
+                let h = h.trim();
+                TAG_PREFIXES.iter().find_map(|p| {
+                    (h.len() > p.len()
+                        && h.is_char_boundary(p.len())
+                        && h[..p.len()].eq_ignore_ascii_case(p))
+                    .then(|| (i, h[p.len()..].trim().to_string()))
+                })
+            })
+            .collect();
+        Ok(Tencent {
+            account,
+            owner: find(cols, OWNER),
+            product,
+            billed,
+            deducted,
+            mode: find(cols, MODE),
+            region: find(cols, REGION),
+            resource: find(cols, RESOURCE),
+            name: find(cols, NAME),
+            sub_product: find(cols, SUB_PRODUCT),
+            tx_type: find(cols, TX_TYPE),
+            start: find(cols, START),
+            end: find(cols, END),
+            component: find(cols, COMPONENT),
+            usage: find(cols, USAGE),
+            usage_unit: find(cols, USAGE_UNIT),
+            original: find(cols, ORIGINAL),
+            voucher: find(cols, VOUCHER),
+            free: find(cols, FREE),
+            cash: find(cols, CASH),
+            currency: find(cols, CURRENCY),
+            tags,
+        })
+    }
+}
+
+/// The charge category of a Tencent transaction type (交易类型), falling back on the billing mode.
+pub fn category(tx_type: Option<&str>, mode: Option<&str>) -> &'static str {
+    let t = tx_type.unwrap_or("").to_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| t.contains(w));
+    if has(&["退", "refund"]) {
+        "Credit"
+    } else if has(&["调账", "adjust"]) {
+        "Adjustment"
+    } else if has(&[
+        "新购",
+        "续费",
+        "升配",
+        "降配",
+        "变配",
+        "purchase",
+        "renew",
+        "upgrade",
+        "downgrade",
+    ]) {
+        "Purchase"
+    } else if has(&["按量", "扣费", "deduct", "pay-as-you-go", "usage"]) {
+        "Usage"
+    } else {
+        let m = mode.unwrap_or("").to_lowercase();
+        if m.contains("包年包月") || m.contains("subscription") || m.contains("prepaid") {
+            "Purchase"
+        } else {
+            "Usage"
+        }
+    }
+}
+
+/// Tags from dynamic tag columns, as a JSON object (None when no tag has a value).
+pub fn tag_object(pairs: impl Iterator<Item = (String, String)>) -> Option<String> {
+    let map: serde_json::Map<String, serde_json::Value> = pairs
+        .map(|(k, v)| (k, serde_json::Value::String(v)))
+        .collect();
+    (!map.is_empty()).then(|| serde_json::Value::Object(map).to_string())
+}
+
+impl Mapper for Tencent {
+    fn format(&self) -> String {
+        "tencent".into()
+    }
+
+    fn native(&self) -> bool {
+        true
+    }
+
+    fn map<'r>(&mut self, f: &mut Fields<'r>) -> Option<Row<'r>> {
+        let account = f.required(self.account, "the payer's account id (支付者UIN)");
+        let service = f.required(self.product, "the product name (产品名称)");
+        let deducted = match f.required(self.deducted, "the deduction time (扣费时间)") {
+            Some(_) => f.time(Some(self.deducted), CST_OFFSET_SECS),
+            None => None,
+        };
+        let billed = f.required_amount(self.billed, "the amount after discount (优惠后总价)");
+        let list = f.amount(self.original);
+        let quantity = f.amount(self.usage);
+        let voucher = f.amount(self.voucher);
+        let free = f.amount(self.free);
+        let cash = f.amount(self.cash);
+        let start = f.time(self.start, CST_OFFSET_SECS);
+        let end = f.time(self.end, CST_OFFSET_SECS);
+        let currency = match f.text(self.currency) {
+            None => Some(Cow::Borrowed("CNY")),
+            Some(c) => match super::focus::currency(c) {
+                Some(c) => Some(c),
+                None => {
+                    f.bad(
+                        self.currency.unwrap_or(0),
+                        c,
+                        super::focus::EXPECTED_CURRENCY,
+                    );
+                    None
+                }
+            },
+        };
+        if !f.errors.is_empty() {
+            return None;
+        }
+        let (account, service, deducted, billed, currency) =
+            (account?, service?, deducted?, billed?, currency?);
+        let tags = if self.tags.is_empty() {
+            None
+        } else {
+            tag_object(
+                self.tags
+                    .iter()
+                    .filter_map(|(i, k)| f.text(Some(*i)).map(|v| (k.clone(), v.to_string()))),
+            )
+            .map(Cow::Owned)
+        };
+        let mut paid: [Option<_>; 7] = Default::default();
+        paid[PAID_VOUCHER] = voucher;
+        paid[PAID_COMPLIMENTARY] = free;
+        paid[PAID_CASH] = cash;
+        Some(Row {
+            provider: Cow::Borrowed(PROVIDER),
+            account,
+            sub_id: self.owner.and_then(|c| f.text(Some(c))),
+            sub_name: None,
+            month: values::month_at(deducted, CST_OFFSET_SECS),
+            charge_start: start,
+            charge_end: end,
+            category: category(f.text(self.tx_type), f.text(self.mode)),
+            charge_class: None,
+            description: f.text(self.component),
+            service,
+            service_category: f.text(self.sub_product),
+            resource_id: f.text(self.resource),
+            resource_name: f.text(self.name),
+            region: f.text(self.region),
+            sku_id: None,
+            pricing_quantity: quantity,
+            pricing_unit: f.text(self.usage_unit),
+            currency,
+            currency_column: self.currency.unwrap_or(self.account),
+            list_cost: list,
+            contracted_cost: None,
+            effective_cost: billed.clone(),
+            billed_cost: billed,
+            paid,
+            invoice_id: None,
+            tags,
+            period_end: None,
+        })
+    }
+
+    fn has_invoice_column(&self) -> bool {
+        false
+    }
+
+    fn account_column(&self) -> usize {
+        self.account
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn categories() {
+        assert_eq!(category(Some("按量计费扣费"), None), "Usage");
+        assert_eq!(category(Some("包年包月新购"), None), "Purchase");
+        assert_eq!(category(Some("包年包月退费"), None), "Credit");
+        assert_eq!(category(Some("Refund"), None), "Credit");
+        assert_eq!(category(Some("Adjustment"), None), "Adjustment");
+        assert_eq!(category(None, Some("包年包月")), "Purchase");
+        assert_eq!(category(None, Some("Pay-as-you-go")), "Usage");
+    }
+}

@@ -1,0 +1,50 @@
+//! Unit tests of the import pipeline's private parts (the fixture-driven tests are in
+//! tests/import_*.rs).
+
+use std::time::{Duration, Instant};
+
+use super::*;
+
+#[test]
+fn bulk_mode_is_taken_only_when_the_ledger_is_not_shared() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("l.sqlite");
+    let conn = crate::store::open(&path).unwrap();
+    {
+        // Another connection (the desktop app, say): the switch is refused at once.
+        let other = crate::store::open(&path).unwrap();
+        let _: i64 = other
+            .query_row("SELECT COUNT(*) FROM accounts", [], |r| r.get(0))
+            .unwrap();
+        let t = Instant::now();
+        assert!(!switch_journal(&conn, "wal", "DELETE"));
+        assert!(t.elapsed() < Duration::from_secs(2), "it must not wait");
+        let mode: String = conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+    assert!(switch_journal(&conn, "wal", "DELETE"));
+    assert!(switch_journal(&conn, "delete", "WAL"));
+    let timeout: i64 = conn
+        .pragma_query_value(None, "busy_timeout", |r| r.get(0))
+        .unwrap();
+    assert_eq!(timeout, 5000, "the busy timeout is restored");
+}
+
+#[test]
+fn header_names_are_normalized() {
+    assert_eq!(normalize_header("\u{feff} 应付金额(¥) "), "应付金额");
+    assert_eq!(normalize_header("代金券支出(元)"), "代金券支出");
+    assert_eq!(normalize_header("BilledCost"), "billedcost");
+}
+
+#[test]
+fn title_lines_above_the_header_are_skipped() {
+    let text =
+        "账单明细\n导出时间: 2020-09-01\n账期,账号,产品类型,应付金额(¥)\n2020-08,hw1,ECS,1.5\n";
+    assert_eq!(
+        check_reader(text.as_bytes(), "t.csv", Format::Auto).unwrap(),
+        1
+    );
+}

@@ -1,0 +1,231 @@
+//! Money: an exact `Decimal` with its ISO 4217 currency.
+//!
+//! The one rule of this module: nothing here rounds unless the caller asks for a figure a
+//! person reads or pays, and then it rounds to the currency's minor unit, half away from zero
+//! (`rust_decimal`'s bare `round_dp` is banker's rounding, so it is never called bare).
+
+use std::fmt;
+use std::str::FromStr;
+
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// An ISO 4217 currency code: three ASCII capital letters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Currency(String);
+
+impl Currency {
+    pub fn parse(code: &str) -> Result<Self> {
+        let code = code.trim();
+        if code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase()) {
+            Ok(Currency(code.to_string()))
+        } else {
+            Err(Error::invalid(format!(
+                "'{code}' is not a currency code: expected three capital letters such as USD or CNY"
+            )))
+        }
+    }
+
+    pub fn code(&self) -> &str {
+        &self.0
+    }
+
+    /// Digits after the decimal point of the currency's minor unit (ISO 4217 exponent).
+    pub fn minor_units(&self) -> u32 {
+        match self.0.as_str() {
+            "JPY" | "KRW" | "VND" | "CLP" | "ISK" | "UGX" | "XAF" | "XOF" | "PYG" | "KMF"
+            | "RWF" | "VUV" | "XPF" | "GNF" | "DJF" | "BIF" => 0,
+            "BHD" | "KWD" | "OMR" | "JOD" | "IQD" | "LYD" | "TND" => 3,
+            _ => 2,
+        }
+    }
+}
+
+impl TryFrom<String> for Currency {
+    type Error = Error;
+    fn try_from(s: String) -> Result<Self> {
+        Currency::parse(&s)
+    }
+}
+
+impl From<Currency> for String {
+    fn from(c: Currency) -> String {
+        c.0
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Parses a decimal amount as a person or a file writes it: optional sign, digits, optional
+/// fraction. No exponents, no thousands separators, no currency symbols: those are refused
+/// rather than guessed.
+pub fn parse_amount(text: &str) -> Result<Decimal> {
+    let t = text.trim();
+    let body = t.strip_prefix(['-', '+']).unwrap_or(t);
+    let valid = !body.is_empty()
+        && body.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && body.bytes().filter(|&b| b == b'.').count() <= 1
+        && body.bytes().any(|b| b.is_ascii_digit());
+    if !valid {
+        return Err(Error::invalid(format!(
+            "'{text}' is not an amount: expected a decimal number such as 100 or 12.50"
+        )));
+    }
+    Decimal::from_str(t).map_err(|_| {
+        Error::invalid(format!(
+            "'{text}' is not an amount Billfold can hold exactly (at most 28 significant digits)"
+        ))
+    })
+}
+
+/// Parses an amount that must be strictly positive (what an operation moves).
+pub fn parse_positive(text: &str) -> Result<Decimal> {
+    let d = parse_amount(text)?;
+    if d <= Decimal::ZERO {
+        return Err(Error::invalid(format!("'{text}' must be more than zero")));
+    }
+    Ok(d)
+}
+
+/// Rounds to the currency's minor unit, half away from zero: for totals a person reads or pays.
+pub fn round_for_display(amount: Decimal, currency: &Currency) -> Decimal {
+    amount.round_dp_with_strategy(
+        currency.minor_units(),
+        RoundingStrategy::MidpointAwayFromZero,
+    )
+}
+
+/// A figure as a sentence shows it: rounded to the minor unit (half away from zero), grouped
+/// by thousands, with its code: `-1,234.50 USD`. (The UI formats per locale itself.)
+pub fn display(amount: Decimal, currency: &Currency) -> String {
+    let mut r = round_for_display(amount, currency);
+    r.rescale(currency.minor_units());
+    let text = r.abs().to_string();
+    let (int, frac) = text
+        .split_once('.')
+        .map_or((text.as_str(), None), |(i, f)| (i, Some(f)));
+    let mut grouped = String::with_capacity(int.len() + int.len() / 3);
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    let sign = if r.is_sign_negative() && !r.is_zero() {
+        "-"
+    } else {
+        ""
+    };
+    match frac {
+        Some(f) => format!("{sign}{grouped}.{f} {currency}"),
+        None => format!("{sign}{grouped} {currency}"),
+    }
+}
+
+/// The canonical text of an amount: exact, no trailing zeros beyond what it carries, never
+/// exponent notation. This is what the store and the JSON contract hold.
+pub fn to_text(amount: Decimal) -> String {
+    amount.normalize().to_string()
+}
+
+/// Serde helpers: a `Decimal` crosses every boundary (JSON to the CLI's reader and the UI) as
+/// its exact canonical text, never as a JSON number a reader might parse into a float.
+pub mod text {
+    use rust_decimal::Decimal;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::to_text(*d))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+        let t = String::deserialize(d)?;
+        super::parse_amount(&t).map_err(serde::de::Error::custom)
+    }
+}
+
+/// An amount with its currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Money {
+    pub amount: Decimal,
+    pub currency: Currency,
+}
+
+impl Money {
+    pub fn new(amount: Decimal, currency: Currency) -> Self {
+        Money { amount, currency }
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {}",
+            round_for_display(self.amount, &self.currency),
+            self.currency
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn rounds_half_away_from_zero_not_to_even() {
+        let usd = Currency::parse("USD").unwrap();
+        assert_eq!(round_for_display(d("2.345"), &usd), d("2.35"));
+        assert_eq!(round_for_display(d("2.355"), &usd), d("2.36"));
+        assert_eq!(round_for_display(d("-2.345"), &usd), d("-2.35"));
+        let jpy = Currency::parse("JPY").unwrap();
+        assert_eq!(round_for_display(d("2.5"), &jpy), d("3"));
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_plain_decimal() {
+        for bad in ["", "1e3", "1,000", "$5", "1.2.3", "abc", "-", "."] {
+            assert!(parse_amount(bad).is_err(), "{bad} should be refused");
+        }
+        assert_eq!(parse_amount(" 0.0000000001 ").unwrap(), d("0.0000000001"));
+        assert_eq!(parse_amount("-12.50").unwrap(), d("-12.5"));
+        assert!(parse_positive("0").is_err());
+    }
+
+    #[test]
+    fn display_rounds_groups_and_signs() {
+        let usd = Currency::parse("USD").unwrap();
+        assert_eq!(display(d("1234567.005"), &usd), "1,234,567.01 USD");
+        assert_eq!(display(d("-3"), &usd), "-3.00 USD");
+        assert_eq!(display(d("-0.001"), &usd), "0.00 USD");
+        assert_eq!(
+            display(d("999"), &Currency::parse("JPY").unwrap()),
+            "999 JPY"
+        );
+    }
+
+    #[test]
+    fn canonical_text_is_exact() {
+        assert_eq!(to_text(d("12.500")), "12.5");
+        assert_eq!(to_text(d("0.0000000001")), "0.0000000001");
+        assert_eq!(to_text(d("100")), "100");
+    }
+
+    #[test]
+    fn currency_codes() {
+        assert!(Currency::parse("usd").is_err());
+        assert!(Currency::parse("US").is_err());
+        assert_eq!(Currency::parse("CNY").unwrap().minor_units(), 2);
+    }
+}

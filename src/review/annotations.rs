@@ -1,0 +1,305 @@
+//! Review marks on a line, a resource-month or a service-month.
+//!
+//! A mark is keyed on what identifies the charge, never on a line id: providers re-issue a
+//! month's bill with new line ids, and the mark must survive the re-import. A mark whose charge
+//! no longer appears in any line is shown as orphaned, never dropped.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+
+use super::{row_to_line, LineOut, LINE_COLUMNS};
+use crate::error::{Error, Result};
+use crate::time::to_db;
+
+/// What a mark is put on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Line(i64),
+    Resource {
+        resource: String,
+        month: String,
+        account: Option<String>,
+    },
+    Service {
+        service: String,
+        month: String,
+        account: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Annotation {
+    pub id: i64,
+    pub target: String,
+    pub key: String,
+    pub provider: Option<String>,
+    pub account: Option<String>,
+    pub month: String,
+    pub resource_id: Option<String>,
+    pub sku_id: Option<String>,
+    pub service: Option<String>,
+    pub status: String,
+    pub note: Option<String>,
+    pub reviewer: Option<String>,
+    pub at: String,
+    /// Lines that carry the charge now; 0 means the mark is orphaned.
+    pub lines: i64,
+    pub orphaned: bool,
+}
+
+fn line_key(l: &LineOut) -> String {
+    let o = |s: &Option<String>| s.clone().unwrap_or_default();
+    format!(
+        "line|{}|{}|{}|{}|{}|{}|{}|{}",
+        l.provider,
+        l.account,
+        l.month,
+        o(&l.resource_id),
+        o(&l.sku_id),
+        o(&l.charge_start),
+        o(&l.charge_end),
+        l.service
+    )
+}
+
+fn resource_key(account: &str, month: &str, resource: &str) -> String {
+    format!("resource|{account}|{month}|{resource}")
+}
+
+fn service_key(account: &str, month: &str, service: &str) -> String {
+    format!("service|{account}|{month}|{service}")
+}
+
+fn line(conn: &Connection, id: i64) -> Result<LineOut> {
+    conn.query_row(
+        &format!("SELECT {LINE_COLUMNS} FROM cost_lines WHERE id = ?1"),
+        params![id],
+        row_to_line,
+    )
+    .optional()?
+    .ok_or_else(|| Error::not_found(format!("there is no cost line {id}: see `billfold lines`")))
+}
+
+/// Puts a mark (reviewed, disputed, accepted) with a note. Marks are history: the newest wins.
+pub fn mark(
+    conn: &Connection,
+    target: &Target,
+    status: &str,
+    note: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<Annotation> {
+    if !matches!(status, "reviewed" | "disputed" | "accepted") {
+        return Err(Error::invalid(format!(
+            "'{status}' is not a review status: expected reviewed, disputed or accepted"
+        )));
+    }
+    let reviewer = super::reviewer(conn)?;
+    let (kind, key, provider, account, month, resource, sku, service, start, end) = match target {
+        Target::Line(id) => {
+            let l = line(conn, *id)?;
+            (
+                "line",
+                line_key(&l),
+                Some(l.provider),
+                Some(l.account),
+                l.month,
+                l.resource_id,
+                l.sku_id,
+                Some(l.service),
+                l.charge_start,
+                l.charge_end,
+            )
+        }
+        Target::Resource {
+            resource,
+            month,
+            account,
+        } => {
+            let account = the_account(conn, account.as_deref(), "resource_id", resource, month)?;
+            (
+                "resource",
+                resource_key(&account, month, resource),
+                None,
+                Some(account),
+                month.clone(),
+                Some(resource.clone()),
+                None,
+                None,
+                None,
+                None,
+            )
+        }
+        Target::Service {
+            service,
+            month,
+            account,
+        } => {
+            let account = the_account(conn, account.as_deref(), "service", service, month)?;
+            (
+                "service",
+                service_key(&account, month, service),
+                None,
+                Some(account),
+                month.clone(),
+                None,
+                None,
+                Some(service.clone()),
+                None,
+                None,
+            )
+        }
+    };
+    conn.execute(
+        "INSERT INTO annotations (target, key, provider, account_id, month, resource_id, sku_id, service,
+            charge_start, charge_end, status, note, reviewer, at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        params![kind, key, provider, account, month, resource, sku, service, start, end, status, note, reviewer, to_db(at)],
+    )?;
+    let id = conn.last_insert_rowid();
+    list(conn, None)?
+        .into_iter()
+        .find(|a| a.id == id)
+        .ok_or_else(|| Error::not_found("the mark just written was not found"))
+}
+
+/// The account a resource or service mark belongs to: given, or the only one with such lines.
+fn the_account(
+    conn: &Connection,
+    given: Option<&str>,
+    column: &str,
+    value: &str,
+    month: &str,
+) -> Result<String> {
+    if let Some(a) = given {
+        return Ok(a.to_string());
+    }
+    let sql = match column {
+        "resource_id" => {
+            "SELECT DISTINCT account_id FROM cost_lines WHERE resource_id = ?1 AND month = ?2"
+        }
+        _ => "SELECT DISTINCT account_id FROM cost_lines WHERE service = ?1 AND month = ?2",
+    };
+    let mut stmt = conn.prepare(sql)?;
+    let accounts: Vec<String> = stmt
+        .query_map(params![value, month], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    match accounts.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => Err(Error::not_found(format!(
+            "no line of {month} has '{value}'"
+        ))),
+        _ => Err(Error::invalid(format!(
+            "'{value}' appears in {month} on several accounts ({}): say which with --account",
+            accounts.join(", ")
+        ))),
+    }
+}
+
+/// How many current lines carry the charge a mark is keyed on.
+fn lines_for(conn: &Connection, a: &Annotation) -> Result<i64> {
+    let o = |s: &Option<String>| s.clone().unwrap_or_default();
+    Ok(match a.target.as_str() {
+        "line" => {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {LINE_COLUMNS} FROM cost_lines WHERE account_id = ?1 AND month = ?2
+                 AND COALESCE(resource_id, '') = ?3 AND COALESCE(sku_id, '') = ?4"
+            ))?;
+            let rows = stmt.query_map(params![o(&a.account), a.month, o(&a.resource_id), o(&a.sku_id)], row_to_line)?;
+            let mut n = 0;
+            for l in rows {
+                if line_key(&l?) == a.key {
+                    n += 1;
+                }
+            }
+            n
+        }
+        "resource" => conn.query_row(
+            "SELECT COUNT(*) FROM cost_lines WHERE account_id = ?1 AND month = ?2 AND resource_id = ?3",
+            params![o(&a.account), a.month, o(&a.resource_id)],
+            |r| r.get(0),
+        )?,
+        _ => conn.query_row(
+            "SELECT COUNT(*) FROM cost_lines WHERE account_id = ?1 AND month = ?2 AND service = ?3",
+            params![o(&a.account), a.month, o(&a.service)],
+            |r| r.get(0),
+        )?,
+    })
+}
+
+/// The current mark of every key (newest first), optionally of one status, with orphans flagged.
+pub fn list(conn: &Connection, status: Option<&str>) -> Result<Vec<Annotation>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, target, key, provider, account_id, month, resource_id, sku_id, service, status,
+                note, reviewer, at
+         FROM annotations a WHERE id = (SELECT MAX(id) FROM annotations b WHERE b.key = a.key)
+           AND (?1 IS NULL OR status = ?1)
+         ORDER BY id DESC",
+    )?;
+    let rows = stmt.query_map(params![status], |r| {
+        Ok(Annotation {
+            id: r.get(0)?,
+            target: r.get(1)?,
+            key: r.get(2)?,
+            provider: r.get(3)?,
+            account: r.get(4)?,
+            month: r.get(5)?,
+            resource_id: r.get(6)?,
+            sku_id: r.get(7)?,
+            service: r.get(8)?,
+            status: r.get(9)?,
+            note: r.get(10)?,
+            reviewer: r.get(11)?,
+            at: r.get(12)?,
+            lines: 0,
+            orphaned: false,
+        })
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let mut a = row?;
+        a.lines = lines_for(conn, &a)?;
+        a.orphaned = a.lines == 0;
+        out.push(a);
+    }
+    Ok(out)
+}
+
+/// The mark that applies to a line: its own, else its resource-month's, else its service-month's.
+pub fn current_for_line(conn: &Connection, l: &LineOut) -> Result<Option<Annotation>> {
+    let mut keys = vec![line_key(l)];
+    if let Some(r) = &l.resource_id {
+        keys.push(resource_key(&l.account, &l.month, r));
+    }
+    keys.push(service_key(&l.account, &l.month, &l.service));
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, target, status, note, reviewer, at FROM annotations WHERE key = ?1 ORDER BY id DESC LIMIT 1",
+    )?;
+    for key in keys {
+        let found = stmt
+            .query_row(params![key], |r| {
+                Ok(Annotation {
+                    id: r.get(0)?,
+                    target: r.get(1)?,
+                    key: key.clone(),
+                    provider: Some(l.provider.clone()),
+                    account: Some(l.account.clone()),
+                    month: l.month.clone(),
+                    resource_id: l.resource_id.clone(),
+                    sku_id: l.sku_id.clone(),
+                    service: Some(l.service.clone()),
+                    status: r.get(2)?,
+                    note: r.get(3)?,
+                    reviewer: r.get(4)?,
+                    at: r.get(5)?,
+                    lines: 1,
+                    orphaned: false,
+                })
+            })
+            .optional()?;
+        if found.is_some() {
+            return Ok(found);
+        }
+    }
+    Ok(None)
+}

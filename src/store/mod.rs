@@ -1,0 +1,153 @@
+//! The ledger file: one SQLite database in WAL mode with foreign keys on, its schema brought up
+//! to date by embedded, append-only migrations (tracked in `PRAGMA user_version`).
+//!
+//! The file holds sensitive data, so it is created readable and writable by its owner only.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::Connection;
+
+use crate::error::{Error, ErrorCode, Result};
+
+/// Embedded migrations, in order. Append only: a released migration is never edited.
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_ledger.sql"),
+    include_str!("migrations/0002_imports.sql"),
+    include_str!("migrations/0003_review.sql"),
+    include_str!("migrations/0004_book_balances.sql"),
+];
+
+/// The schema version this binary writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// The per-user ledger file the desktop app and the CLI share when no path is given:
+/// `<data dir>/app.billfold.desktop/ledger.sqlite` (on Linux `~/.local/share/...`), the
+/// directory Tauri gives the app for the identifier `app.billfold.desktop`.
+pub fn default_path() -> Result<PathBuf> {
+    let base = dirs::data_dir().ok_or_else(|| {
+        Error::new(
+            ErrorCode::Storage,
+            "no per-user data directory is known here: pass --db PATH or set BILLFOLD_DB",
+        )
+    })?;
+    Ok(base.join("app.billfold.desktop").join("ledger.sqlite"))
+}
+
+/// Opens (creating if needed) the ledger at `path` and migrates it to this binary's schema.
+pub fn open(path: &Path) -> Result<Connection> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    create_owner_only(path)?;
+    let mut conn = Connection::open(path)?;
+    configure(&conn)?;
+    migrate(&mut conn)?;
+    Ok(conn)
+}
+
+/// A private in-memory ledger, for tests and benchmarks.
+pub fn open_in_memory() -> Result<Connection> {
+    let mut conn = Connection::open_in_memory()?;
+    configure(&conn)?;
+    migrate(&mut conn)?;
+    Ok(conn)
+}
+
+fn configure(conn: &Connection) -> Result<()> {
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(())
+}
+
+#[cfg(unix)]
+fn create_owner_only(path: &Path) -> Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    if !path.exists() {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)?;
+    }
+    // An older file may have been created with a looser mode: tighten it.
+    let mut perms = std::fs::metadata(path)?.permissions();
+    if perms.mode() & 0o077 != 0 {
+        perms.set_mode(0o600);
+        std::fs::set_permissions(path, perms)?;
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn create_owner_only(_path: &Path) -> Result<()> {
+    Ok(())
+}
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if current > SCHEMA_VERSION {
+        return Err(Error::new(
+            ErrorCode::LedgerTooNew,
+            format!(
+                "this ledger was written by a newer Billfold (schema {current}, this one knows \
+                 up to {SCHEMA_VERSION}); update Billfold to open it, the file was not changed"
+            ),
+        ));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        if i + 1 == 4 {
+            // Schema 4 adds the running balances: fill them from the postings, exactly, in Rust.
+            crate::ledger::journal::rebuild_balances(&tx)?;
+        }
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_newer_ledger_is_refused_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l.sqlite");
+        drop(open(&path).unwrap());
+        {
+            let c = Connection::open(&path).unwrap();
+            c.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+                .unwrap();
+        }
+        let err = open(&path).unwrap_err();
+        assert_eq!(err.code, ErrorCode::LedgerTooNew);
+        assert!(err.message.contains("newer Billfold"), "{}", err.message);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_ledger_file_is_readable_by_its_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l.sqlite");
+        drop(open(&path).unwrap());
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn migrations_are_idempotent() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l.sqlite");
+        drop(open(&path).unwrap());
+        let c = open(&path).unwrap();
+        let v: i64 = c
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, SCHEMA_VERSION);
+    }
+}

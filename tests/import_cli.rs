@@ -1,0 +1,115 @@
+//! The `billfold import` and `billfold costs` commands, through the built binary.
+
+use std::path::Path;
+use std::process::Command;
+
+fn billfold(db: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_billfold"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn fixture(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/import")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn import_then_costs_as_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("l.sqlite");
+    let (code, out, err) = billfold(
+        &db,
+        &[
+            "import",
+            &fixture("huawei.csv"),
+            "--json",
+            "--at",
+            "2025-01-01",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["files"][0]["status"], "imported");
+    assert_eq!(v["files"][0]["format"], "huawei");
+    assert_eq!(v["files"][0]["rows"], 4);
+    assert_eq!(v["files"][0]["slices"][0]["status"], "final");
+    assert_eq!(v["files"][0]["accounts_created"][0], "hw_user01");
+
+    let (code, out, err) = billfold(&db, &["costs", "--group-by", "month,service", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let groups = v["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 2);
+    let rds = groups
+        .iter()
+        .find(|g| g["service"] == "云数据库RDS")
+        .unwrap();
+    assert_eq!(rds["month"], "2020-08");
+    assert_eq!(rds["currency"], "CNY");
+    assert_eq!(rds["billed_cost"], "500");
+    assert_eq!(rds["lines"], 2);
+    let ecs = groups
+        .iter()
+        .find(|g| g["service"] == "弹性云服务器")
+        .unwrap();
+    assert_eq!(ecs["billed_cost"], "0.323456789012");
+    assert_eq!(ecs["net_cost"], "0.303456789012");
+
+    // Again: nothing added.
+    let (code, out, _) = billfold(&db, &["import", &fixture("huawei.csv")]);
+    assert_eq!(code, 0);
+    assert!(out.contains("already imported"), "{out}");
+}
+
+#[test]
+fn a_bad_file_exits_6_and_names_line_and_column_while_the_good_one_imports() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("l.sqlite");
+    let bad = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/import/errors/bad_amount.csv")
+        .display()
+        .to_string();
+    let (code, _, err) = billfold(&db, &["import", &bad, &fixture("focus-1.0.csv")]);
+    assert_eq!(code, 6);
+    assert!(
+        err.contains("bad_amount.csv: not imported, nothing was written: 3 bad values"),
+        "{err}"
+    );
+    assert!(err.contains("line 3, column BilledCost: '12,50'"), "{err}");
+    assert!(
+        err.contains("imported: focus-1.0.csv: imported 3 lines as focus-1.0"),
+        "{err}"
+    );
+    let (code, out, _) = billfold(&db, &["costs", "--group-by", "account", "--json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["groups"][0]["account"], "ms-billing-01");
+    assert_eq!(v["groups"][0]["billed_cost"], "13.15");
+}
+
+#[test]
+fn settle_is_refused_for_now_and_bad_options_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("l.sqlite");
+    let (code, _, err) = billfold(&db, &["import", "--settle", &fixture("huawei.csv")]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("--settle is not supported yet"), "{err}");
+    let (code, _, err) = billfold(&db, &["costs", "--group-by", "colour"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("not a grouping"), "{err}");
+    let (code, _, err) = billfold(&db, &["costs", "--from", "2024-9"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("is not a month"), "{err}");
+}

@@ -1,0 +1,939 @@
+//! Data-driven tests of the importers on the synthetic fixtures (tests/fixtures/import): every
+//! format and version, every deviation, totals checked against sums computed by a different
+//! route (a tiny CSV summer below, and hand-computed figures), re-import and replaced slices.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use billfold::costs::{self, CostFilter, GroupBy};
+use billfold::import::{self, FileReport, Format, Options};
+use billfold::{accounts, store, time};
+use rusqlite::Connection;
+use rust_decimal::Decimal;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/import")
+        .join(name)
+}
+
+fn opts_at(at: &str) -> Options {
+    Options {
+        format: Format::Auto,
+        at: time::parse(at).unwrap(),
+        progress: false,
+    }
+}
+
+fn import(conn: &mut Connection, name: &str) -> FileReport {
+    import::import_file(conn, &fixture(name), &opts_at("2025-06-01T00:00:00Z"))
+        .unwrap_or_else(|e| panic!("{name}: {}", e.message))
+}
+
+fn d(s: &str) -> Decimal {
+    Decimal::from_str(s).unwrap()
+}
+
+/// The independent route: sums one column of a fixture per value of another, with its own
+/// reading of the file (csv + `Decimal::from_str`, nulls are "", "-" and "NULL").
+fn csv_sums(name: &str, key_col: &str, amount_col: &str) -> BTreeMap<String, Decimal> {
+    let text = std::fs::read_to_string(fixture(name)).unwrap();
+    let text = text.trim_start_matches('\u{feff}');
+    let mut rdr = csv::Reader::from_reader(text.as_bytes());
+    let h = rdr.headers().unwrap().clone();
+    let k = h.iter().position(|c| c == key_col).unwrap();
+    let a = h.iter().position(|c| c == amount_col).unwrap();
+    let mut out = BTreeMap::new();
+    for rec in rdr.records() {
+        let rec = rec.unwrap();
+        let v = rec[a].trim();
+        if v.is_empty() || v == "-" || v == "NULL" {
+            continue;
+        }
+        *out.entry(rec[k].to_string()).or_insert(Decimal::ZERO) += d(v);
+    }
+    out
+}
+
+/// Sums of a text money column of cost_lines per account, in Rust.
+fn db_sums(conn: &Connection, column: &str) -> BTreeMap<String, Decimal> {
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT account_id, {column} FROM cost_lines WHERE {column} IS NOT NULL"
+        ))
+        .unwrap();
+    let mut out = BTreeMap::new();
+    for r in stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+        .unwrap()
+    {
+        let (a, v) = r.unwrap();
+        *out.entry(a).or_insert(Decimal::ZERO) += d(&v);
+    }
+    out
+}
+
+/// The rollups' billed sums per account.
+fn rollup_sums(conn: &Connection) -> BTreeMap<String, Decimal> {
+    let groups = costs::group_costs(conn, &CostFilter::default(), &[GroupBy::Account]).unwrap();
+    groups
+        .into_iter()
+        .map(|g| (g.keys["account"].clone().unwrap(), g.billed_cost))
+        .collect()
+}
+
+/// Every rollup row equals the sums recomputed from the lines (the rollups never drift).
+fn assert_rollups_match_lines(conn: &Connection) {
+    let scan = costs::group_costs(
+        conn,
+        &CostFilter::default(),
+        &[
+            GroupBy::Account,
+            GroupBy::Month,
+            GroupBy::Service,
+            GroupBy::Region,
+        ],
+    )
+    .unwrap();
+    type Key = (String, String, String, String);
+    let mut from_scan: BTreeMap<Key, (Decimal, Decimal, Decimal, i64)> = BTreeMap::new();
+    for g in scan {
+        let k = (
+            g.keys["account"].clone().unwrap(),
+            g.keys["month"].clone().unwrap(),
+            g.keys["service"].clone().unwrap(),
+            g.currency.clone(),
+        );
+        let e = from_scan.entry(k).or_default();
+        e.0 += g.billed_cost;
+        e.1 += g.net_cost;
+        e.2 += g.list_cost;
+        e.3 += g.lines;
+    }
+    let roll = costs::group_costs(
+        conn,
+        &CostFilter::default(),
+        &[GroupBy::Account, GroupBy::Month, GroupBy::Service],
+    )
+    .unwrap();
+    let from_roll: BTreeMap<_, _> = roll
+        .into_iter()
+        .map(|g| {
+            (
+                (
+                    g.keys["account"].clone().unwrap(),
+                    g.keys["month"].clone().unwrap(),
+                    g.keys["service"].clone().unwrap(),
+                    g.currency.clone(),
+                ),
+                (g.billed_cost, g.net_cost, g.list_cost, g.lines),
+            )
+        })
+        .collect();
+    assert_eq!(from_scan, from_roll);
+}
+
+fn one<T: rusqlite::types::FromSql>(conn: &Connection, sql: &str) -> T {
+    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn focus_versions_are_told_from_the_header() {
+    let mut conn = store::open_in_memory().unwrap();
+    for (file, version, rows) in [
+        ("focus-1.0.csv", "focus-1.0", 3),
+        ("focus-1.1.csv", "focus-1.1", 2),
+        ("focus-1.2-deviations.csv", "focus-1.2", 6),
+        ("focus-1.3.csv", "focus-1.3", 2),
+    ] {
+        let r = import(&mut conn, file);
+        assert_eq!(r.format, version, "{file}");
+        assert_eq!(r.rows, rows, "{file}");
+        assert_eq!(r.status, "imported");
+    }
+    // Provider: ProviderName, or ServiceProviderName for 1.3.
+    let providers: Vec<String> = conn
+        .prepare("SELECT DISTINCT provider FROM cost_lines ORDER BY provider")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(providers, ["AWS", "Google Cloud", "Microsoft", "Oracle"]);
+    assert_rollups_match_lines(&conn);
+}
+
+#[test]
+fn focus_totals_match_an_independent_sum() {
+    for file in [
+        "focus-1.0.csv",
+        "focus-1.1.csv",
+        "focus-1.2-deviations.csv",
+        "focus-1.3.csv",
+    ] {
+        let mut conn = store::open_in_memory().unwrap();
+        import(&mut conn, file);
+        let want = csv_sums(file, "BillingAccountId", "BilledCost");
+        assert_eq!(db_sums(&conn, "billed_cost"), want, "{file} lines");
+        assert_eq!(rollup_sums(&conn), want, "{file} rollups");
+        assert_eq!(
+            db_sums(&conn, "effective_cost"),
+            csv_sums(file, "BillingAccountId", "EffectiveCost"),
+            "{file}"
+        );
+        assert_eq!(
+            db_sums(&conn, "list_cost"),
+            csv_sums(file, "BillingAccountId", "ListCost"),
+            "{file}"
+        );
+    }
+    // Hand-computed (Python's decimal module) for the deviations file.
+    let mut conn = store::open_in_memory().unwrap();
+    import(&mut conn, "focus-1.2-deviations.csv");
+    let r = rollup_sums(&conn);
+    assert_eq!(r["012345678901"], d("1214.219135690312"));
+    assert_eq!(r["123456789012345"], d("100.5"));
+}
+
+#[test]
+fn every_focus_deviation_loads_as_meant() {
+    let mut conn = store::open_in_memory().unwrap();
+    import(&mut conn, "focus-1.2-deviations.csv");
+    let row = |line: i64, cols: &str| -> Vec<Option<String>> {
+        let n = cols.split(',').count();
+        conn.query_row(
+            &format!("SELECT {cols} FROM cost_lines WHERE source_line = ?1"),
+            [line],
+            |r| (0..n).map(|i| r.get(i)).collect(),
+        )
+        .unwrap()
+    };
+    let s = |v: &str| Some(v.to_string());
+    // Line 2 (the BOM line is the header): 12-digit id with a leading zero kept as text, times
+    // without T/Z read as UTC, a NULL ChargeClass, 10 decimals, Tags with standard CSV quoting.
+    assert_eq!(
+        row(
+            2,
+            "account_id,sub_account_id,month,charge_start,charge_end,category,charge_class,billed_cost,list_cost,tags,invoice_id,source_file"
+        ),
+        vec![
+            s("012345678901"),
+            s("000011112222"),
+            s("2024-09"),
+            s("2024-09-01T00:00:00Z"),
+            s("2024-09-01T01:00:00Z"),
+            s("Usage"),
+            None,
+            s("12.3456789012"),
+            s("15.00000000001"),
+            s(r#"{"env":"prod","team":"web"}"#),
+            s("INV-2024-09-A"),
+            s("focus-1.2-deviations.csv"),
+        ]
+    );
+    // Line 3: enum casing drift (`usage`), a period start without T, Tags with doubled quotes.
+    assert_eq!(
+        row(3, "category,billed_cost,tags,month"),
+        vec![
+            s("Usage"),
+            s("0.0000000001"),
+            s(r#"{"env":"dev"}"#),
+            s("2024-09")
+        ]
+    );
+    // Line 4: CREDIT and correction in odd casing, a negative cost, NULL everywhere else.
+    assert_eq!(
+        row(
+            4,
+            "category,charge_class,billed_cost,list_cost,service,region,tags,pricing_quantity"
+        ),
+        vec![
+            s("Credit"),
+            s("Correction"),
+            s("-5.25"),
+            None,
+            s("(none)"),
+            None,
+            None,
+            None
+        ]
+    );
+    // Line 5: 12 decimals; line 6: 15-digit id and a lower-case currency.
+    assert_eq!(row(5, "billed_cost"), vec![s("1200.123456789012")]);
+    assert_eq!(
+        row(6, "account_id,currency,sub_account_id"),
+        vec![s("123456789012345"), s("USD"), s("123456789012345")]
+    );
+    // The raw row keeps the non-spec `Id` and the `x_` column; the header is kept once.
+    let raw: String = row(2, "raw")[0].clone().unwrap();
+    let raw: Vec<String> = serde_json::from_str(&raw).unwrap();
+    let header: String = one(&conn, "SELECT header FROM imports");
+    let header: Vec<String> = serde_json::from_str(&header).unwrap();
+    assert_eq!(header[0], "Id");
+    assert_eq!(header.last().unwrap(), "x_Discount");
+    assert_eq!(raw[0], "1");
+    assert_eq!(raw.last().unwrap(), "0.1");
+    assert_eq!(raw.len(), header.len());
+    // Two billing accounts were created, postpaid, in USD.
+    let acct = accounts::get_account(&conn, "012345678901").unwrap();
+    assert_eq!(acct.mode, accounts::PaymentMode::Postpaid);
+    assert_eq!(acct.provider, "AWS");
+    assert_eq!(acct.currency.code(), "USD");
+    assert!(accounts::get_account(&conn, "123456789012345").is_ok());
+}
+
+#[test]
+fn gzip_files_import_like_plain_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let gz = dir.path().join("focus-1.3.csv.gz");
+    let mut enc = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::default(),
+    );
+    enc.write_all(&std::fs::read(fixture("focus-1.3.csv")).unwrap())
+        .unwrap();
+    enc.finish().unwrap();
+    let mut conn = store::open_in_memory().unwrap();
+    let r = import::import_file(&mut conn, &gz, &opts_at("2025-06-01T00:00:00Z")).unwrap();
+    assert_eq!((r.format.as_str(), r.rows), ("focus-1.3", 2));
+    assert_eq!(
+        rollup_sums(&conn),
+        csv_sums("focus-1.3.csv", "BillingAccountId", "BilledCost")
+    );
+    assert_eq!(rollup_sums(&conn)["oci-tenancy-77"], d("100"));
+}
+
+#[test]
+fn tencent_chinese_site() {
+    let mut conn = store::open_in_memory().unwrap();
+    let r = import(&mut conn, "tencent-cn.csv");
+    assert_eq!((r.format.as_str(), r.rows), ("tencent", 4));
+    assert_eq!(
+        rollup_sums(&conn),
+        csv_sums("tencent-cn.csv", "支付者UIN", "优惠后总价")
+    );
+    assert_eq!(rollup_sums(&conn)["100000000001"], d("190.97456789"));
+    // The month is the month of 扣费时间 in CST: 2024-09-01 00:30 CST is 2024-08-31 16:30 UTC.
+    let months: Vec<(i64, String, Option<String>)> = conn
+        .prepare("SELECT source_line, month, charge_start FROM cost_lines ORDER BY source_line")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        months[0],
+        (2, "2024-09".into(), Some("2024-08-31T15:00:00Z".into()))
+    );
+    assert_eq!(months[3].1, "2024-08");
+    // Payment split, categories, tags, `-` as empty.
+    type Line = (
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        String,
+        Option<String>,
+        String,
+    );
+    let line2: Line = conn
+        .query_row(
+            "SELECT category, paid_voucher, paid_complimentary, paid_cash, tags, currency, sub_account_id, service
+             FROM cost_lines WHERE source_line = 2",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        line2,
+        (
+            "Usage".into(),
+            "0.04".into(),
+            Some("0".into()),
+            Some("0.2".into()),
+            Some(r#"{"env":"prod"}"#.into()),
+            "CNY".into(),
+            Some("100000000002".into()),
+            "云服务器CVM".into()
+        )
+    );
+    let cats: Vec<String> = conn
+        .prepare("SELECT category FROM cost_lines ORDER BY source_line")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(cats, ["Usage", "Purchase", "Credit", "Usage"]);
+    let refund: (Option<String>, String) = conn
+        .query_row(
+            "SELECT list_cost, billed_cost FROM cost_lines WHERE source_line = 4",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(refund, (Some("-50.5".into()), "-50.5".into()));
+    let stored: String = one(
+        &conn,
+        "SELECT billed_cost FROM cost_lines WHERE source_line = 3",
+    );
+    assert_eq!(stored, "240", "canonical text of 240.00000000");
+    let acct = accounts::get_account(&conn, "100000000001").unwrap();
+    assert_eq!(acct.provider, "Tencent Cloud");
+    assert_eq!(acct.mode, accounts::PaymentMode::Prepaid);
+    assert_eq!(acct.currency.code(), "CNY");
+    // Two months, each a slice.
+    let months: Vec<&str> = r.slices.iter().map(|s| s.month.as_str()).collect();
+    assert_eq!(months, ["2024-09", "2024-08"]);
+    assert_rollups_match_lines(&conn);
+}
+
+#[test]
+fn tencent_international_site() {
+    let mut conn = store::open_in_memory().unwrap();
+    let r = import(&mut conn, "tencent-en.csv");
+    assert_eq!((r.format.as_str(), r.rows), ("tencent", 2));
+    assert_eq!(
+        rollup_sums(&conn),
+        csv_sums(
+            "tencent-en.csv",
+            "Payer Account ID",
+            "Total Amount After Discount"
+        )
+    );
+    let (currency, voucher, tags): (String, String, Option<String>) = conn
+        .query_row(
+            "SELECT currency, paid_voucher, tags FROM cost_lines WHERE source_line = 3",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (currency.as_str(), voucher.as_str(), tags),
+        ("USD", "0.0023456", None)
+    );
+    assert_eq!(
+        accounts::get_account(&conn, "200000000001")
+            .unwrap()
+            .currency
+            .code(),
+        "USD"
+    );
+}
+
+#[test]
+fn huawei_expenditure_details() {
+    let mut conn = store::open_in_memory().unwrap();
+    let r = import(&mut conn, "huawei.csv");
+    assert_eq!((r.format.as_str(), r.rows), ("huawei", 4));
+    assert_eq!(
+        rollup_sums(&conn),
+        csv_sums("huawei.csv", "账号", "应付金额(¥)")
+    );
+    assert_eq!(rollup_sums(&conn)["hw_user01"], d("500.323456789012"));
+    // Net amount = amount − cash coupons (SPEC §4): 500.323456789012 − 0.02.
+    let g = costs::group_costs(&conn, &CostFilter::default(), &[GroupBy::Month]).unwrap();
+    assert_eq!(g.len(), 1);
+    assert_eq!(g[0].keys["month"].as_deref(), Some("2020-08"));
+    assert_eq!(g[0].net_cost, d("500.303456789012"));
+    assert_eq!(g[0].currency, "CNY");
+    // 消费时间 as a range gives the charge period; GMT+08:00 is honoured.
+    let first: (String, String, String, String, Option<String>, String, String) = conn
+        .query_row(
+            "SELECT charge_start, charge_end, coupon_paid, paid_voucher, tags, sub_account_id, category
+             FROM cost_lines WHERE source_line = 2",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        first,
+        (
+            "2020-08-23T14:00:00Z".into(),
+            "2020-08-23T15:00:00Z".into(),
+            "0.02".into(),
+            "0.03".into(),
+            Some(r#"{"env":"prod","team":"web"}"#.into()),
+            "0".into(),
+            "Usage".into()
+        )
+    );
+    // The full payment split of the purchase line, the enterprise project as sub account.
+    let purchase: (String, String, String, String, String) = conn
+        .query_row(
+            "SELECT category, paid_cash, paid_arrears, sub_account_id, sub_account_name
+             FROM cost_lines WHERE source_line = 4",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        purchase,
+        (
+            "Purchase".into(),
+            "700".into(),
+            "100".into(),
+            "ep-finance-01".into(),
+            "finance".into()
+        )
+    );
+    let (card, credit): (String, String) = conn
+        .query_row(
+            "SELECT paid_card, paid_credit FROM cost_lines WHERE source_line = 3",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((card.as_str(), credit.as_str()), ("0.023456789012", "0.1"));
+    let refund: String = one(
+        &conn,
+        "SELECT category FROM cost_lines WHERE source_line = 5",
+    );
+    assert_eq!(refund, "Credit");
+    assert_eq!(
+        accounts::get_account(&conn, "hw_user01").unwrap().provider,
+        "Huawei Cloud"
+    );
+    assert_rollups_match_lines(&conn);
+}
+
+#[test]
+fn importing_the_same_file_twice_adds_nothing() {
+    let mut conn = store::open_in_memory().unwrap();
+    import(&mut conn, "tencent-cn.csv");
+    let before: (i64, String) = (
+        one(&conn, "SELECT COUNT(*) FROM cost_lines"),
+        serde_json::to_string(
+            &costs::group_costs(&conn, &CostFilter::default(), &[GroupBy::Month]).unwrap(),
+        )
+        .unwrap(),
+    );
+    let again = import(&mut conn, "tencent-cn.csv");
+    assert_eq!(again.status, "already_imported");
+    assert_eq!(again.rows, 0);
+    let after: (i64, String) = (
+        one(&conn, "SELECT COUNT(*) FROM cost_lines"),
+        serde_json::to_string(
+            &costs::group_costs(&conn, &CostFilter::default(), &[GroupBy::Month]).unwrap(),
+        )
+        .unwrap(),
+    );
+    assert_eq!(before, after);
+    assert_eq!(one::<i64>(&conn, "SELECT COUNT(*) FROM imports"), 1);
+}
+
+/// A FOCUS file of `(account, month, billed, invoice)` lines.
+fn focus_file(lines: &[(&str, &str, &str, &str)]) -> Vec<u8> {
+    let mut s = String::from(
+        "BilledCost,EffectiveCost,BillingAccountId,BillingCurrency,BillingPeriodStart,BillingPeriodEnd,ChargeCategory,ProviderName,ServiceName,InvoiceId\n",
+    );
+    for (acct, month, billed, invoice) in lines {
+        let end = if *month == "2024-09" {
+            "2024-10"
+        } else {
+            "2024-11"
+        };
+        s.push_str(&format!(
+            "{billed},{billed},{acct},USD,{month}-01T00:00:00Z,{end}-01T00:00:00Z,Usage,AWS,Amazon EC2,{invoice}\n"
+        ));
+    }
+    s.into_bytes()
+}
+
+#[test]
+fn a_newer_export_replaces_its_slice_and_leaves_the_others() {
+    let mut conn = store::open_in_memory().unwrap();
+    // First export, during October: September closed but not invoiced, October running.
+    let v1 = focus_file(&[
+        ("111111111111", "2024-09", "10.1", ""),
+        ("111111111111", "2024-09", "20.2", ""),
+        ("111111111111", "2024-10", "5", ""),
+        ("222222222222", "2024-09", "1", "INV-2"),
+    ]);
+    let r1 =
+        import::import_bytes(&mut conn, "v1.csv", &v1, &opts_at("2024-10-15T00:00:00Z")).unwrap();
+    let status: BTreeMap<(String, String), String> = r1
+        .slices
+        .iter()
+        .map(|s| ((s.account.clone(), s.month.clone()), s.status.clone()))
+        .collect();
+    assert_eq!(
+        status[&("111111111111".into(), "2024-09".into())],
+        "provisional"
+    );
+    assert_eq!(
+        status[&("111111111111".into(), "2024-10".into())],
+        "provisional"
+    );
+    assert_eq!(status[&("222222222222".into(), "2024-09".into())], "final");
+    // A re-issued September bill of account 1 (line ids not stable, three lines now, invoiced).
+    let v2 = focus_file(&[
+        ("111111111111", "2024-09", "10", "INV-1"),
+        ("111111111111", "2024-09", "20", "INV-1"),
+        ("111111111111", "2024-09", "0.0000000003", "INV-1"),
+    ]);
+    let r2 =
+        import::import_bytes(&mut conn, "v2.csv", &v2, &opts_at("2024-11-03T00:00:00Z")).unwrap();
+    assert_eq!(r2.slices.len(), 1);
+    assert_eq!(r2.slices[0].replaced_lines, 2);
+    assert_eq!(r2.slices[0].status, "final");
+    let g = costs::group_costs(
+        &conn,
+        &CostFilter::default(),
+        &[GroupBy::Account, GroupBy::Month],
+    )
+    .unwrap();
+    let got: Vec<(String, String, Decimal, i64)> = g
+        .into_iter()
+        .map(|g| {
+            (
+                g.keys["account"].clone().unwrap(),
+                g.keys["month"].clone().unwrap(),
+                g.billed_cost,
+                g.lines,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "111111111111".into(),
+                "2024-09".into(),
+                d("30.0000000003"),
+                3
+            ),
+            ("111111111111".into(), "2024-10".into(), d("5"), 1),
+            ("222222222222".into(), "2024-09".into(), d("1"), 1),
+        ]
+    );
+    assert_rollups_match_lines(&conn);
+    let slices: i64 = one(&conn, "SELECT COUNT(*) FROM import_slices");
+    assert_eq!(slices, 3);
+    let final_status: String = one(
+        &conn,
+        "SELECT status FROM import_slices WHERE account_id = '111111111111' AND month = '2024-09'",
+    );
+    assert_eq!(final_status, "final");
+    // Importing v2 again changes nothing: its bytes are known and still current.
+    let again =
+        import::import_bytes(&mut conn, "v2.csv", &v2, &opts_at("2024-11-04T00:00:00Z")).unwrap();
+    assert_eq!(again.status, "already_imported");
+    assert_rollups_match_lines(&conn);
+}
+
+#[test]
+fn a_replaced_slice_keeps_the_ledgers_own_lines_and_their_rollups() {
+    let mut conn = store::open_in_memory().unwrap();
+    let v1 = focus_file(&[("111111111111", "2024-09", "10", "")]);
+    import::import_bytes(&mut conn, "v1.csv", &v1, &opts_at("2024-10-01T00:00:00Z")).unwrap();
+    // A charge recorded by the ledger in the same account and month.
+    {
+        let tx = conn.transaction().unwrap();
+        let line = costs::CostLine {
+            source_file: "ledger".into(),
+            source_line: 1,
+            provider: "AWS".into(),
+            account_id: "111111111111".into(),
+            sub_account_id: None,
+            sub_account_name: None,
+            month: "2024-09".into(),
+            charge_start: None,
+            charge_end: None,
+            category: "Usage".into(),
+            charge_class: None,
+            description: None,
+            service: "Amazon EC2".into(),
+            service_category: None,
+            resource_id: None,
+            resource_name: None,
+            region: None,
+            sku_id: None,
+            pricing_quantity: None,
+            pricing_unit: None,
+            currency: billfold::money::Currency::parse("USD").unwrap(),
+            list_cost: None,
+            contracted_cost: None,
+            effective_cost: d("0.5"),
+            billed_cost: d("0.5"),
+            paid: Default::default(),
+            invoice_id: None,
+            tags: None,
+            raw: None,
+        };
+        costs::insert_line(&tx, &line, None).unwrap();
+        let mut delta = costs::RollupDelta::default();
+        delta.add_line(&line).unwrap();
+        delta.apply(&tx).unwrap();
+        tx.commit().unwrap();
+    }
+    let v2 = focus_file(&[("111111111111", "2024-09", "12", "INV")]);
+    let r =
+        import::import_bytes(&mut conn, "v2.csv", &v2, &opts_at("2024-10-05T00:00:00Z")).unwrap();
+    assert_eq!(r.slices[0].replaced_lines, 1);
+    assert_eq!(rollup_sums(&conn)["111111111111"], d("12.5"));
+    assert_eq!(
+        one::<i64>(
+            &conn,
+            "SELECT COUNT(*) FROM cost_lines WHERE import_id IS NULL"
+        ),
+        1
+    );
+    assert_rollups_match_lines(&conn);
+}
+
+#[test]
+fn a_file_with_one_bad_row_writes_nothing_and_earlier_imports_stay() {
+    let mut conn = store::open_in_memory().unwrap();
+    import(&mut conn, "focus-1.0.csv");
+    let mut bad = focus_file(&[
+        ("111111111111", "2024-09", "1", ""),
+        ("111111111111", "2024-09", "2", ""),
+    ]);
+    bad.extend_from_slice(
+        b"oops,3,111111111111,USD,2024-09-01T00:00:00Z,2024-10-01T00:00:00Z,Usage,AWS,EC2,\n",
+    );
+    let err = import::import_bytes(&mut conn, "bad.csv", &bad, &opts_at("2024-10-01T00:00:00Z"))
+        .unwrap_err();
+    assert_eq!(err.code, billfold::ErrorCode::Import);
+    assert!(err.message.starts_with("bad.csv: not imported, nothing was written: 1 bad value\n  line 4, column BilledCost: 'oops'"), "{}", err.message);
+    assert_eq!(one::<i64>(&conn, "SELECT COUNT(*) FROM cost_lines"), 3);
+    assert_eq!(one::<i64>(&conn, "SELECT COUNT(*) FROM imports"), 1);
+    assert!(accounts::get_account(&conn, "111111111111").is_err());
+    assert_eq!(rollup_sums(&conn)["ms-billing-01"], d("13.15"));
+}
+
+#[test]
+fn an_account_of_another_provider_or_currency_is_refused() {
+    let mut conn = store::open_in_memory().unwrap();
+    import(&mut conn, "focus-1.2-deviations.csv");
+    let clash =
+        "支付者UIN,产品名称,扣费时间,优惠后总价\n012345678901,云服务器CVM,2024-09-01 00:00:00,1\n";
+    let err = import::import_bytes(
+        &mut conn,
+        "clash.csv",
+        clash.as_bytes(),
+        &opts_at("2025-01-01"),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.message,
+        "clash.csv: not imported, nothing was written: 1 bad value\n  line 2, column 支付者UIN: account '012345678901' belongs to AWS in this ledger, but this file's lines are from Tencent Cloud: expected the same provider"
+    );
+    let eur = "BilledCost,EffectiveCost,BillingAccountId,BillingCurrency,BillingPeriodStart,ChargeCategory,ProviderName\n1,1,012345678901,EUR,2024-09-01,Usage,AWS\n";
+    let err = import::import_bytes(&mut conn, "eur.csv", eur.as_bytes(), &opts_at("2025-01-01"))
+        .unwrap_err();
+    assert!(err.message.contains("line 2, column BillingCurrency: 'EUR' differs from the currency of account '012345678901' in this ledger (USD)"), "{}", err.message);
+}
+
+#[test]
+fn costs_group_by_every_dimension() {
+    let mut conn = store::open_in_memory().unwrap();
+    import(&mut conn, "focus-1.2-deviations.csv");
+    import(&mut conn, "tencent-cn.csv");
+    let all = |g: &[GroupBy]| costs::group_costs(&conn, &CostFilter::default(), g).unwrap();
+    // Every grouping adds up to the same totals per currency.
+    let total = |groups: &[costs::CostGroup]| -> BTreeMap<String, (Decimal, i64)> {
+        let mut m = BTreeMap::new();
+        for g in groups {
+            let e = m.entry(g.currency.clone()).or_insert((Decimal::ZERO, 0));
+            e.0 += g.billed_cost;
+            e.1 += g.lines;
+        }
+        m
+    };
+    let base = total(&all(&[GroupBy::Month]));
+    assert_eq!(base["USD"], (d("1314.719135690312"), 6));
+    assert_eq!(base["CNY"], (d("190.97456789"), 4));
+    for g in [
+        vec![GroupBy::Service],
+        vec![GroupBy::Account],
+        vec![GroupBy::SubAccount],
+        vec![GroupBy::Provider],
+        vec![GroupBy::Region],
+        vec![GroupBy::Category],
+        vec![GroupBy::Resource],
+        vec![GroupBy::Tag("env".into())],
+        vec![
+            GroupBy::Month,
+            GroupBy::Service,
+            GroupBy::Tag("team".into()),
+        ],
+    ] {
+        assert_eq!(total(&all(&g)), base, "{g:?}");
+    }
+    let by_env = all(&[GroupBy::Tag("env".into())]);
+    let prod_usd = by_env
+        .iter()
+        .find(|g| g.keys["tag:env"].as_deref() == Some("prod") && g.currency == "USD")
+        .unwrap();
+    assert_eq!(prod_usd.billed_cost, d("119.8456789012"));
+    // Filters: one account, a month range.
+    let f = CostFilter {
+        account: Some("012345678901".into()),
+        from: Some("2024-10".into()),
+        to: Some("2024-10".into()),
+    };
+    let g = costs::group_costs(&conn, &f, &[GroupBy::Month, GroupBy::Service]).unwrap();
+    assert_eq!(g.len(), 1);
+    assert_eq!(g[0].billed_cost, d("7"));
+    assert_eq!(g[0].list_cost, d("8.5"));
+    // The JSON contract: exact decimal strings.
+    let json = serde_json::to_value(&g[0]).unwrap();
+    assert_eq!(json["billed_cost"], "7");
+    assert_eq!(json["month"], "2024-10");
+    assert_eq!(json["service"], "Amazon EC2");
+    assert_eq!(json["lines"], 1);
+}
+
+#[test]
+fn importing_an_earlier_file_again_makes_it_current_again() {
+    let mut conn = store::open_in_memory().unwrap();
+    let v1 = focus_file(&[
+        ("111111111111", "2024-09", "10", ""),
+        ("111111111111", "2024-10", "5", ""),
+    ]);
+    let v2 = focus_file(&[("111111111111", "2024-09", "11", "INV")]);
+    let at = opts_at("2024-11-05T00:00:00Z");
+    let sept = |conn: &Connection| -> (Decimal, i64) {
+        let f = CostFilter {
+            account: None,
+            from: Some("2024-09".into()),
+            to: Some("2024-09".into()),
+        };
+        let g = costs::group_costs(conn, &f, &[GroupBy::Month]).unwrap();
+        (g[0].billed_cost, g[0].lines)
+    };
+    assert_eq!(
+        import::import_bytes(&mut conn, "v1.csv", &v1, &at)
+            .unwrap()
+            .status,
+        "imported"
+    );
+    assert_eq!(
+        import::import_bytes(&mut conn, "v2.csv", &v2, &at)
+            .unwrap()
+            .status,
+        "imported"
+    );
+    assert_eq!(sept(&conn), (d("11"), 1));
+    // v1 again: it had lost September to v2, so it takes it back (and keeps October once).
+    let r = import::import_bytes(&mut conn, "v1.csv", &v1, &at).unwrap();
+    assert_eq!(r.status, "reimported");
+    assert_eq!(sept(&conn), (d("10"), 1));
+    assert_eq!(one::<i64>(&conn, "SELECT COUNT(*) FROM cost_lines"), 2);
+    assert_rollups_match_lines(&conn);
+    // Now v1 is current everywhere: importing it again adds nothing.
+    let r = import::import_bytes(&mut conn, "v1.csv", &v1, &at).unwrap();
+    assert_eq!(r.status, "already_imported");
+    assert_eq!(
+        import::import_bytes(&mut conn, "v2.csv", &v2, &at)
+            .unwrap()
+            .status,
+        "reimported"
+    );
+    assert_eq!(sept(&conn), (d("11"), 1));
+    assert_eq!(one::<i64>(&conn, "SELECT COUNT(*) FROM imports"), 2);
+    assert_rollups_match_lines(&conn);
+}
+
+#[test]
+fn a_subscription_lines_usage_end_is_its_resources_expiry() {
+    let mut conn = store::open_in_memory().unwrap();
+    import(&mut conn, "tencent-cn.csv");
+    import(&mut conn, "focus-1.2-deviations.csv");
+    let mut stmt = conn
+        .prepare(
+            "SELECT account_id, id, product, region, expires_at, status FROM resources ORDER BY id",
+        )
+        .unwrap();
+    let rows: Vec<(String, String, String, Option<String>, String, String)> = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            (
+                "100000000001".into(),
+                "cdb-xyz".into(),
+                "云数据库MySQL".into(),
+                Some("华东地区（上海）".into()),
+                "2024-10-15T02:00:00Z".into(),
+                "expired".into()
+            ),
+            (
+                "012345678901".into(),
+                "ri-1".into(),
+                "Amazon EC2".into(),
+                Some("us-east-1".into()),
+                "2025-09-01T00:00:00Z".into(),
+                "running".into()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn marketplace_lines_of_another_provider_stay_on_the_billing_accounts_provider() {
+    // FOCUS 1.3: a marketplace seller is the ServiceProviderName of its lines.
+    let text = "BilledCost,EffectiveCost,BillingAccountId,BillingCurrency,BillingPeriodStart,ChargeCategory,ServiceProviderName,HostProviderName,ServiceName\n\
+                10,10,111111111111,USD,2025-01-01T00:00:00Z,Usage,AWS,AWS,Amazon EC2\n\
+                2.5,2.5,111111111111,USD,2025-01-01T00:00:00Z,Purchase,Datadog,Datadog,Datadog Pro\n";
+    let mut conn = store::open_in_memory().unwrap();
+    let r =
+        import::import_bytes(&mut conn, "mp.csv", text.as_bytes(), &opts_at("2025-06-01")).unwrap();
+    assert_eq!(r.format, "focus-1.3");
+    assert_eq!(r.slices.len(), 1);
+    assert_eq!(r.slices[0].provider, "AWS");
+    assert_eq!(
+        accounts::get_account(&conn, "111111111111")
+            .unwrap()
+            .provider,
+        "AWS"
+    );
+    let providers: Vec<String> = conn
+        .prepare("SELECT provider FROM cost_lines ORDER BY source_line")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(providers, ["AWS", "Datadog"]);
+    assert_eq!(rollup_sums(&conn)["111111111111"], d("12.5"));
+}
+
+#[test]
+fn progress_callbacks_report_growing_figures() {
+    // A file big enough to take more than a few hundred milliseconds in a debug build.
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.csv");
+    import::bench::generate_focus_12(std::fs::File::create(&big).unwrap(), 30_000).unwrap();
+    let seen = std::sync::Mutex::new(Vec::new());
+    let mut conn = store::open_in_memory().unwrap();
+    let r = import::import_file_with_progress(&mut conn, &big, &opts_at("2026-06-01"), &|p| {
+        seen.lock().unwrap().push(p)
+    })
+    .unwrap();
+    assert_eq!(r.rows, 30_000);
+    let seen = seen.into_inner().unwrap();
+    for w in seen.windows(2) {
+        assert!(w[0].lines <= w[1].lines && w[0].bytes_read <= w[1].bytes_read);
+    }
+    for p in &seen {
+        assert!(p.bytes_read <= p.file_bytes && p.lines <= 30_000);
+    }
+}

@@ -1,0 +1,328 @@
+//! Bill review scenarios: explorer, month over month, marks that survive a re-issued bill,
+//! orphaned marks, invoices, balance assertions, sign-offs, exchange rates, and the exported
+//! workbook read back.
+
+use billfold::accounts::{self, NewAccount, PaymentMode};
+use billfold::costs::{insert_line, CostLine, PaymentSplit, RollupDelta};
+use billfold::ledger::{self, TopUpMethod};
+use billfold::money::Currency;
+use billfold::review::{self, annotations, export, fx, reconcile, DiffBy, LineFilter, SortBy};
+use billfold::store;
+use calamine::{Reader, Xlsx};
+use rusqlite::Connection;
+use rust_decimal::Decimal;
+
+fn d(s: &str) -> Decimal {
+    s.parse().unwrap()
+}
+
+fn t(s: &str) -> chrono::DateTime<chrono::Utc> {
+    billfold::time::parse(s).unwrap()
+}
+
+fn line(month: &str, service: &str, resource: &str, billed: &str, qty: Option<&str>) -> CostLine {
+    CostLine {
+        source_file: format!("bill-{month}.csv"),
+        source_line: 2,
+        provider: "AWS".into(),
+        account_id: "111122223333".into(),
+        sub_account_id: None,
+        sub_account_name: None,
+        month: month.into(),
+        charge_start: Some(t(&format!("{month}-01"))),
+        charge_end: Some(t(&format!("{month}-02"))),
+        category: "Usage".into(),
+        charge_class: None,
+        description: Some(format!("{service} usage")),
+        service: service.into(),
+        service_category: None,
+        resource_id: Some(resource.into()),
+        resource_name: None,
+        region: Some("us-east-1".into()),
+        sku_id: Some("SKU1".into()),
+        pricing_quantity: qty.map(d),
+        pricing_unit: None,
+        currency: Currency::parse("USD").unwrap(),
+        list_cost: None,
+        contracted_cost: None,
+        effective_cost: d(billed),
+        billed_cost: d(billed),
+        paid: PaymentSplit::default(),
+        invoice_id: Some(format!("INV-{month}")),
+        tags: Some(r#"{"team":"web"}"#.into()),
+        raw: None,
+    }
+}
+
+/// Writes a month's lines as a provider delivery would: the month's earlier lines are replaced.
+fn deliver(conn: &mut Connection, month: &str, lines: &[CostLine]) {
+    let tx = conn.transaction().unwrap();
+    let mut delta = RollupDelta::default();
+    delta.remove_stored(&tx, "111122223333", month).unwrap();
+    tx.execute("DELETE FROM cost_lines WHERE month = ?1", [month])
+        .unwrap();
+    for l in lines {
+        insert_line(&tx, l, None).unwrap();
+        delta.add_line(l).unwrap();
+    }
+    delta.apply(&tx).unwrap();
+    tx.commit().unwrap();
+}
+
+fn ledger() -> Connection {
+    let mut c = store::open_in_memory().unwrap();
+    accounts::add_account(
+        &c,
+        &NewAccount {
+            id: "111122223333".into(),
+            provider: "AWS".into(),
+            currency: Currency::parse("USD").unwrap(),
+            mode: PaymentMode::Prepaid,
+            name: None,
+            org: None,
+        },
+        t("2026-01-01"),
+    )
+    .unwrap();
+    deliver(
+        &mut c,
+        "2026-09",
+        &[
+            line("2026-09", "Amazon EC2", "i-1", "100", Some("10")),
+            line("2026-09", "Amazon S3", "bucket-a", "5.0000000001", None),
+            line("2026-09", "AWS Lambda", "fn-old", "3", None),
+        ],
+    );
+    let mut correction = line("2026-10", "Amazon EC2", "i-1", "-4", None);
+    correction.charge_class = Some("Correction".into());
+    deliver(
+        &mut c,
+        "2026-10",
+        &[
+            line("2026-10", "Amazon EC2", "i-1", "120", Some("10")),
+            line("2026-10", "Amazon S3", "bucket-a", "5.0000000001", None),
+            line("2026-10", "Amazon RDS", "db-1", "40", None),
+            correction,
+        ],
+    );
+    c
+}
+
+#[test]
+fn the_explorer_filters_sorts_and_totals_exactly() {
+    let c = ledger();
+    let all = review::lines(&c, &LineFilter::default(), SortBy::Billed, 1).unwrap();
+    assert_eq!(all.total_lines, 7);
+    assert_eq!(all.totals[0].billed_cost, d("269.0000000002"));
+    assert_eq!(all.lines[0].billed_cost, "120");
+    assert_eq!(all.lines.last().unwrap().billed_cost, "-4");
+    let f = LineFilter {
+        service: Some("Amazon S3".into()),
+        tag: Some("team=web".into()),
+        ..Default::default()
+    };
+    let s3 = review::lines(&c, &f, SortBy::Source, 1).unwrap();
+    assert_eq!(s3.total_lines, 2);
+    let none = LineFilter {
+        tag: Some("team=data".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        review::lines(&c, &none, SortBy::Billed, 1)
+            .unwrap()
+            .total_lines,
+        0
+    );
+    let text = LineFilter {
+        text: Some("LAMBDA".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        review::lines(&c, &text, SortBy::Billed, 1)
+            .unwrap()
+            .total_lines,
+        1
+    );
+}
+
+#[test]
+fn month_over_month_finds_new_gone_changed_unit_prices_and_corrections() {
+    let c = ledger();
+    let diff = review::diff(
+        &c,
+        &LineFilter::default(),
+        "2026-09",
+        "2026-10",
+        DiffBy::Service,
+    )
+    .unwrap();
+    let row = |k: &str| diff.rows.iter().find(|r| r.key == k).unwrap();
+    assert_eq!(row("Amazon RDS").status, "new");
+    assert_eq!(row("AWS Lambda").status, "gone");
+    assert_eq!(row("Amazon S3").status, "same");
+    let ec2 = row("Amazon EC2");
+    assert_eq!((ec2.status, ec2.change), ("changed", d("16")));
+    assert_eq!(ec2.change_pct.as_deref(), Some("16.00"));
+    assert_eq!(diff.movers_by_amount[0], "Amazon RDS");
+    assert_eq!(diff.unit_price_changes.len(), 1);
+    assert_eq!(diff.unit_price_changes[0].from_unit_price, "10");
+    assert_eq!(diff.unit_price_changes[0].to_unit_price, "12");
+    assert_eq!(diff.corrections.len(), 1);
+}
+
+#[test]
+fn a_mark_survives_a_reissued_bill_and_is_orphaned_when_its_charge_disappears() {
+    let mut c = ledger();
+    review::set_reviewer(&c, "Mei").unwrap();
+    let f = LineFilter {
+        resource: Some("bucket-a".into()),
+        from: Some("2026-10".into()),
+        to: Some("2026-10".into()),
+        ..Default::default()
+    };
+    let s3 = &review::lines(&c, &f, SortBy::Billed, 1).unwrap().lines[0];
+    annotations::mark(
+        &c,
+        &annotations::Target::Line(s3.id),
+        "disputed",
+        Some("double charge?"),
+        t("2026-11-05"),
+    )
+    .unwrap();
+    annotations::mark(
+        &c,
+        &annotations::Target::Service {
+            service: "Amazon RDS".into(),
+            month: "2026-10".into(),
+            account: None,
+        },
+        "reviewed",
+        None,
+        t("2026-11-05"),
+    )
+    .unwrap();
+    // The provider re-issues October with new line ids; RDS is gone from the final bill.
+    deliver(
+        &mut c,
+        "2026-10",
+        &[
+            line("2026-10", "Amazon S3", "bucket-a", "5.0000000001", None),
+            line("2026-10", "Amazon EC2", "i-1", "120", Some("10")),
+        ],
+    );
+    let again = &review::lines(&c, &f, SortBy::Billed, 1).unwrap().lines[0];
+    assert_ne!(again.id, s3.id, "the re-issued line has a new id");
+    assert_eq!(
+        again.review.as_deref(),
+        Some("disputed"),
+        "the mark follows the charge"
+    );
+    let marks = annotations::list(&c, None).unwrap();
+    let s3_mark = marks.iter().find(|a| a.target == "line").unwrap();
+    assert_eq!(
+        (s3_mark.orphaned, s3_mark.reviewer.as_deref()),
+        (false, Some("Mei"))
+    );
+    let rds = marks.iter().find(|a| a.target == "service").unwrap();
+    assert!(
+        rds.orphaned,
+        "RDS left the bill: the mark is kept and shown orphaned"
+    );
+    assert_eq!(annotations::list(&c, Some("disputed")).unwrap().len(), 1);
+}
+
+#[test]
+fn invoices_signoffs_and_balance_assertions_are_checked() {
+    let mut c = ledger();
+    reconcile::add_invoice(&c, "INV-2026-09", d("108.0000000001"), "111122223333").unwrap();
+    reconcile::add_invoice(&c, "INV-2026-10", d("161"), "111122223333").unwrap();
+    reconcile::sign_off(&c, "111122223333", "2026-10", t("2026-11-06")).unwrap();
+    deliver(
+        &mut c,
+        "2026-10",
+        &[line("2026-10", "Amazon EC2", "i-1", "121.5", Some("10"))],
+    );
+    ledger::topup(
+        &mut c,
+        "111122223333",
+        d("50"),
+        TopUpMethod::Online,
+        t("2026-11-01"),
+        None,
+    )
+    .unwrap();
+    reconcile::add_assertion(&c, "111122223333", "cash", d("50"), t("2026-11-02")).unwrap();
+    reconcile::add_assertion(&c, "111122223333", "cash", d("60"), t("2026-11-03")).unwrap();
+    let r = reconcile::reconcile(&c, None).unwrap();
+    let inv: Vec<(bool, Decimal)> = r
+        .invoices
+        .iter()
+        .map(|i| (i.matches, i.difference))
+        .collect();
+    assert_eq!(inv, vec![(true, d("0")), (false, d("39.5"))]);
+    let s = &r.signoffs[0];
+    assert!(s.changed);
+    assert_eq!(
+        (s.signed_billed, s.current_billed, s.difference),
+        (d("161.0000000001"), d("121.5"), d("-39.5000000001"))
+    );
+    let a: Vec<(bool, Decimal)> = r
+        .assertions
+        .iter()
+        .map(|a| (a.matches, a.difference))
+        .collect();
+    assert_eq!(a, vec![(true, d("0")), (false, d("10"))]);
+}
+
+#[test]
+fn conversions_name_their_rate_and_date() {
+    let c = ledger();
+    let usd = Currency::parse("USD").unwrap();
+    let cny = Currency::parse("CNY").unwrap();
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    fx::add(&c, &usd, &cny, d("7.1234"), day("2026-11-01")).unwrap();
+    fx::add(&c, &usd, &cny, d("7.2"), day("2026-11-20")).unwrap();
+    let x = fx::convert(&c, d("100"), &usd, &cny, day("2026-11-10")).unwrap();
+    assert_eq!(
+        (x.converted, x.rate, x.rate_date.as_str()),
+        (d("712.34"), d("7.1234"), "2026-11-01")
+    );
+    let back = fx::convert(&c, d("72"), &cny, &usd, day("2026-11-21")).unwrap();
+    assert!(back.inverted);
+    assert_eq!(back.converted, d("10"));
+    assert!(fx::convert(&c, d("1"), &usd, &cny, day("2026-10-01")).is_err());
+}
+
+#[test]
+fn the_exported_workbook_reads_back() {
+    let c = ledger();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("review.xlsx");
+    let n = export::workbook(&c, &LineFilter::default(), None, &path).unwrap();
+    assert_eq!(n, 7);
+    let mut wb: Xlsx<_> = calamine::open_workbook(&path).unwrap();
+    let names = wb.sheet_names().to_vec();
+    assert_eq!(
+        names,
+        [
+            "Lines",
+            "Review marks",
+            "Invoices",
+            "Balance checks",
+            "Payment split",
+            "Completeness",
+            "Sign-offs"
+        ]
+    );
+    let lines = wb.worksheet_range("Lines").unwrap();
+    assert_eq!(lines.height(), 8);
+    let exact: Vec<String> = lines.rows().skip(1).map(|r| r[13].to_string()).collect();
+    assert!(exact.contains(&"5.0000000001".to_string()), "{exact:?}");
+    let csv_path = dir.path().join("lines.csv");
+    assert_eq!(
+        export::lines_csv(&c, &LineFilter::default(), &csv_path).unwrap(),
+        7
+    );
+    let text = std::fs::read_to_string(&csv_path).unwrap();
+    assert!(text.contains(",5.0000000001,"), "{text}");
+}

@@ -1,0 +1,34 @@
+// The Backend over Tauri IPC. The only module that imports @tauri-apps/api.
+
+import { invoke } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
+
+import type { ImportProgress } from "../bindings/ImportProgress";
+import type { ImportReport } from "../bindings/ImportReport";
+import { type Backend, BackendError } from "./index";
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (e) {
+    throw BackendError.from(e);
+  }
+}
+
+export function isTauri(): boolean {
+  return typeof window !== "undefined" && "__TAURI_INTERNALS__" in window;
+}
+
+export const tauriBackend: Backend = {
+  scopes: () => call("scopes"),
+  overview: (scope, months) => call("overview", { scope, months: months ?? null }),
+  billLines: (request) => call("bill_lines", { request }),
+  setBalanceAlert: (request) => call("set_balance_alert", { request }),
+  recordMovement: (movement) => call("record_movement", { movement }),
+  importBills: () => call("import_bills"),
+  openDemo: () => call("open_demo"),
+  onImportProgress: (listener) =>
+    listen<ImportProgress>("import-progress", (e) => listener(e.payload)),
+  onImportFinished: (listener) =>
+    listen<ImportReport>("import-finished", (e) => listener(e.payload)),
+};

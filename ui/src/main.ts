@@ -1,0 +1,42 @@
+import "./styles.css";
+
+import { App } from "./app";
+import type { Backend } from "./backend/index";
+import { resolveLocale } from "./format";
+import { setLocale } from "./i18n";
+
+async function pickBackend(): Promise<Backend> {
+  // Inside the app window Tauri injects its internals; in a plain browser (`npm run dev`) the
+  // mock backend shows sample data.
+  if ("__TAURI_INTERNALS__" in window) {
+    return (await import("./backend/tauri")).tauriBackend;
+  }
+  const { MockBackend } = await import("./backend/mock");
+  return new MockBackend();
+}
+
+async function main(): Promise<void> {
+  // The shell passes the OS locale (WebKitGTK reports "C" when the C library lacks it).
+  const fromShell = (window as { __BILLFOLD_LOCALE__?: string }).__BILLFOLD_LOCALE__;
+  const locale = resolveLocale(new URLSearchParams(location.search).get("locale"), fromShell, navigator.language);
+  setLocale(locale);
+  document.documentElement.lang = locale;
+  const root = document.getElementById("app");
+  if (!root) return;
+  const app = new App({
+    backend: await pickBackend(),
+    root,
+    locale,
+    storage: window.localStorage,
+    chart: async (host, trend, currency, loc, onSelect) =>
+      (await import("./chart")).drawTrend(host, trend, currency, loc, onSelect),
+    onPainted: () => {
+      // Marks the moment real figures are on screen, for the start-up measurement.
+      performance.mark("overview-painted");
+      requestAnimationFrame(() => document.body.setAttribute("data-painted", String(Math.round(performance.now()))));
+    },
+  });
+  await app.start();
+}
+
+void main();

@@ -1,0 +1,287 @@
+import { beforeEach, describe, expect, it } from "vitest";
+
+import { App, buildMovement, sortAlerts } from "../src/app";
+import { MockBackend, emptyScopes, sampleOverview, sampleScopes } from "../src/backend/mock";
+import type { Alert } from "../src/bindings/Alert";
+import { MINUS } from "../src/format";
+import { setLocale } from "../src/i18n";
+
+function memoryStorage() {
+  const m = new Map<string, string>();
+  return { getItem: (k: string) => m.get(k) ?? null, setItem: (k: string, v: string) => void m.set(k, v), m };
+}
+
+async function flush(ms = 0) {
+  await new Promise((r) => setTimeout(r, ms));
+}
+
+function mount(backend: MockBackend, locale = "en-US", storage = memoryStorage()) {
+  setLocale(locale);
+  const root = document.createElement("div");
+  document.body.replaceChildren(root);
+  const app = new App({ backend, root, locale, storage });
+  return { app, root, storage };
+}
+
+const q = (root: HTMLElement, id: string) => root.querySelector<HTMLElement>(`[data-testid="${id}"]`);
+const qa = (root: HTMLElement, id: string) => [...root.querySelectorAll<HTMLElement>(`[data-testid="${id}"]`)];
+
+describe("overview", () => {
+  beforeEach(() => setLocale("en-US"));
+
+  it("shows every figure, rounded to the minor unit, full precision in the title", async () => {
+    const { app, root } = mount(new MockBackend());
+    await app.start();
+    expect(q(root, "available-balance")?.textContent).toBe("12,345.67");
+    expect(q(root, "balance-cash")?.textContent).toBe("10,000.00");
+    expect(q(root, "balance-complimentary")?.textContent).toBe("500.00");
+    expect(q(root, "balance-frozen")?.textContent).toBe("55.01");
+    expect(q(root, "balance-frozen")?.title).toBe("55.005 USD");
+    expect(q(root, "balance-frozen")?.dataset.value).toBe("55.005");
+    expect(q(root, "balance-arrears")?.textContent).toBe("0.00");
+    expect(q(root, "unpaid-orders")?.textContent).toBe("2 · 340.00");
+    expect(q(root, "cash-coupons")?.textContent).toBe("3 · 150.00");
+    expect(q(root, "invoiceable")?.textContent).toBe("8,210.00");
+    expect(q(root, "renewals-due")?.textContent).toBe("1");
+    expect(q(root, "renewals-expired")?.textContent).toBe("1");
+    expect(q(root, "renewals-frozen")?.textContent).toBe("0");
+    expect(q(root, "trend-chart")?.dataset.months).toBe("6");
+    expect(q(root, "trend-chart")?.querySelectorAll("tbody tr").length).toBe(6);
+    expect(q(root, "import-button")).not.toBeNull();
+    expect(q(root, "scope-select")).not.toBeNull();
+  });
+
+  it("formats for the user's locale", async () => {
+    const { app, root } = mount(new MockBackend(), "de-DE");
+    await app.start();
+    expect(q(root, "available-balance")?.textContent).toBe("12.345,67");
+    expect(q(root, "balance-prepaid-cards")?.textContent).toBe("700,68");
+  });
+
+  it("marks negative figures with a minus sign, not colour alone", async () => {
+    const o = sampleOverview();
+    o.currencies[0].balances.available = "-3.005";
+    o.currencies[0].balances.arrears = "3.005";
+    const { app, root } = mount(new MockBackend({ overview: o }));
+    await app.start();
+    const el = q(root, "available-balance");
+    expect(el?.textContent).toBe(`${MINUS}3.01`);
+    expect(el?.classList.contains("negative")).toBe(true);
+  });
+
+  it("shows one block per currency, never a sum", async () => {
+    const o = sampleOverview();
+    const cny = structuredClone(o.currencies[0]);
+    cny.currency = "CNY";
+    cny.balances.available = "88.80";
+    o.currencies.push(cny);
+    const { app, root } = mount(new MockBackend({ overview: o }));
+    await app.start();
+    const blocks = qa(root, "currency-block");
+    expect(blocks.map((b) => b.dataset.currency)).toEqual(["USD", "CNY"]);
+    expect(qa(root, "available-balance").map((e) => e.textContent)).toEqual(["12,345.67", "88.80"]);
+  });
+
+  it("lists alerts most severe first, keeping the core's order within a severity", async () => {
+    const { app, root } = mount(new MockBackend());
+    await app.start();
+    const alerts = qa(root, "alert");
+    expect(alerts.map((a) => a.dataset.severity)).toEqual(["warning", "info", "info"]);
+    expect(alerts.map((a) => a.dataset.kind)).toEqual(["balance_below_threshold", "renewal_due", "voucher_expiring"]);
+    expect(alerts[0].closest("[aria-live]")).not.toBeNull();
+  });
+
+  it("sortAlerts puts critical before warning before info, unknown last", () => {
+    const a = (kind: string, severity: string): Alert => ({ kind, severity, message: kind, account: "a", due_at: null });
+    const sorted = sortAlerts([a("x", "info"), a("y", "odd"), a("z", "critical"), a("w", "warning"), a("v", "critical")]);
+    expect(sorted.map((s) => s.kind)).toEqual(["z", "v", "w", "x", "y"]);
+  });
+});
+
+describe("renewals and trend range", () => {
+  it("opens the list behind a renewal count", async () => {
+    const { app, root } = mount(new MockBackend());
+    await app.start();
+    const list = q(root, "renewal-list")!;
+    expect(list.hidden).toBe(true);
+    q(root, "renewals-expired")!.closest("button")!.click();
+    expect(list.hidden).toBe(false);
+    expect([...list.querySelectorAll("li")].map((li) => li.dataset.resource)).toEqual(["rds-web-01"]);
+  });
+
+  it("widens the trend on request", async () => {
+    const backend = new MockBackend();
+    const { app, root } = mount(backend);
+    await app.start();
+    const select = q(root, "trend-months") as HTMLSelectElement;
+    select.value = "12";
+    select.dispatchEvent(new Event("change"));
+    await flush(5);
+    expect(backend.calls.filter((c) => c.method === "months").map((c) => c.arg)).toEqual([12]);
+  });
+});
+
+describe("bill lines", () => {
+  it("opens the lines behind a month, grouped by service, at full precision", async () => {
+    const backend = new MockBackend({
+      lines: {
+        total_lines: 3,
+        lines: [
+          { service: "CVM", account: "acme-admin", source_file: "focus.csv", source_line: 7, resource_id: "ins-1", description: "VM hours", billed_cost: "1200.123456", effective_cost: "1200.123456" },
+          { service: "COS", account: "acme-admin", source_file: "focus.csv", source_line: 9, resource_id: null, description: null, billed_cost: "30.5", effective_cost: "30.5" },
+        ],
+      },
+    });
+    const { app, root } = mount(backend);
+    await app.start();
+    (root.querySelector("[data-testid=trend-month][data-month='2026-10']") as HTMLElement).click();
+    await flush(5);
+    expect(backend.calls.find((c) => c.method === "billLines")?.arg).toEqual({
+      scope: { kind: "org", id: "acme" }, currency: "USD", month: "2026-10", service: null,
+    });
+    const host = q(root, "bill-lines")!;
+    expect(host.hidden).toBe(false);
+    expect([...host.querySelectorAll(".line-group")].map((g) => (g as HTMLElement).dataset.service)).toEqual(["CVM", "COS"]);
+    const rows = qa(root, "bill-line");
+    expect(rows[0].textContent).toContain("focus.csv:7");
+    expect(rows[0].textContent).toContain("1,200.123456");
+    expect(host.textContent).toContain("The largest 2 of 3 lines.");
+  });
+});
+
+describe("states", () => {
+  it("shows a loading state until the overview arrives", async () => {
+    const { app, root } = mount(new MockBackend({ delay: 30 }));
+    const started = app.start();
+    await flush(5);
+    expect(q(root, "loading")).not.toBeNull();
+    expect(q(root, "available-balance")).toBeNull();
+    await started;
+    expect(q(root, "loading")).toBeNull();
+    expect(q(root, "available-balance")).not.toBeNull();
+  });
+
+  it("shows an error state that branches on the code and can retry", async () => {
+    const backend = new MockBackend({ fail: { code: "ledger_too_new", message: "the ledger is at schema 9, this Billfold knows 1" } });
+    const { app, root } = mount(backend);
+    await app.start();
+    const err = q(root, "error");
+    expect(err?.dataset.code).toBe("ledger_too_new");
+    expect(err?.textContent).toContain("newer Billfold");
+    expect(err?.textContent).toContain("schema 9");
+    backend.options.fail = undefined;
+    err?.querySelector("button")?.click();
+    await flush(5);
+    expect(q(root, "available-balance")).not.toBeNull();
+  });
+
+  it("shows the empty state with import and demo on a new ledger", async () => {
+    const backend = new MockBackend({ scopes: emptyScopes() });
+    const { app, root } = mount(backend);
+    await app.start();
+    expect(q(root, "empty")).not.toBeNull();
+    expect(q(root, "import-button")).not.toBeNull();
+    q(root, "demo-button")?.click();
+    await flush(5);
+    expect(backend.calls.map((c) => c.method)).toContain("openDemo");
+    expect(q(root, "available-balance")).not.toBeNull();
+  });
+});
+
+describe("scope", () => {
+  it("switches scope and remembers it", async () => {
+    const backend = new MockBackend();
+    const storage = memoryStorage();
+    const { app, root } = mount(backend, "en-US", storage);
+    await app.start();
+    expect(backend.calls.find((c) => c.method === "overview")?.arg).toEqual({ kind: "org", id: "acme" });
+    const select = q(root, "scope-select") as HTMLSelectElement;
+    select.value = "account:acme-dev";
+    select.dispatchEvent(new Event("change"));
+    await flush(5);
+    expect(backend.calls.at(-1)).toEqual({ method: "overview", arg: { kind: "account", id: "acme-dev" } });
+    expect(storage.m.get("billfold.scope")).toBe("account:acme-dev");
+
+    const again = new MockBackend();
+    const second = mount(again, "en-US", storage);
+    await second.app.start();
+    expect(again.calls.find((c) => c.method === "overview")?.arg).toEqual({ kind: "account", id: "acme-dev" });
+    expect((q(second.root, "scope-select") as HTMLSelectElement).value).toBe("account:acme-dev");
+  });
+
+  it("edits the balance alert of an account scope in place", async () => {
+    const backend = new MockBackend();
+    const storage = memoryStorage();
+    storage.setItem("billfold.scope", "account:acme-admin");
+    const { app, root } = mount(backend, "en-US", storage);
+    await app.start();
+    const input = q(root, "alert-threshold") as HTMLInputElement;
+    expect(input.value).toBe("20000");
+    input.value = "25000.50";
+    input.form?.dispatchEvent(new Event("submit", { cancelable: true }));
+    await flush(5);
+    expect(backend.calls.find((c) => c.method === "setBalanceAlert")?.arg).toEqual({ account: "acme-admin", threshold: "25000.50" });
+  });
+});
+
+describe("record a movement", () => {
+  it("validates the form before sending", () => {
+    expect(buildMovement("topup", "a", "1,000", "regular", "")).toEqual({ problem: "invalidAmount" });
+    expect(buildMovement("voucher", "a", "10", "regular", "")).toEqual({ problem: "invalidDate" });
+    expect(buildMovement("card", "a", "300", "regular", "")).toEqual({
+      movement: { kind: "card", account: "a", amount: "300", expires: null },
+    });
+    expect(buildMovement("topup", "", "5", "regular", "")).toEqual({ problem: "chooseAccount" });
+  });
+
+  it("shows the core's sentence when the ledger refuses", async () => {
+    const sentence = "only 9,945.00 USD of cash is withdrawable from 'acme-admin'; 20,000.00 was asked";
+    const backend = new MockBackend({ refuseMovement: { code: "refused", message: sentence } });
+    const { app, root } = mount(backend);
+    await app.start();
+    q(root, "record-button")?.click();
+    const dialog = q(root, "record-dialog")!;
+    (dialog.querySelector("[data-testid=movement-kind]") as HTMLSelectElement).value = "withdraw";
+    (dialog.querySelector("[data-testid=movement-amount]") as HTMLInputElement).value = "20000";
+    dialog.querySelector("form")!.dispatchEvent(new Event("submit", { cancelable: true }));
+    await flush(5);
+    expect(q(root, "movement-error")?.textContent).toBe(sentence);
+    expect(backend.calls.find((c) => c.method === "recordMovement")?.arg).toEqual({ kind: "withdraw", account: "acme-admin", amount: "20000" });
+  });
+});
+
+describe("import", () => {
+  it("shows each file's result or its error in full", async () => {
+    const backend = new MockBackend({
+      importReport: {
+        files: [
+          { file: "focus-2026-10.csv", status: "imported", format: "focus-1.2", rows: 1200, error: null },
+          { file: "again.csv", status: "already_imported", format: "focus-1.2", rows: 0, error: null },
+          { file: "bad.csv", status: "failed", format: null, rows: 0, error: { code: "import", message: "bad.csv line 7, column BilledCost: '12,5' is not an amount" } },
+        ],
+      },
+    });
+    const { app, root } = mount(backend);
+    await app.start();
+    q(root, "import-button")?.click();
+    await flush(5);
+    const report = q(root, "import-report");
+    expect(report?.textContent).toContain("focus-2026-10.csv: 1,200 lines imported (focus-1.2)");
+    expect(report?.textContent).toContain("again.csv: imported before, nothing added");
+    expect(report?.textContent).toContain("bad.csv line 7, column BilledCost: '12,5' is not an amount");
+  });
+
+  it("shows progress events while a file is read", async () => {
+    const backend = new MockBackend();
+    const { app, root } = mount(backend);
+    await app.start();
+    backend.emitProgress({ file: "big.csv", index: 2, total: 3, rows: 0, done: false });
+    expect(q(root, "import-progress")?.textContent).toContain("Importing big.csv (file 2 of 3)");
+  });
+});
+
+describe("sample data", () => {
+  it("the sample scopes have an organization", () => {
+    expect(sampleScopes().orgs.length).toBe(1);
+  });
+});
