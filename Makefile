@@ -19,7 +19,8 @@ run: setup ui-build
 ## Every test: core, UI, end-to-end in the real window, and lints.
 test: setup lint test-core test-ui test-e2e
 
-lint:
+# Clippy compiles the desktop crate, whose `generate_context!` needs the built UI (ui/dist).
+lint: ui-build
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 
@@ -32,7 +33,7 @@ test-core:
 TAURI_DRIVER ?= $(shell command -v tauri-driver 2>/dev/null || echo $(HOME)/.cargo/bin/tauri-driver)
 export TAURI_DRIVER
 
-ui-build:
+ui-build: setup
 	cd ui && npm run build
 
 ## UI unit tests (Vitest, mock backend), then the shell's own tests: the generated TypeScript
