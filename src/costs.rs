@@ -152,7 +152,7 @@ pub struct RollupSums {
 }
 
 impl RollupSums {
-    fn add(&mut self, other: &RollupSums, sign: i64) -> Result<()> {
+    pub(crate) fn add(&mut self, other: &RollupSums, sign: i64) -> Result<()> {
         let s = Decimal::from(sign);
         let add = |a: Decimal, b: Decimal| {
             a.checked_add(b * s).ok_or_else(|| {

@@ -326,3 +326,37 @@ fn the_exported_workbook_reads_back() {
     let text = std::fs::read_to_string(&csv_path).unwrap();
     assert!(text.contains(",5.0000000001,"), "{text}");
 }
+
+#[test]
+fn the_explorer_groups_a_filter_by_any_dimension_exactly() {
+    use billfold::costs::GroupBy;
+    let c = ledger();
+    let october = LineFilter {
+        from: Some("2026-10".into()),
+        to: Some("2026-10".into()),
+        ..Default::default()
+    };
+    let by_service = review::groups(&c, &october, &[GroupBy::Service]).unwrap();
+    let ec2 = by_service
+        .iter()
+        .find(|g| g.keys["service"].as_deref() == Some("Amazon EC2"))
+        .unwrap();
+    assert_eq!((ec2.billed_cost, ec2.lines), (d("116"), 2));
+    let by_region_tag = review::groups(
+        &c,
+        &october,
+        &[GroupBy::Region, GroupBy::Tag("team".into())],
+    )
+    .unwrap();
+    assert_eq!(by_region_tag.len(), 1);
+    assert_eq!(by_region_tag[0].billed_cost, d("161.0000000001"));
+    assert_eq!(by_region_tag[0].keys["tag:team"].as_deref(), Some("web"));
+    // An organization the account is not in has no lines.
+    let other_org = LineFilter {
+        org: Some("nobody".into()),
+        ..Default::default()
+    };
+    assert!(review::groups(&c, &other_org, &[GroupBy::Month])
+        .unwrap()
+        .is_empty());
+}

@@ -16,6 +16,9 @@ use crate::review::{self, annotations, export, fx, reconcile, DiffBy, LineFilter
 pub struct FilterArgs {
     #[arg(long)]
     pub account: Option<String>,
+    /// The accounts of an organization (its admin and members).
+    #[arg(long)]
+    pub org: Option<String>,
     #[arg(long)]
     pub provider: Option<String>,
     /// Sub account / member.
@@ -56,6 +59,7 @@ impl FilterArgs {
         }
         Ok(LineFilter {
             account: self.account.clone(),
+            org: self.org.clone(),
             provider: self.provider.clone(),
             sub_account: self.member.clone(),
             service: self.service.clone(),

@@ -22,6 +22,8 @@ pub const PAGE_SIZE: usize = 100;
 #[derive(Debug, Clone, Default)]
 pub struct LineFilter {
     pub account: Option<String>,
+    /// Only lines of the accounts of this organization (the admin's and the members').
+    pub org: Option<String>,
     pub provider: Option<String>,
     pub sub_account: Option<String>,
     pub service: Option<String>,
@@ -91,6 +93,8 @@ pub struct LineOut {
     pub invoice_id: Option<String>,
     pub tags: Option<String>,
     pub description: Option<String>,
+    /// Cash coupons used on the line: its net amount is billed − coupons.
+    pub coupon_paid: Option<String>,
     /// The current review mark of the line, its resource-month or its service-month.
     pub review: Option<String>,
 }
@@ -117,7 +121,7 @@ pub(crate) const LINE_COLUMNS: &str =
     "id, source_file, source_line, provider, account_id, sub_account_id, month,
     charge_start, charge_end, category, charge_class, service, resource_id, resource_name, region,
     sku_id, pricing_quantity, currency, billed_cost, effective_cost, list_cost, invoice_id, tags,
-    description";
+    description, coupon_paid";
 
 /// The WHERE clause of a filter: fixed text, values bound as parameters ?1..?9.
 const FILTER_SQL: &str = "(?1 IS NULL OR account_id = ?1) AND (?2 IS NULL OR provider = ?2)
@@ -125,7 +129,8 @@ const FILTER_SQL: &str = "(?1 IS NULL OR account_id = ?1) AND (?2 IS NULL OR pro
     AND (?5 IS NULL OR region = ?5) AND (?6 IS NULL OR lower(category) = lower(?6))
     AND (?7 IS NULL OR resource_id = ?7) AND (?8 IS NULL OR month >= ?8) AND (?9 IS NULL OR month <= ?9)
     AND (?10 IS NULL OR instr(lower(COALESCE(description, '') || ' ' || COALESCE(resource_id, '') || ' '
-         || COALESCE(resource_name, '')), lower(?10)) > 0)";
+         || COALESCE(resource_name, '')), lower(?10)) > 0)
+    AND (?11 IS NULL OR account_id IN (SELECT id FROM accounts WHERE org_id = ?11))";
 
 pub(crate) fn row_to_line(r: &rusqlite::Row<'_>) -> rusqlite::Result<LineOut> {
     Ok(LineOut {
@@ -153,6 +158,7 @@ pub(crate) fn row_to_line(r: &rusqlite::Row<'_>) -> rusqlite::Result<LineOut> {
         invoice_id: r.get(21)?,
         tags: r.get(22)?,
         description: r.get(23)?,
+        coupon_paid: r.get(24)?,
         review: None,
     })
 }
@@ -187,7 +193,8 @@ pub fn matching_lines(conn: &Connection, filter: &LineFilter) -> Result<Vec<Line
             f.resource,
             f.from,
             f.to,
-            f.text
+            f.text,
+            f.org
         ],
         row_to_line,
     )?;
@@ -256,6 +263,63 @@ pub fn lines(
             .collect(),
         lines,
     })
+}
+
+/// The lines of `filter` grouped by `group_by` (and always by currency: amounts in different
+/// currencies are never added), with exact sums: the explorer's grouped view.
+pub fn groups(
+    conn: &Connection,
+    filter: &LineFilter,
+    group_by: &[crate::costs::GroupBy],
+) -> Result<Vec<crate::costs::CostGroup>> {
+    use crate::costs::{CostGroup, GroupBy, RollupSums};
+    let mut acc: BTreeMap<(Vec<Option<String>>, String), RollupSums> = BTreeMap::new();
+    for l in matching_lines(conn, filter)? {
+        let key = group_by
+            .iter()
+            .map(|g| match g {
+                GroupBy::Month => Some(l.month.clone()),
+                GroupBy::Service => Some(l.service.clone()),
+                GroupBy::Account => Some(l.account.clone()),
+                GroupBy::SubAccount => l.sub_account.clone(),
+                GroupBy::Provider => Some(l.provider.clone()),
+                GroupBy::Region => l.region.clone(),
+                GroupBy::Category => Some(l.category.clone()),
+                GroupBy::Resource => l.resource_id.clone(),
+                GroupBy::Tag(k) => l
+                    .tags
+                    .as_deref()
+                    .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok())
+                    .and_then(|v| {
+                        v.get(k).map(|x| match x {
+                            serde_json::Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        })
+                    }),
+            })
+            .collect();
+        let billed = dec(&l.billed_cost);
+        let sums = RollupSums {
+            billed,
+            effective: dec(&l.effective_cost),
+            list: l.list_cost.as_deref().map(dec).unwrap_or(billed),
+            net: billed - l.coupon_paid.as_deref().map(dec).unwrap_or_default(),
+            lines: 1,
+        };
+        acc.entry((key, l.currency)).or_default().add(&sums, 1)?;
+    }
+    Ok(acc
+        .into_iter()
+        .map(|((key, currency), s)| CostGroup {
+            keys: group_by.iter().map(GroupBy::name).zip(key).collect(),
+            currency,
+            billed_cost: s.billed,
+            effective_cost: s.effective,
+            list_cost: s.list,
+            net_cost: s.net,
+            lines: s.lines,
+        })
+        .collect())
 }
 
 /// The original row of a line, as the file had it: header names with their values.
