@@ -14,7 +14,8 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::money::{to_text, Currency};
-use crate::time::to_db;
+use crate::store::amount_key;
+use crate::store::labels::{Interner, Labels};
 
 /// How a line was paid, where the source says so. `None` = the source does not tell.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -61,8 +62,6 @@ pub struct CostLine {
     pub invoice_id: Option<String>,
     /// Tags as a JSON object text, or None.
     pub tags: Option<String>,
-    /// The original row, for audit (JSON object of header to value).
-    pub raw: Option<String>,
 }
 
 impl CostLine {
@@ -72,63 +71,145 @@ impl CostLine {
     }
 }
 
-fn opt_text(d: Option<Decimal>) -> Option<String> {
-    d.map(to_text)
-}
-
 /// Inserts one line and returns its row id. Does not touch the rollups: callers add the line
-/// to a [`RollupDelta`] and apply it once per transaction.
+/// to a [`RollupDelta`] and apply it once per transaction. (Imports write their lines in bulk
+/// through `import`; this is for the ledger's own lines, one at a time.)
 pub fn insert_line(tx: &Transaction<'_>, line: &CostLine, entry_id: Option<i64>) -> Result<i64> {
-    let mut stmt = tx.prepare_cached(
-        "INSERT INTO cost_lines (source_file, source_line, provider, account_id, sub_account_id,
-            sub_account_name, month, charge_start, charge_end, category, charge_class, description,
-            service, service_category, resource_id, resource_name, region, sku_id,
-            pricing_quantity, pricing_unit, currency, list_cost, contracted_cost, effective_cost,
-            billed_cost, coupon_paid, paid_voucher, paid_complimentary, paid_cash, paid_card,
-            paid_credit, paid_arrears, invoice_id, tags, entry_id, raw)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-            ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36)",
-    )?;
+    let mut labels = Interner::with_capacity(64);
+    let mut l = |t: Option<&str>| labels.opt(tx, t);
+    let texts = [
+        l(Some(&line.source_file))?,
+        l(Some(&line.service))?,
+        l(line.sub_account_id.as_deref())?,
+        l(Some(&line.provider))?,
+        l(Some(&line.category))?,
+        l(line.charge_class.as_deref())?,
+        l(line.resource_id.as_deref())?,
+        l(line.region.as_deref())?,
+        l(line.sku_id.as_deref())?,
+        l(line.tags.as_deref())?,
+        l(line.description.as_deref())?,
+        l(line.resource_name.as_deref())?,
+        l(line.sub_account_name.as_deref())?,
+        l(line.service_category.as_deref())?,
+        l(line.pricing_unit.as_deref())?,
+        l(line.invoice_id.as_deref())?,
+    ];
+    let a = |d: Option<Decimal>| d.map(amount_key::encode);
     let p = &line.paid;
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO cost_lines (source, source_line, account_id, month, service, sub_account,
+            currency, billed_cost, effective_cost, list_cost, coupon_paid, pricing_quantity,
+            provider, category, charge_class, resource, region, sku, tags, description,
+            resource_name, sub_account_name, service_category, pricing_unit, invoice,
+            charge_start, charge_end, contracted_cost, paid_voucher, paid_complimentary,
+            paid_cash, paid_card, paid_credit, paid_arrears, entry_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+            ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35)",
+    )?;
     stmt.execute(params![
-        line.source_file,
+        texts[0],
         line.source_line as i64,
-        line.provider,
         line.account_id,
-        line.sub_account_id,
-        line.sub_account_name,
         line.month,
-        line.charge_start.map(to_db),
-        line.charge_end.map(to_db),
-        line.category,
-        line.charge_class,
-        line.description,
-        line.service,
-        line.service_category,
-        line.resource_id,
-        line.resource_name,
-        line.region,
-        line.sku_id,
-        opt_text(line.pricing_quantity),
-        line.pricing_unit,
+        texts[1],
+        texts[2],
         line.currency.code(),
-        opt_text(line.list_cost),
-        opt_text(line.contracted_cost),
-        to_text(line.effective_cost),
-        to_text(line.billed_cost),
-        opt_text(p.cash_coupon),
-        opt_text(p.voucher),
-        opt_text(p.complimentary),
-        opt_text(p.cash),
-        opt_text(p.card),
-        opt_text(p.credit),
-        opt_text(p.arrears),
-        line.invoice_id,
-        line.tags,
+        amount_key::encode(line.billed_cost),
+        amount_key::encode(line.effective_cost),
+        a(line.list_cost),
+        a(p.cash_coupon),
+        a(line.pricing_quantity),
+        texts[3],
+        texts[4],
+        texts[5],
+        texts[6],
+        texts[7],
+        texts[8],
+        texts[9],
+        texts[10],
+        texts[11],
+        texts[12],
+        texts[13],
+        texts[14],
+        texts[15],
+        line.charge_start.map(|t| t.timestamp()),
+        line.charge_end.map(|t| t.timestamp()),
+        a(line.contracted_cost),
+        a(p.voucher),
+        a(p.complimentary),
+        a(p.cash),
+        a(p.card),
+        a(p.credit),
+        a(p.arrears),
         entry_id,
-        line.raw,
     ])?;
     Ok(tx.last_insert_rowid())
+}
+
+/// Reads line `id` back into the model (every column decoded: labels to texts, amount keys to
+/// decimals, seconds to times). For checks and tools; bill review reads through `review`.
+pub fn read_line(conn: &rusqlite::Connection, id: i64) -> Result<CostLine> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT source, source_line, provider, account_id, sub_account, sub_account_name, month,
+                charge_start, charge_end, category, charge_class, description, service,
+                service_category, resource, resource_name, region, sku, pricing_quantity,
+                pricing_unit, currency, list_cost, contracted_cost, effective_cost, billed_cost,
+                coupon_paid, paid_voucher, paid_complimentary, paid_cash, paid_card, paid_credit,
+                paid_arrears, invoice, tags
+         FROM cost_lines WHERE id = ?1",
+    )?;
+    let mut rows = stmt.query(params![id])?;
+    let r = rows
+        .next()?
+        .ok_or_else(|| Error::not_found(format!("there is no cost line {id}")))?;
+    let mut labels = Labels::default();
+    let mut t = |i: usize| -> Result<Option<String>> {
+        Ok(labels.opt(conn, r.get(i)?)?.map(|t| t.to_string()))
+    };
+    let time = |i: usize| -> Result<Option<DateTime<Utc>>> {
+        Ok(r.get::<_, Option<i64>>(i)?
+            .and_then(|s| DateTime::from_timestamp(s, 0)))
+    };
+    let a = |i: usize| stored_amount(r, i);
+    Ok(CostLine {
+        source_file: t(0)?.unwrap_or_default(),
+        source_line: r.get::<_, i64>(1)? as u64,
+        provider: t(2)?.unwrap_or_default(),
+        account_id: r.get(3)?,
+        sub_account_id: t(4)?,
+        sub_account_name: t(5)?,
+        month: r.get(6)?,
+        charge_start: time(7)?,
+        charge_end: time(8)?,
+        category: t(9)?.unwrap_or_default(),
+        charge_class: t(10)?,
+        description: t(11)?,
+        service: t(12)?.unwrap_or_default(),
+        service_category: t(13)?,
+        resource_id: t(14)?,
+        resource_name: t(15)?,
+        region: t(16)?,
+        sku_id: t(17)?,
+        pricing_quantity: a(18)?,
+        pricing_unit: t(19)?,
+        currency: Currency::parse(&r.get::<_, String>(20)?)?,
+        list_cost: a(21)?,
+        contracted_cost: a(22)?,
+        effective_cost: a(23)?.unwrap_or_default(),
+        billed_cost: a(24)?.unwrap_or_default(),
+        paid: PaymentSplit {
+            cash_coupon: a(25)?,
+            voucher: a(26)?,
+            complimentary: a(27)?,
+            cash: a(28)?,
+            card: a(29)?,
+            credit: a(30)?,
+            arrears: a(31)?,
+        },
+        invoice_id: t(32)?,
+        tags: t(33)?,
+    })
 }
 
 /// The key of one rollup row.
@@ -400,33 +481,52 @@ impl RollupDelta {
         params: impl rusqlite::Params,
     ) -> Result<()> {
         let mut stmt = tx.prepare(&format!(
-            "SELECT account_id, COALESCE(sub_account_id, ''), month, service, currency,
+            "SELECT account_id, sub_account, month, service, currency,
                     billed_cost, effective_cost, list_cost, coupon_paid
              FROM cost_lines WHERE {where_sql}"
         ))?;
+        let mut labels = Labels::default();
         let mut rows = stmt.query(params)?;
         while let Some(r) = rows.next()? {
-            let d = |i: usize| -> rusqlite::Result<Option<Decimal>> {
-                Ok(r.get::<_, Option<String>>(i)?.and_then(|t| t.parse().ok()))
-            };
-            let billed = d(5)?.unwrap_or_default();
+            let billed = stored_amount(r, 5)?.unwrap_or_default();
             let sums = RollupSums {
                 billed,
-                effective: d(6)?.unwrap_or_default(),
-                list: d(7)?.unwrap_or(billed),
-                net: billed - d(8)?.unwrap_or_default(),
+                effective: stored_amount(r, 6)?.unwrap_or_default(),
+                list: stored_amount(r, 7)?.unwrap_or(billed),
+                net: billed - stored_amount(r, 8)?.unwrap_or_default(),
                 lines: 1,
             };
             let key = RollupKey {
                 account_id: r.get(0)?,
-                sub_account_id: r.get(1)?,
+                sub_account_id: labels
+                    .opt(tx, r.get(1)?)?
+                    .map(|t| t.to_string())
+                    .unwrap_or_default(),
                 month: r.get(2)?,
-                service: r.get(3)?,
+                service: labels.text(tx, r.get(3)?)?.to_string(),
                 currency: r.get(4)?,
             };
             self.rows.entry(key).or_default().add(&sums, -1)?;
         }
         Ok(())
+    }
+}
+
+/// Reads column `i` of a cost line as an amount (the `amount_key` form); `None` when null. A
+/// value that is not in that form is a damaged ledger, reported as such.
+pub fn stored_amount(r: &rusqlite::Row<'_>, i: usize) -> Result<Option<Decimal>> {
+    match r.get_ref(i)? {
+        rusqlite::types::ValueRef::Null => Ok(None),
+        rusqlite::types::ValueRef::Blob(b) => amount_key::decode(b).map(Some).ok_or_else(|| {
+            Error::new(
+                crate::error::ErrorCode::Storage,
+                format!("a stored amount is damaged ({b:02x?}): the ledger file was changed outside Billfold"),
+            )
+        }),
+        other => Err(Error::new(
+            crate::error::ErrorCode::Storage,
+            format!("a stored amount has the wrong type ({:?}): the ledger file was changed outside Billfold", other.data_type()),
+        )),
     }
 }
 
@@ -494,18 +594,6 @@ impl GroupBy {
             GroupBy::Tag(k) => format!("tag:{k}"),
         }
     }
-
-    /// Whether the rollups can answer it (no scan of the lines).
-    fn in_rollups(&self) -> bool {
-        matches!(
-            self,
-            GroupBy::Month
-                | GroupBy::Service
-                | GroupBy::Account
-                | GroupBy::SubAccount
-                | GroupBy::Provider
-        )
-    }
 }
 
 impl std::str::FromStr for GroupBy {
@@ -561,169 +649,20 @@ pub struct CostGroup {
 }
 
 /// Groups the cost lines covered by `filter` by `group_by` (and always by currency: amounts in
-/// different currencies are never added). Month, service, account, sub-account and provider
-/// groupings read the rollups; the others scan the lines. Sums are exact, in Rust.
+/// different currencies are never added): `billfold costs`. The explorer's grouped view with
+/// only an account and months to filter by; see [`crate::review::groups`].
 pub fn group_costs(
     conn: &rusqlite::Connection,
     filter: &CostFilter,
     group_by: &[GroupBy],
 ) -> Result<Vec<CostGroup>> {
-    type Key = (Vec<Option<String>>, String);
-    let mut groups: BTreeMap<Key, RollupSums> = BTreeMap::new();
-    let dec = |t: Option<&str>| -> Option<Decimal> { t.and_then(stored_decimal) };
-    // Only the filters given, so that SQLite can use the indexes (account first).
-    let mut conds = vec!["1"];
-    let mut args: Vec<&str> = Vec::new();
-    for (value, cond) in [
-        (&filter.account, "account_id = ?"),
-        (&filter.from, "month >= ?"),
-        (&filter.to, "month <= ?"),
-    ] {
-        if let Some(v) = value {
-            conds.push(cond);
-            args.push(v);
-        }
-    }
-    let where_sql = conds.join(" AND ");
-    let fparams = rusqlite::params_from_iter(args.iter());
-    if group_by.iter().all(GroupBy::in_rollups) {
-        // Read the rollups, aggregate in Rust: one hash lookup on a reused key buffer per
-        // rollup row, and no allocation unless the row starts a new group.
-        let provider = group_by.contains(&GroupBy::Provider);
-        let mut stmt = conn.prepare(&format!(
-            "SELECT month, service, account_id, sub_account_id, {}, currency,
-                    billed_cost, effective_cost, list_cost, net_cost, lines
-             FROM cost_rollups WHERE {where_sql}",
-            if provider {
-                "(SELECT provider FROM accounts a WHERE a.id = account_id)"
-            } else {
-                "NULL"
-            }
-        ))?;
-        let mut rows = stmt.query(fparams)?;
-        let mut index: std::collections::HashMap<String, usize> = Default::default();
-        let mut acc: Vec<(Key, RollupSums)> = Vec::new();
-        let mut buf = String::new();
-        let column = |g: &GroupBy| match g {
-            GroupBy::Month => 0,
-            GroupBy::Service => 1,
-            GroupBy::Account => 2,
-            GroupBy::SubAccount => 3,
-            _ => 4,
-        };
-        while let Some(r) = rows.next()? {
-            let text = |i: usize| -> rusqlite::Result<Option<&str>> {
-                Ok(r.get_ref(i)?
-                    .as_str_or_null()?
-                    .filter(|s| !(i == 3 && s.is_empty())))
-            };
-            buf.clear();
-            for g in group_by {
-                // Length-prefixed, so that no value can make two keys equal.
-                match text(column(g))? {
-                    Some(t) => {
-                        let _ = std::fmt::Write::write_fmt(&mut buf, format_args!("{}:", t.len()));
-                        buf.push_str(t);
-                    }
-                    None => buf.push('-'),
-                }
-            }
-            let currency = text(5)?.unwrap_or_default();
-            buf.push_str(currency);
-            let i = match index.get(buf.as_str()) {
-                Some(&i) => i,
-                None => {
-                    let key = group_by
-                        .iter()
-                        .map(|g| text(column(g)).map(|t| t.map(str::to_string)))
-                        .collect::<rusqlite::Result<Vec<_>>>()?;
-                    acc.push(((key, currency.to_string()), RollupSums::default()));
-                    index.insert(buf.clone(), acc.len() - 1);
-                    acc.len() - 1
-                }
-            };
-            let sums = &mut acc[i].1;
-            let add = |a: Decimal, t: Option<&str>| -> Result<Decimal> {
-                a.checked_add(dec(t).unwrap_or_default()).ok_or_else(|| {
-                    Error::refused(
-                        "a cost total exceeds 28 significant digits and cannot be kept exactly",
-                    )
-                })
-            };
-            sums.billed = add(sums.billed, text(6)?)?;
-            sums.effective = add(sums.effective, text(7)?)?;
-            sums.list = add(sums.list, text(8)?)?;
-            sums.net = add(sums.net, text(9)?)?;
-            sums.lines += r.get::<_, i64>(10)?;
-        }
-        groups.extend(acc);
-    } else {
-        let mut stmt = conn.prepare(&format!(
-            "SELECT month, service, account_id, sub_account_id, provider, region, category,
-                    resource_id, tags, currency, billed_cost, effective_cost, list_cost, coupon_paid
-             FROM cost_lines WHERE {where_sql}"
-        ))?;
-        let mut rows = stmt.query(fparams)?;
-        let mut key = Vec::with_capacity(group_by.len());
-        while let Some(r) = rows.next()? {
-            let text = |i: usize| -> rusqlite::Result<Option<&str>> {
-                Ok(r.get_ref(i)?.as_str_or_null()?)
-            };
-            key.clear();
-            let mut tags: Option<serde_json::Map<String, serde_json::Value>> = None;
-            for g in group_by {
-                let v = match g {
-                    GroupBy::Month => text(0)?.map(str::to_string),
-                    GroupBy::Service => text(1)?.map(str::to_string),
-                    GroupBy::Account => text(2)?.map(str::to_string),
-                    GroupBy::SubAccount => text(3)?.map(str::to_string),
-                    GroupBy::Provider => text(4)?.map(str::to_string),
-                    GroupBy::Region => text(5)?.map(str::to_string),
-                    GroupBy::Category => text(6)?.map(str::to_string),
-                    GroupBy::Resource => text(7)?.map(str::to_string),
-                    GroupBy::Tag(k) => {
-                        if tags.is_none() {
-                            tags = Some(
-                                text(8)?
-                                    .and_then(|t| serde_json::from_str(t).ok())
-                                    .unwrap_or_default(),
-                            );
-                        }
-                        tags.as_ref().and_then(|m| m.get(k)).map(|v| match v {
-                            serde_json::Value::String(s) => s.clone(),
-                            other => other.to_string(),
-                        })
-                    }
-                };
-                key.push(v);
-            }
-            let billed = dec(text(10)?).unwrap_or_default();
-            let sums = RollupSums {
-                billed,
-                effective: dec(text(11)?).unwrap_or_default(),
-                list: dec(text(12)?).unwrap_or(billed),
-                net: billed - dec(text(13)?).unwrap_or_default(),
-                lines: 1,
-            };
-            let currency: String = r.get(9)?;
-            groups
-                .entry((key.clone(), currency))
-                .or_default()
-                .add(&sums, 1)?;
-        }
-    }
-    Ok(groups
-        .into_iter()
-        .map(|((key, currency), s)| CostGroup {
-            keys: group_by.iter().map(GroupBy::name).zip(key).collect(),
-            currency,
-            billed_cost: s.billed,
-            effective_cost: s.effective,
-            list_cost: s.list,
-            net_cost: s.net,
-            lines: s.lines,
-        })
-        .collect())
+    let lines = crate::review::LineFilter {
+        account: filter.account.clone(),
+        from: filter.from.clone(),
+        to: filter.to.clone(),
+        ..Default::default()
+    };
+    crate::review::groups(conn, &lines, group_by)
 }
 
 #[cfg(test)]

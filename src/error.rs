@@ -90,3 +90,12 @@ impl From<std::io::Error> for Error {
         )
     }
 }
+
+impl From<rusqlite::types::FromSqlError> for Error {
+    fn from(e: rusqlite::types::FromSqlError) -> Self {
+        Error::new(
+            ErrorCode::Storage,
+            format!("the ledger holds a value of an unexpected type ({e}): was the file changed outside Billfold?"),
+        )
+    }
+}

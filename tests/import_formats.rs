@@ -7,8 +7,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use billfold::costs::{self, CostFilter, GroupBy};
+use billfold::costs::{self, CostFilter, CostLine, GroupBy};
 use billfold::import::{self, FileReport, Format, Options};
+use billfold::money::to_text;
+use billfold::store::amount_key;
 use billfold::{accounts, store, time};
 use rusqlite::Connection;
 use rust_decimal::Decimal;
@@ -57,7 +59,7 @@ fn csv_sums(name: &str, key_col: &str, amount_col: &str) -> BTreeMap<String, Dec
     out
 }
 
-/// Sums of a text money column of cost_lines per account, in Rust.
+/// Sums of a money column of cost_lines per account, in Rust (decoded from the stored form).
 fn db_sums(conn: &Connection, column: &str) -> BTreeMap<String, Decimal> {
     let mut stmt = conn
         .prepare(&format!(
@@ -66,13 +68,77 @@ fn db_sums(conn: &Connection, column: &str) -> BTreeMap<String, Decimal> {
         .unwrap();
     let mut out = BTreeMap::new();
     for r in stmt
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+        .query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })
         .unwrap()
     {
         let (a, v) = r.unwrap();
-        *out.entry(a).or_insert(Decimal::ZERO) += d(&v);
+        *out.entry(a).or_insert(Decimal::ZERO) += amount_key::decode(&v).unwrap();
     }
     out
+}
+
+/// The ids of the stored lines, in the order of the physical lines they came from.
+fn line_ids(conn: &Connection) -> Vec<i64> {
+    conn.prepare("SELECT id FROM cost_lines ORDER BY source_line, id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// The stored line made from physical line `line` of the imported file, read back.
+fn stored(conn: &Connection, line: i64) -> CostLine {
+    let id: i64 = conn
+        .query_row(
+            "SELECT id FROM cost_lines WHERE source_line = ?1",
+            [line],
+            |r| r.get(0),
+        )
+        .unwrap();
+    costs::read_line(conn, id).unwrap()
+}
+
+/// A field of a stored line as text, by its column's name (amounts exact, times RFC 3339).
+fn field(l: &CostLine, name: &str) -> Option<String> {
+    let a = |d: Option<Decimal>| d.map(to_text);
+    let t = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(time::to_db);
+    match name {
+        "account_id" => Some(l.account_id.clone()),
+        "sub_account_id" => l.sub_account_id.clone(),
+        "sub_account_name" => l.sub_account_name.clone(),
+        "month" => Some(l.month.clone()),
+        "charge_start" => t(l.charge_start),
+        "charge_end" => t(l.charge_end),
+        "category" => Some(l.category.clone()),
+        "charge_class" => l.charge_class.clone(),
+        "service" => Some(l.service.clone()),
+        "region" => l.region.clone(),
+        "provider" => Some(l.provider.clone()),
+        "currency" => Some(l.currency.code().to_string()),
+        "billed_cost" => a(Some(l.billed_cost)),
+        "list_cost" => a(l.list_cost),
+        "pricing_quantity" => a(l.pricing_quantity),
+        "coupon_paid" => a(l.paid.cash_coupon),
+        "paid_voucher" => a(l.paid.voucher),
+        "paid_complimentary" => a(l.paid.complimentary),
+        "paid_cash" => a(l.paid.cash),
+        "paid_card" => a(l.paid.card),
+        "paid_credit" => a(l.paid.credit),
+        "paid_arrears" => a(l.paid.arrears),
+        "tags" => l.tags.clone(),
+        "invoice_id" => l.invoice_id.clone(),
+        "source_file" => Some(l.source_file.clone()),
+        other => panic!("no column {other}"),
+    }
+}
+
+/// Named fields of the stored line made from physical line `line`.
+fn row(conn: &Connection, line: i64, cols: &str) -> Vec<Option<String>> {
+    let l = stored(conn, line);
+    cols.split(',').map(|c| field(&l, c.trim())).collect()
 }
 
 /// The rollups' billed sums per account.
@@ -154,13 +220,12 @@ fn focus_versions_are_told_from_the_header() {
         assert_eq!(r.status, "imported");
     }
     // Provider: ProviderName, or ServiceProviderName for 1.3.
-    let providers: Vec<String> = conn
-        .prepare("SELECT DISTINCT provider FROM cost_lines ORDER BY provider")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
+    let mut providers: Vec<String> = line_ids(&conn)
+        .into_iter()
+        .map(|id| costs::read_line(&conn, id).unwrap().provider)
         .collect();
+    providers.sort();
+    providers.dedup();
     assert_eq!(providers, ["AWS", "Google Cloud", "Microsoft", "Oracle"]);
     assert_rollups_match_lines(&conn);
 }
@@ -201,15 +266,7 @@ fn focus_totals_match_an_independent_sum() {
 fn every_focus_deviation_loads_as_meant() {
     let mut conn = store::open_in_memory().unwrap();
     import(&mut conn, "focus-1.2-deviations.csv");
-    let row = |line: i64, cols: &str| -> Vec<Option<String>> {
-        let n = cols.split(',').count();
-        conn.query_row(
-            &format!("SELECT {cols} FROM cost_lines WHERE source_line = ?1"),
-            [line],
-            |r| (0..n).map(|i| r.get(i)).collect(),
-        )
-        .unwrap()
-    };
+    let row = |line: i64, cols: &str| row(&conn, line, cols);
     let s = |v: &str| Some(v.to_string());
     // Line 2 (the BOM line is the header): 12-digit id with a leading zero kept as text, times
     // without T/Z read as UTC, a NULL ChargeClass, 10 decimals, Tags with standard CSV quoting.
@@ -266,9 +323,9 @@ fn every_focus_deviation_loads_as_meant() {
         row(6, "account_id,currency,sub_account_id"),
         vec![s("123456789012345"), s("USD"), s("123456789012345")]
     );
-    // The raw row keeps the non-spec `Id` and the `x_` column; the header is kept once.
-    let raw: String = row(2, "raw")[0].clone().unwrap();
-    let raw: Vec<String> = serde_json::from_str(&raw).unwrap();
+    // The original row keeps the non-spec `Id` and the `x_` column; the header is kept once.
+    let import_id: i64 = one(&conn, "SELECT id FROM imports");
+    let raw = import::original_record(&conn, import_id, 2).unwrap();
     let header: String = one(&conn, "SELECT header FROM imports");
     let header: Vec<String> = serde_json::from_str(&header).unwrap();
     assert_eq!(header[0], "Id");
@@ -316,12 +373,16 @@ fn tencent_chinese_site() {
     );
     assert_eq!(rollup_sums(&conn)["100000000001"], d("190.97456789"));
     // The month is the month of 扣费时间 in CST: 2024-09-01 00:30 CST is 2024-08-31 16:30 UTC.
-    let months: Vec<(i64, String, Option<String>)> = conn
-        .prepare("SELECT source_line, month, charge_start FROM cost_lines ORDER BY source_line")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .unwrap()
-        .map(Result::unwrap)
+    let months: Vec<(i64, String, Option<String>)> = line_ids(&conn)
+        .into_iter()
+        .map(|id| {
+            let l = costs::read_line(&conn, id).unwrap();
+            (
+                l.source_line as i64,
+                l.month,
+                l.charge_start.map(time::to_db),
+            )
+        })
         .collect();
     assert_eq!(
         months[0],
@@ -329,58 +390,38 @@ fn tencent_chinese_site() {
     );
     assert_eq!(months[3].1, "2024-08");
     // Payment split, categories, tags, `-` as empty.
-    type Line = (
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        String,
-        Option<String>,
-        String,
-    );
-    let line2: Line = conn
-        .query_row(
-            "SELECT category, paid_voucher, paid_complimentary, paid_cash, tags, currency, sub_account_id, service
-             FROM cost_lines WHERE source_line = 2",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)),
-        )
-        .unwrap();
+    let s = |v: &str| Some(v.to_string());
     assert_eq!(
-        line2,
-        (
-            "Usage".into(),
-            "0.04".into(),
-            Some("0".into()),
-            Some("0.2".into()),
-            Some(r#"{"env":"prod"}"#.into()),
-            "CNY".into(),
-            Some("100000000002".into()),
-            "云服务器CVM".into()
-        )
+        row(
+            &conn,
+            2,
+            "category,paid_voucher,paid_complimentary,paid_cash,tags,currency,sub_account_id,service"
+        ),
+        vec![
+            s("Usage"),
+            s("0.04"),
+            s("0"),
+            s("0.2"),
+            s(r#"{"env":"prod"}"#),
+            s("CNY"),
+            s("100000000002"),
+            s("云服务器CVM")
+        ]
     );
-    let cats: Vec<String> = conn
-        .prepare("SELECT category FROM cost_lines ORDER BY source_line")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
+    let cats: Vec<String> = line_ids(&conn)
+        .into_iter()
+        .map(|id| costs::read_line(&conn, id).unwrap().category)
         .collect();
     assert_eq!(cats, ["Usage", "Purchase", "Credit", "Usage"]);
-    let refund: (Option<String>, String) = conn
-        .query_row(
-            "SELECT list_cost, billed_cost FROM cost_lines WHERE source_line = 4",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap();
-    assert_eq!(refund, (Some("-50.5".into()), "-50.5".into()));
-    let stored: String = one(
-        &conn,
-        "SELECT billed_cost FROM cost_lines WHERE source_line = 3",
+    assert_eq!(
+        row(&conn, 4, "list_cost,billed_cost"),
+        vec![s("-50.5"), s("-50.5")]
     );
-    assert_eq!(stored, "240", "canonical text of 240.00000000");
+    assert_eq!(
+        row(&conn, 3, "billed_cost"),
+        vec![s("240")],
+        "240.00000000 is the number 240"
+    );
     let acct = accounts::get_account(&conn, "100000000001").unwrap();
     assert_eq!(acct.provider, "Tencent Cloud");
     assert_eq!(acct.mode, accounts::PaymentMode::Prepaid);
@@ -404,16 +445,9 @@ fn tencent_international_site() {
             "Total Amount After Discount"
         )
     );
-    let (currency, voucher, tags): (String, String, Option<String>) = conn
-        .query_row(
-            "SELECT currency, paid_voucher, tags FROM cost_lines WHERE source_line = 3",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .unwrap();
     assert_eq!(
-        (currency.as_str(), voucher.as_str(), tags),
-        ("USD", "0.0023456", None)
+        row(&conn, 3, "currency,paid_voucher,tags"),
+        vec![Some("USD".into()), Some("0.0023456".into()), None]
     );
     assert_eq!(
         accounts::get_account(&conn, "200000000001")
@@ -441,58 +475,43 @@ fn huawei_expenditure_details() {
     assert_eq!(g[0].net_cost, d("500.303456789012"));
     assert_eq!(g[0].currency, "CNY");
     // 消费时间 as a range gives the charge period; GMT+08:00 is honoured.
-    let first: (String, String, String, String, Option<String>, String, String) = conn
-        .query_row(
-            "SELECT charge_start, charge_end, coupon_paid, paid_voucher, tags, sub_account_id, category
-             FROM cost_lines WHERE source_line = 2",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
-        )
-        .unwrap();
+    let s = |v: &str| Some(v.to_string());
     assert_eq!(
-        first,
-        (
-            "2020-08-23T14:00:00Z".into(),
-            "2020-08-23T15:00:00Z".into(),
-            "0.02".into(),
-            "0.03".into(),
-            Some(r#"{"env":"prod","team":"web"}"#.into()),
-            "0".into(),
-            "Usage".into()
-        )
+        row(
+            &conn,
+            2,
+            "charge_start,charge_end,coupon_paid,paid_voucher,tags,sub_account_id,category"
+        ),
+        vec![
+            s("2020-08-23T14:00:00Z"),
+            s("2020-08-23T15:00:00Z"),
+            s("0.02"),
+            s("0.03"),
+            s(r#"{"env":"prod","team":"web"}"#),
+            s("0"),
+            s("Usage")
+        ]
     );
     // The full payment split of the purchase line, the enterprise project as sub account.
-    let purchase: (String, String, String, String, String) = conn
-        .query_row(
-            "SELECT category, paid_cash, paid_arrears, sub_account_id, sub_account_name
-             FROM cost_lines WHERE source_line = 4",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-        )
-        .unwrap();
     assert_eq!(
-        purchase,
-        (
-            "Purchase".into(),
-            "700".into(),
-            "100".into(),
-            "ep-finance-01".into(),
-            "finance".into()
-        )
+        row(
+            &conn,
+            4,
+            "category,paid_cash,paid_arrears,sub_account_id,sub_account_name"
+        ),
+        vec![
+            s("Purchase"),
+            s("700"),
+            s("100"),
+            s("ep-finance-01"),
+            s("finance")
+        ]
     );
-    let (card, credit): (String, String) = conn
-        .query_row(
-            "SELECT paid_card, paid_credit FROM cost_lines WHERE source_line = 3",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap();
-    assert_eq!((card.as_str(), credit.as_str()), ("0.023456789012", "0.1"));
-    let refund: String = one(
-        &conn,
-        "SELECT category FROM cost_lines WHERE source_line = 5",
+    assert_eq!(
+        row(&conn, 3, "paid_card,paid_credit"),
+        vec![s("0.023456789012"), s("0.1")]
     );
-    assert_eq!(refund, "Credit");
+    assert_eq!(row(&conn, 5, "category"), vec![s("Credit")]);
     assert_eq!(
         accounts::get_account(&conn, "hw_user01").unwrap().provider,
         "Huawei Cloud"
@@ -662,7 +681,6 @@ fn a_replaced_slice_keeps_the_ledgers_own_lines_and_their_rollups() {
             paid: Default::default(),
             invoice_id: None,
             tags: None,
-            raw: None,
         };
         costs::insert_line(&tx, &line, None).unwrap();
         let mut delta = costs::RollupDelta::default();
@@ -905,12 +923,9 @@ fn marketplace_lines_of_another_provider_stay_on_the_billing_accounts_provider()
             .provider,
         "AWS"
     );
-    let providers: Vec<String> = conn
-        .prepare("SELECT provider FROM cost_lines ORDER BY source_line")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
+    let providers: Vec<String> = line_ids(&conn)
+        .into_iter()
+        .map(|id| costs::read_line(&conn, id).unwrap().provider)
         .collect();
     assert_eq!(providers, ["AWS", "Datadog"]);
     assert_eq!(rollup_sums(&conn)["111111111111"], d("12.5"));

@@ -50,7 +50,6 @@ fn line(month: &str, service: &str, resource: &str, billed: &str, qty: Option<&s
         paid: PaymentSplit::default(),
         invoice_id: Some(format!("INV-{month}")),
         tags: Some(r#"{"team":"web"}"#.into()),
-        raw: None,
     }
 }
 

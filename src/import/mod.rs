@@ -42,7 +42,8 @@ use crate::costs::{RollupDelta, RollupKey, RollupSums};
 use crate::error::{Error, ErrorCode, Result};
 use crate::money::Currency;
 
-use row::{Batch, Fields, NewAccountSeen, Row, RowError, NCOLS};
+use crate::store::labels::Interner;
+use row::{Batch, Chunk, Fields, NewAccountSeen, Row, RowError, FIRST_LABEL, NAMOUNTS, NTEXTS};
 
 /// At most this many bad values are reported for one file.
 pub const ERROR_CAP: usize = 20;
@@ -235,6 +236,112 @@ impl<R: Read> Read for Counting<R> {
         self.read.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
     }
+}
+
+/// Keeps a copy of the bytes the CSV reader reads (when `keep` is on), so that the records'
+/// own bytes can be stored beside the lines made from them ([`Chunker`]).
+pub struct Tee<R> {
+    inner: R,
+    kept: Vec<u8>,
+    keep: bool,
+}
+
+impl<R> Tee<R> {
+    pub fn new(inner: R, keep: bool) -> Self {
+        Tee {
+            inner,
+            kept: Vec::new(),
+            keep,
+        }
+    }
+}
+
+impl<R: Read> Read for Tee<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if self.keep {
+            self.kept.extend_from_slice(&buf[..n]);
+        }
+        Ok(n)
+    }
+}
+
+/// Cuts the bytes a [`Tee`] kept into chunks of whole records, one per batch: `kept[0]` is
+/// always the byte at `start`, where the next chunk begins.
+struct Chunker {
+    start: u64,
+    start_line: u64,
+}
+
+impl Chunker {
+    /// Starts at the reader's position (the first record after the header).
+    fn begin<R: Read>(rdr: &mut csv::Reader<Tee<R>>) -> Self {
+        let pos = rdr.position().clone();
+        let tee = rdr.get_mut();
+        let drop = (pos.byte() as usize).min(tee.kept.len());
+        tee.kept.drain(..drop);
+        Chunker {
+            start: pos.byte(),
+            start_line: pos.line(),
+        }
+    }
+
+    /// The records read since the last cut, compressed; `last_line` is where the last starts.
+    fn cut<R: Read>(&mut self, rdr: &mut csv::Reader<Tee<R>>, last_line: u64) -> Option<Chunk> {
+        let pos = rdr.position().clone();
+        let tee = rdr.get_mut();
+        if !tee.keep {
+            return None;
+        }
+        let len = ((pos.byte() - self.start) as usize).min(tee.kept.len());
+        let chunk = Chunk {
+            first_line: self.start_line,
+            last_line,
+            bytes: len as u64,
+            data: lz4_flex::compress_prepend_size(&tee.kept[..len]),
+        };
+        tee.kept.drain(..len);
+        self.start = pos.byte();
+        self.start_line = pos.line();
+        Some(chunk)
+    }
+}
+
+/// The fields of the record that starts on physical line `line` of an imported file, read back
+/// from the file's own bytes kept in `import_chunks`.
+pub fn original_record(conn: &Connection, import_id: i64, line: u64) -> Result<Vec<String>> {
+    let damaged = |what: &str| {
+        Error::new(
+            ErrorCode::Storage,
+            format!("the original row of line {line} cannot be read back ({what}): the ledger file was changed outside Billfold"),
+        )
+    };
+    let (first_line, data): (i64, Vec<u8>) = conn
+        .query_row(
+            "SELECT first_line, data FROM import_chunks
+             WHERE import_id = ?1 AND first_line <= ?2 ORDER BY first_line DESC LIMIT 1",
+            params![import_id, line as i64],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?
+        .ok_or_else(|| damaged("no chunk holds it"))?;
+    let bytes = lz4_flex::decompress_size_prepended(&data)
+        .map_err(|_| damaged("a chunk does not decompress"))?;
+    let mut rdr = csv_reader(bytes.as_slice());
+    let mut rec = csv::StringRecord::new();
+    while rdr
+        .read_record(&mut rec)
+        .map_err(|_| damaged("a chunk is not CSV"))?
+    {
+        let at = rec.position().map_or(0, |p| p.line()) + first_line as u64 - 1;
+        if at == line {
+            return Ok(rec.iter().map(str::to_string).collect());
+        }
+        if at > line {
+            break;
+        }
+    }
+    Err(damaged("no record starts on that line"))
 }
 
 /// Opens a file for reading, through gzip when it starts with gzip's magic bytes.
@@ -545,7 +652,7 @@ const SEP: char = '\u{1f}';
 
 /// Parses every record after the header, checks it, and sends batches (when `send` is given).
 fn parse_records<R: Read>(
-    rdr: &mut csv::Reader<R>,
+    rdr: &mut csv::Reader<Tee<R>>,
     mapper: &mut dyn Mapper,
     header: &[String],
     send: Option<(&mpsc::SyncSender<Batch>, &mpsc::Receiver<Batch>)>,
@@ -562,6 +669,8 @@ fn parse_records<R: Read>(
     let width = header.len();
     let acct_col = mapper.account_column();
     let has_invoice = mapper.has_invoice_column();
+    let mut chunker = Chunker::begin(rdr);
+    let mut last_line = 0;
     loop {
         if out.errors.len() >= ERROR_CAP {
             out.more_errors = true;
@@ -738,8 +847,10 @@ fn parse_records<R: Read>(
             continue; // nothing will be written: stop building batches
         }
         if let Some((tx, _)) = send {
-            batch.push(line, &row, &rec);
+            batch.push(line, &row);
+            last_line = line;
             if batch.len() >= BATCH_ROWS {
+                batch.chunk = chunker.cut(rdr, last_line);
                 let next = send
                     .and_then(|(_, r)| r.try_recv().ok())
                     .unwrap_or_default();
@@ -751,6 +862,9 @@ fn parse_records<R: Read>(
         }
     }
     if let Some((tx, _)) = send {
+        if out.errors.is_empty() && out.file_error.is_none() && !batch.is_empty() {
+            batch.chunk = chunker.cut(rdr, last_line);
+        }
         if !batch.is_empty() || !batch.new_accounts.is_empty() {
             let _ = tx.send(batch);
         }
@@ -781,7 +895,7 @@ fn mapper_billed_column(header: &[String]) -> usize {
 /// Reads a bill from `reader` without writing anything: the number of good lines, or the same
 /// error an import would give. (The fuzz target's entry point.)
 pub fn check_reader<R: Read>(reader: R, name: &str, format: Format) -> Result<u64> {
-    let mut rdr = csv_reader(reader);
+    let mut rdr = csv_reader(Tee::new(reader, false));
     let mut sniffed = sniff(&mut rdr, format).map_err(|p| import_error(name, p))?;
     let abort = AtomicBool::new(false);
     let parsed = parse_records(
@@ -800,14 +914,14 @@ pub fn check_reader<R: Read>(reader: R, name: &str, format: Format) -> Result<u6
     Ok(parsed.rows)
 }
 
-const INSERT_HEAD: &str = "INSERT INTO cost_lines (source_file, source_line, provider, account_id,
-    sub_account_id, sub_account_name, month, charge_start, charge_end, category, charge_class,
-    description, service, service_category, resource_id, resource_name, region, sku_id,
-    pricing_quantity, pricing_unit, currency, list_cost, contracted_cost, effective_cost,
-    billed_cost, coupon_paid, paid_voucher, paid_complimentary, paid_cash, paid_card, paid_credit,
-    paid_arrears, invoice_id, tags, raw, import_id) VALUES ";
-/// Parameters per row: source_file, source_line, the NCOLS mapped texts, import_id.
-const PARAMS: usize = NCOLS + 3;
+const INSERT_HEAD: &str = "INSERT INTO cost_lines (import_id, source, source_line, account_id,
+    month, currency, service, sub_account, provider, category, charge_class, resource, region,
+    sku, tags, description, resource_name, sub_account_name, service_category, pricing_unit,
+    invoice, billed_cost, effective_cost, list_cost, coupon_paid, pricing_quantity,
+    contracted_cost, paid_voucher, paid_complimentary, paid_cash, paid_card, paid_credit,
+    paid_arrears, charge_start, charge_end) VALUES ";
+/// Parameters per row: import_id, source, source_line, the texts, the amounts, two times.
+const PARAMS: usize = 3 + NTEXTS + NAMOUNTS + 2;
 /// Rows per multi-row INSERT (fewer statement executions per line).
 const ROWS_PER_INSERT: usize = 16;
 
@@ -828,29 +942,41 @@ fn insert_sql(rows: usize) -> String {
 fn prepare_insert<'c>(
     tx: &'c rusqlite::Transaction<'_>,
     rows: usize,
-    name: &str,
+    source: i64,
     import_id: i64,
 ) -> Result<rusqlite::Statement<'c>> {
     let mut stmt = tx.prepare(&insert_sql(rows))?;
     for r in 0..rows {
-        stmt.raw_bind_parameter(r * PARAMS + 1, name)?;
-        stmt.raw_bind_parameter(r * PARAMS + PARAMS, import_id)?;
+        stmt.raw_bind_parameter(r * PARAMS + 1, import_id)?;
+        stmt.raw_bind_parameter(r * PARAMS + 2, source)?;
     }
     Ok(stmt)
 }
 
-/// Binds row `i` of `batch` as the `slot`-th row of `stmt`.
+/// Binds row `i` of `batch` as the `slot`-th row of `stmt`, its texts turned into label ids.
 fn bind_row(
     stmt: &mut rusqlite::Statement<'_>,
     slot: usize,
     batch: &Batch,
     i: usize,
+    labels: &mut Interner,
+    conn: &Connection,
 ) -> Result<()> {
     let base = slot * PARAMS;
-    stmt.raw_bind_parameter(base + 2, batch.lines[i] as i64)?;
-    for (k, v) in batch.row(i).enumerate() {
-        stmt.raw_bind_parameter(base + 3 + k, v)?;
+    stmt.raw_bind_parameter(base + 3, batch.lines[i] as i64)?;
+    for (k, t) in batch.texts(i).enumerate() {
+        if k < FIRST_LABEL {
+            stmt.raw_bind_parameter(base + 4 + k, t)?;
+        } else {
+            stmt.raw_bind_parameter(base + 4 + k, labels.opt(conn, t)?)?;
+        }
     }
+    for (k, a) in batch.amounts(i).enumerate() {
+        stmt.raw_bind_parameter(base + 4 + NTEXTS + k, a)?;
+    }
+    let (start, end) = batch.times(i);
+    stmt.raw_bind_parameter(base + 4 + NTEXTS + NAMOUNTS, start)?;
+    stmt.raw_bind_parameter(base + 5 + NTEXTS + NAMOUNTS, end)?;
     Ok(())
 }
 
@@ -863,7 +989,7 @@ fn import_stream(
     progress: Option<ProgressSink<'_>>,
     bulk: bool,
 ) -> Result<FileReport> {
-    let mut rdr = csv_reader(reader);
+    let mut rdr = csv_reader(Tee::new(reader, true));
     let sniffed = sniff(&mut rdr, opts.format).map_err(|p| import_error(name, p))?;
     let Sniffed { mapper, header } = sniffed;
     // Foreign keys are checked by construction during an import (each account is created
@@ -909,7 +1035,7 @@ fn switch_journal(conn: &Connection, from: &str, to: &str) -> bool {
 #[allow(clippy::too_many_arguments)]
 fn write_import(
     conn: &mut Connection,
-    mut rdr: csv::Reader<Box<dyn Read + Send>>,
+    mut rdr: csv::Reader<Tee<Box<dyn Read + Send>>>,
     mut mapper: Box<dyn Mapper>,
     header: Vec<String>,
     name: &str,
@@ -940,6 +1066,10 @@ fn write_import(
         Some(id) => {
             delta.remove_lines(&tx, "import_id = ?1", params![id])?;
             tx.execute("DELETE FROM cost_lines WHERE import_id = ?1", params![id])?;
+            tx.execute(
+                "DELETE FROM import_chunks WHERE import_id = ?1",
+                params![id],
+            )?;
             tx.execute(
                 "UPDATE imports SET file_name = ?2, imported_at = ?3 WHERE id = ?1",
                 params![id, name, crate::time::to_db(opts.at)],
@@ -977,8 +1107,14 @@ fn write_import(
             parsed
         });
         let result = (|| -> Result<()> {
-            let mut multi = prepare_insert(&tx, ROWS_PER_INSERT, name, import_id)?;
-            let mut single = prepare_insert(&tx, 1, name, import_id)?;
+            let mut labels = Interner::default();
+            let source = labels.id(&tx, name)?;
+            let mut multi = prepare_insert(&tx, ROWS_PER_INSERT, source, import_id)?;
+            let mut single = prepare_insert(&tx, 1, source, import_id)?;
+            let mut chunk_insert = tx.prepare(
+                "INSERT INTO import_chunks (import_id, first_line, last_line, bytes, data)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
             let mut last_progress = Instant::now();
             for batch in recv.iter() {
                 if !db_errors.is_empty() {
@@ -1002,13 +1138,22 @@ fn write_import(
                 let full = batch.len() / ROWS_PER_INSERT * ROWS_PER_INSERT;
                 for start in (0..full).step_by(ROWS_PER_INSERT) {
                     for slot in 0..ROWS_PER_INSERT {
-                        bind_row(&mut multi, slot, &batch, start + slot)?;
+                        bind_row(&mut multi, slot, &batch, start + slot, &mut labels, &tx)?;
                     }
                     multi.raw_execute()?;
                 }
                 for i in full..batch.len() {
-                    bind_row(&mut single, 0, &batch, i)?;
+                    bind_row(&mut single, 0, &batch, i, &mut labels, &tx)?;
                     single.raw_execute()?;
+                }
+                if let Some(c) = &batch.chunk {
+                    chunk_insert.execute(params![
+                        import_id,
+                        c.first_line as i64,
+                        c.last_line as i64,
+                        c.bytes as i64,
+                        c.data
+                    ])?;
                 }
                 written += batch.len() as u64;
                 let mut b = batch;
@@ -1102,6 +1247,7 @@ fn write_import(
 
     // Slices: replace earlier exports, mark provisional or final.
     let mut slices = Vec::new();
+    let mut replaced_imports = Vec::new();
     for s in &mut parsed.slices {
         if let Some(p) = provider_of.get(&s.account) {
             s.provider.clone_from(p);
@@ -1114,7 +1260,8 @@ fn write_import(
             )
             .optional()?;
         let mut replaced = 0u64;
-        if old.is_some_and(|o| o != import_id) {
+        if let Some(o) = old.filter(|&o| o != import_id) {
+            replaced_imports.push(o);
             let has_ledger_lines: bool = tx.query_row(
                 "SELECT EXISTS (SELECT 1 FROM cost_lines
                  WHERE account_id = ?1 AND month = ?2 AND import_id IS NULL)",
@@ -1184,6 +1331,14 @@ fn write_import(
         )?;
     }
     delta.apply(&tx)?;
+    // The kept bytes of a file none of whose slices is current any more serve no line.
+    for old in replaced_imports {
+        tx.execute(
+            "DELETE FROM import_chunks WHERE import_id = ?1
+             AND NOT EXISTS (SELECT 1 FROM import_slices WHERE import_id = ?1)",
+            params![old],
+        )?;
+    }
     record_renewals(&tx, &parsed.renewals, opts.at)?;
     tx.execute(
         "UPDATE imports SET rows = ?2 WHERE id = ?1",

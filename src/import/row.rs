@@ -192,18 +192,44 @@ impl<'r> Fields<'r> {
     }
 }
 
-/// Index of a per-row bound column in a batch (the statement's parameters 3..=35).
-pub const NCOLS: usize = 33;
+/// Text columns of a row in a batch: the account, month and currency, then the texts stored as
+/// labels, in this order.
+pub const NTEXTS: usize = 18;
+/// Of the text columns, the first label's index.
+pub const FIRST_LABEL: usize = 3;
+/// Amount columns of a row (stored as `store::amount_key` bytes), in this order: billed,
+/// effective, list, cash coupons, pricing quantity, contracted, then the payment split
+/// (voucher, complimentary, cash, card, credit, arrears).
+pub const NAMOUNTS: usize = 12;
 const NONE: (u32, u32) = (u32::MAX, 0);
 
-/// Rows ready to bind: all their texts in one arena, each column a span of it.
+/// The compressed bytes of a batch's records, exactly as the file has them.
+#[derive(Default)]
+pub struct Chunk {
+    /// Physical line where the chunk starts, and where its last record starts.
+    pub first_line: u64,
+    pub last_line: u64,
+    /// Length once decompressed.
+    pub bytes: u64,
+    /// LZ4 block, size prepended.
+    pub data: Vec<u8>,
+}
+
+/// Rows ready to bind: their texts in one arena and their amounts in another, each column a
+/// span of one of them; times as Unix seconds.
 #[derive(Default)]
 pub struct Batch {
-    pub arena: String,
-    pub spans: Vec<(u32, u32)>,
+    pub texts: String,
+    pub text_spans: Vec<(u32, u32)>,
+    pub amounts: Vec<u8>,
+    pub amount_spans: Vec<(u32, u32)>,
+    pub times: Vec<Option<i64>>,
     pub lines: Vec<u64>,
     /// Accounts first seen in this batch: (account, provider, currency, line, column).
     pub new_accounts: Vec<NewAccountSeen>,
+    /// The records' own bytes (when the import keeps them).
+    pub chunk: Option<Chunk>,
+    key: Vec<u8>,
 }
 
 #[derive(Debug, Clone)]
@@ -218,10 +244,14 @@ pub struct NewAccountSeen {
 
 impl Batch {
     pub fn clear(&mut self) {
-        self.arena.clear();
-        self.spans.clear();
+        self.texts.clear();
+        self.text_spans.clear();
+        self.amounts.clear();
+        self.amount_spans.clear();
+        self.times.clear();
         self.lines.clear();
         self.new_accounts.clear();
+        self.chunk = None;
     }
 
     pub fn len(&self) -> usize {
@@ -232,119 +262,83 @@ impl Batch {
         self.lines.is_empty()
     }
 
-    fn put(&mut self, s: Option<&str>) {
+    fn text(&mut self, s: Option<&str>) {
         match s {
             Some(s) => {
-                let at = self.arena.len() as u32;
-                self.arena.push_str(s);
-                self.spans.push((at, s.len() as u32));
+                let at = self.texts.len() as u32;
+                self.texts.push_str(s);
+                self.text_spans.push((at, s.len() as u32));
             }
-            None => self.spans.push(NONE),
+            None => self.text_spans.push(NONE),
         }
     }
 
-    fn put_bytes(&mut self, b: &[u8]) {
-        // Only ever called with ASCII produced by this module.
-        self.put(Some(std::str::from_utf8(b).unwrap_or_default()));
-    }
-
-    fn put_time(&mut self, t: Option<DateTime<Utc>>) {
-        match t {
-            Some(t) => self.put_bytes(&values::db_time(t)),
-            None => self.put(None),
+    fn amount(&mut self, a: Option<&Amount<'_>>) {
+        match a {
+            Some(a) => {
+                crate::store::amount_key::encode_into(a.value, &mut self.key);
+                let at = self.amounts.len() as u32;
+                self.amounts.extend_from_slice(&self.key);
+                self.amount_spans.push((at, self.key.len() as u32));
+            }
+            None => self.amount_spans.push(NONE),
         }
     }
 
-    fn put_amount(&mut self, a: &Option<Amount<'_>>) {
-        self.put(a.as_ref().map(|a| a.text.as_ref()));
-    }
-
-    /// Appends a mapped row and the raw record (as a JSON array of its fields).
-    pub fn push(&mut self, line: u64, row: &Row<'_>, rec: &csv::StringRecord) {
+    /// Appends a mapped row.
+    pub fn push(&mut self, line: u64, row: &Row<'_>) {
         self.lines.push(line);
-        self.put(Some(&row.provider));
-        self.put(Some(row.account));
-        self.put(row.sub_id);
-        self.put(row.sub_name);
-        self.put_bytes(&row.month);
-        self.put_time(row.charge_start);
-        self.put_time(row.charge_end);
-        self.put(Some(row.category));
-        self.put(row.charge_class);
-        self.put(row.description);
-        self.put(Some(row.service));
-        self.put(row.service_category);
-        self.put(row.resource_id);
-        self.put(row.resource_name);
-        self.put(row.region);
-        self.put(row.sku_id);
-        self.put_amount(&row.pricing_quantity);
-        self.put(row.pricing_unit);
-        self.put(Some(&row.currency));
-        self.put_amount(&row.list_cost);
-        self.put_amount(&row.contracted_cost);
-        self.put(Some(&row.effective_cost.text));
-        self.put(Some(&row.billed_cost.text));
-        for p in &row.paid {
-            self.put_amount(p);
+        self.text(Some(row.account));
+        self.text(Some(std::str::from_utf8(&row.month).unwrap_or_default()));
+        self.text(Some(&row.currency));
+        self.text(Some(row.service));
+        self.text(row.sub_id);
+        self.text(Some(&row.provider));
+        self.text(Some(row.category));
+        self.text(row.charge_class);
+        self.text(row.resource_id);
+        self.text(row.region);
+        self.text(row.sku_id);
+        self.text(row.tags.as_deref());
+        self.text(row.description);
+        self.text(row.resource_name);
+        self.text(row.sub_name);
+        self.text(row.service_category);
+        self.text(row.pricing_unit);
+        self.text(row.invoice_id);
+        self.amount(Some(&row.billed_cost));
+        self.amount(Some(&row.effective_cost));
+        self.amount(row.list_cost.as_ref());
+        self.amount(row.paid[PAID_COUPON].as_ref());
+        self.amount(row.pricing_quantity.as_ref());
+        self.amount(row.contracted_cost.as_ref());
+        for p in &row.paid[PAID_VOUCHER..] {
+            self.amount(p.as_ref());
         }
-        self.put(row.invoice_id);
-        self.put(row.tags.as_deref());
-        // raw
-        let at = self.arena.len() as u32;
-        raw_json(&mut self.arena, rec);
-        self.spans.push((at, self.arena.len() as u32 - at));
+        self.times.push(row.charge_start.map(|t| t.timestamp()));
+        self.times.push(row.charge_end.map(|t| t.timestamp()));
     }
 
-    /// The texts of row `i`, one per bound column.
-    pub fn row(&self, i: usize) -> impl Iterator<Item = Option<&str>> {
-        self.spans[i * NCOLS..(i + 1) * NCOLS]
+    /// The texts of row `i`, one per text column.
+    pub fn texts(&self, i: usize) -> impl Iterator<Item = Option<&str>> {
+        self.text_spans[i * NTEXTS..(i + 1) * NTEXTS]
             .iter()
             .map(|&(at, len)| {
-                (at != u32::MAX).then(|| &self.arena[at as usize..(at + len) as usize])
+                (at != u32::MAX).then(|| &self.texts[at as usize..(at + len) as usize])
             })
     }
-}
 
-/// Writes the record as a JSON array of strings (the header is kept once per import).
-pub fn raw_json(out: &mut String, rec: &csv::StringRecord) {
-    out.push('[');
-    for (i, f) in rec.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push('"');
-        if f.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
-            for c in f.chars() {
-                match c {
-                    '"' => out.push_str("\\\""),
-                    '\\' => out.push_str("\\\\"),
-                    '\n' => out.push_str("\\n"),
-                    '\r' => out.push_str("\\r"),
-                    '\t' => out.push_str("\\t"),
-                    c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-                    c => out.push(c),
-                }
-            }
-        } else {
-            out.push_str(f);
-        }
-        out.push('"');
+    /// The amounts of row `i` (`amount_key` bytes), one per amount column.
+    pub fn amounts(&self, i: usize) -> impl Iterator<Item = Option<&[u8]>> {
+        self.amount_spans[i * NAMOUNTS..(i + 1) * NAMOUNTS]
+            .iter()
+            .map(|&(at, len)| {
+                (at != u32::MAX).then(|| &self.amounts[at as usize..(at + len) as usize])
+            })
     }
-    out.push(']');
-}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn raw_json_round_trips() {
-        let rec =
-            csv::StringRecord::from(vec!["a", "b\"c", "tab\there", "{\"k\":\"v\"}", "\\", "é"]);
-        let mut s = String::new();
-        raw_json(&mut s, &rec);
-        let back: Vec<String> = serde_json::from_str(&s).unwrap();
-        assert_eq!(back, rec.iter().collect::<Vec<_>>());
+    /// Charge start and end of row `i`.
+    pub fn times(&self, i: usize) -> (Option<i64>, Option<i64>) {
+        (self.times[2 * i], self.times[2 * i + 1])
     }
 }

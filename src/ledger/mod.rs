@@ -1135,7 +1135,6 @@ fn record_cost(
         paid,
         invoice_id: None,
         tags: None,
-        raw: None,
     };
     insert_line(tx, &line, Some(entry_id))?;
     let mut delta = RollupDelta::default();

@@ -8,8 +8,10 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
-use super::{row_to_line, LineOut, LINE_COLUMNS};
+use super::query::COLUMNS;
+use super::{line_from_row, LineOut};
 use crate::error::{Error, Result};
+use crate::store::labels::{self, Labels};
 use crate::time::to_db;
 
 /// What a mark is put on.
@@ -71,16 +73,6 @@ fn service_key(account: &str, month: &str, service: &str) -> String {
     format!("service|{account}|{month}|{service}")
 }
 
-fn line(conn: &Connection, id: i64) -> Result<LineOut> {
-    conn.query_row(
-        &format!("SELECT {LINE_COLUMNS} FROM cost_lines WHERE id = ?1"),
-        params![id],
-        row_to_line,
-    )
-    .optional()?
-    .ok_or_else(|| Error::not_found(format!("there is no cost line {id}: see `billfold lines`")))
-}
-
 /// Puts a mark (reviewed, disputed, accepted) with a note. Marks are history: the newest wins.
 pub fn mark(
     conn: &Connection,
@@ -97,7 +89,7 @@ pub fn mark(
     let reviewer = super::reviewer(conn)?;
     let (kind, key, provider, account, month, resource, sku, service, start, end) = match target {
         Target::Line(id) => {
-            let l = line(conn, *id)?;
+            let l = super::line(conn, *id)?;
             (
                 "line",
                 line_key(&l),
@@ -176,9 +168,14 @@ fn the_account(
     }
     let sql = match column {
         "resource_id" => {
-            "SELECT DISTINCT account_id FROM cost_lines WHERE resource_id = ?1 AND month = ?2"
+            "SELECT DISTINCT account_id FROM cost_lines
+             WHERE resource = (SELECT id FROM labels WHERE text = ?1) AND month = ?2
+             ORDER BY account_id"
         }
-        _ => "SELECT DISTINCT account_id FROM cost_lines WHERE service = ?1 AND month = ?2",
+        _ => {
+            "SELECT DISTINCT account_id FROM cost_rollups WHERE service = ?1 AND month = ?2
+             ORDER BY account_id"
+        }
     };
     let mut stmt = conn.prepare(sql)?;
     let accounts: Vec<String> = stmt
@@ -199,28 +196,43 @@ fn the_account(
 /// How many current lines carry the charge a mark is keyed on.
 fn lines_for(conn: &Connection, a: &Annotation) -> Result<i64> {
     let o = |s: &Option<String>| s.clone().unwrap_or_default();
+    let label = |t: &Option<String>| -> Result<Option<Option<i64>>> {
+        Ok(match t {
+            None => Some(None),
+            Some(t) => labels::find(conn, t)?.map(Some),
+        })
+    };
     Ok(match a.target.as_str() {
         "line" => {
+            // A text no line has means no line carries the charge any more.
+            let (Some(resource), Some(sku)) = (label(&a.resource_id)?, label(&a.sku_id)?) else {
+                return Ok(0);
+            };
             let mut stmt = conn.prepare_cached(&format!(
-                "SELECT {LINE_COLUMNS} FROM cost_lines WHERE account_id = ?1 AND month = ?2
-                 AND COALESCE(resource_id, '') = ?3 AND COALESCE(sku_id, '') = ?4"
+                "SELECT {COLUMNS} FROM cost_lines WHERE account_id = ?1 AND month = ?2
+                 AND resource IS ?3 AND sku IS ?4"
             ))?;
-            let rows = stmt.query_map(params![o(&a.account), a.month, o(&a.resource_id), o(&a.sku_id)], row_to_line)?;
+            let mut rows = stmt.query(params![o(&a.account), a.month, resource, sku])?;
+            let mut labels = Labels::default();
             let mut n = 0;
-            for l in rows {
-                if line_key(&l?) == a.key {
+            while let Some(r) = rows.next()? {
+                if line_key(&line_from_row(conn, &mut labels, r)?) == a.key {
                     n += 1;
                 }
             }
             n
         }
-        "resource" => conn.query_row(
-            "SELECT COUNT(*) FROM cost_lines WHERE account_id = ?1 AND month = ?2 AND resource_id = ?3",
-            params![o(&a.account), a.month, o(&a.resource_id)],
-            |r| r.get(0),
-        )?,
+        "resource" => match label(&a.resource_id)?.flatten() {
+            None => 0,
+            Some(resource) => conn.query_row(
+                "SELECT COUNT(*) FROM cost_lines WHERE resource = ?3 AND month = ?2 AND account_id = ?1",
+                params![o(&a.account), a.month, resource],
+                |r| r.get(0),
+            )?,
+        },
         _ => conn.query_row(
-            "SELECT COUNT(*) FROM cost_lines WHERE account_id = ?1 AND month = ?2 AND service = ?3",
+            "SELECT COALESCE(SUM(lines), 0) FROM cost_rollups
+             WHERE account_id = ?1 AND month = ?2 AND service = ?3",
             params![o(&a.account), a.month, o(&a.service)],
             |r| r.get(0),
         )?,

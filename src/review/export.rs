@@ -14,7 +14,7 @@ use rust_xlsxwriter::{Format, Workbook, Worksheet};
 
 use super::annotations::{self, Annotation};
 use super::reconcile::{self, Reconciliation};
-use super::{matching_lines, LineFilter, LineOut};
+use super::{for_each_line, LineFilter, LineOut};
 use crate::error::{Error, Result};
 use crate::money::Currency;
 
@@ -48,12 +48,14 @@ fn review_of(conn: &Connection, l: &LineOut) -> Result<(String, String)> {
 
 /// Writes the lines of `filter` with their marks as CSV. Returns the number of lines.
 pub fn lines_csv(conn: &Connection, filter: &LineFilter, out: &Path) -> Result<usize> {
-    let lines = matching_lines(conn, filter)?;
     let mut w = csv::Writer::from_path(out)
         .map_err(|e| Error::invalid(format!("cannot write {}: {e}", out.display())))?;
     let io = |e: csv::Error| Error::invalid(format!("cannot write {}: {e}", out.display()));
     w.write_record(LINE_HEADER).map_err(io)?;
-    for l in &lines {
+    let mut n = 0;
+    for_each_line(conn, filter, |l| {
+        n += 1;
+        let l = &l;
         let (status, note) = review_of(conn, l)?;
         let o = |s: &Option<String>| s.clone().unwrap_or_default();
         w.write_record([
@@ -76,10 +78,10 @@ pub fn lines_csv(conn: &Connection, filter: &LineFilter, out: &Path) -> Result<u
             status,
             note,
         ])
-        .map_err(io)?;
-    }
+        .map_err(io)
+    })?;
     w.flush()?;
-    Ok(lines.len())
+    Ok(n)
 }
 
 fn xlsx_err(e: rust_xlsxwriter::XlsxError) -> Error {
@@ -122,7 +124,6 @@ pub fn workbook(
     account: Option<&str>,
     out: &Path,
 ) -> Result<usize> {
-    let lines = matching_lines(conn, filter)?;
     let marks: Vec<Annotation> = annotations::list(conn, None)?;
     let rec: Reconciliation = reconcile::reconcile(conn, account)?;
     let mut wb = Workbook::new();
@@ -151,8 +152,14 @@ pub fn workbook(
             "note",
         ],
     )?;
-    for (i, l) in lines.iter().enumerate() {
-        let r = i as u32 + 1;
+    let mut n = 0usize;
+    for_each_line(conn, filter, |l| {
+        n += 1;
+        let l = &l;
+        // A sheet holds 1,048,576 rows: the header and 1,048,575 lines.
+        let r = u32::try_from(n).ok().filter(|&r| r < 1_048_576).ok_or_else(|| {
+            Error::refused("more than 1,048,575 lines do not fit in one sheet: narrow the filter, or export CSV")
+        })?;
         let o = |s: &Option<String>| s.clone().unwrap_or_default();
         ws.write_number(r, 0, l.id as f64).map_err(xlsx_err)?;
         for (c, v) in [
@@ -176,7 +183,8 @@ pub fn workbook(
         let (status, note) = review_of(conn, l)?;
         ws.write_string(r, 16, status).map_err(xlsx_err)?;
         ws.write_string(r, 17, note).map_err(xlsx_err)?;
-    }
+        Ok(())
+    })?;
 
     let ws = wb
         .add_worksheet()
@@ -367,5 +375,5 @@ pub fn workbook(
     }
 
     wb.save(out).map_err(xlsx_err)?;
-    Ok(lines.len())
+    Ok(n)
 }

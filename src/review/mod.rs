@@ -3,17 +3,27 @@
 //! overview and the importers use; sums are exact, in Rust.
 
 pub mod annotations;
+mod diff;
 pub mod export;
 pub mod fx;
+pub(crate) mod query;
 pub mod reconcile;
 
 use std::collections::BTreeMap;
 
-use rusqlite::{params, Connection};
-use rust_decimal::{Decimal, RoundingStrategy};
+use chrono::DateTime;
+use rusqlite::{params, Connection, Row};
+use rust_decimal::Decimal;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
+pub use diff::{diff, Diff, DiffBy, DiffRow, UnitPriceChange};
+
+use crate::costs::{stored_amount, CostGroup, GroupBy, RollupSums};
 use crate::error::{Error, Result};
+use crate::money::to_text;
+use crate::store::labels::Labels;
+use query::{Resolved, COLUMNS, C_BILLED, C_EFFECTIVE, C_LIST};
 
 /// Lines per page of the explorer.
 pub const PAGE_SIZE: usize = 100;
@@ -24,10 +34,13 @@ pub struct LineFilter {
     pub account: Option<String>,
     /// Only lines of the accounts of this organization (the admin's and the members').
     pub org: Option<String>,
+    /// The billing account's provider (a marketplace line naming its seller still belongs to
+    /// its billing account's provider).
     pub provider: Option<String>,
     pub sub_account: Option<String>,
     pub service: Option<String>,
     pub region: Option<String>,
+    /// Any casing.
     pub category: Option<String>,
     pub resource: Option<String>,
     /// `YYYY-MM`, both ends included.
@@ -45,7 +58,7 @@ pub enum SortBy {
     Billed,
     Effective,
     List,
-    /// File order: month, file, line.
+    /// File order: account, month, then as the lines were written.
     Source,
 }
 
@@ -117,102 +130,99 @@ pub struct CurrencyTotal {
     pub lines: usize,
 }
 
-pub(crate) const LINE_COLUMNS: &str =
-    "id, source_file, source_line, provider, account_id, sub_account_id, month,
-    charge_start, charge_end, category, charge_class, service, resource_id, resource_name, region,
-    sku_id, pricing_quantity, currency, billed_cost, effective_cost, list_cost, invoice_id, tags,
-    description, coupon_paid";
-
-/// The WHERE clause of a filter: fixed text, values bound as parameters ?1..?9.
-const FILTER_SQL: &str = "(?1 IS NULL OR account_id = ?1) AND (?2 IS NULL OR provider = ?2)
-    AND (?3 IS NULL OR sub_account_id = ?3) AND (?4 IS NULL OR service = ?4)
-    AND (?5 IS NULL OR region = ?5) AND (?6 IS NULL OR lower(category) = lower(?6))
-    AND (?7 IS NULL OR resource_id = ?7) AND (?8 IS NULL OR month >= ?8) AND (?9 IS NULL OR month <= ?9)
-    AND (?10 IS NULL OR instr(lower(COALESCE(description, '') || ' ' || COALESCE(resource_id, '') || ' '
-         || COALESCE(resource_name, '')), lower(?10)) > 0)
-    AND (?11 IS NULL OR account_id IN (SELECT id FROM accounts WHERE org_id = ?11))";
-
-pub(crate) fn row_to_line(r: &rusqlite::Row<'_>) -> rusqlite::Result<LineOut> {
+/// Builds a [`LineOut`] from a row of [`query::COLUMNS`].
+pub(crate) fn line_from_row(
+    conn: &Connection,
+    labels: &mut Labels,
+    r: &Row<'_>,
+) -> Result<LineOut> {
+    use query::*;
+    let mut text = |i: usize| -> Result<Option<String>> {
+        Ok(labels.opt(conn, r.get(i)?)?.map(|t| t.to_string()))
+    };
+    let amount = |i: usize| -> Result<Option<String>> { Ok(stored_amount(r, i)?.map(to_text)) };
+    let time = |i: usize| -> Result<Option<String>> {
+        Ok(r.get::<_, Option<i64>>(i)?
+            .and_then(|s| DateTime::from_timestamp(s, 0))
+            .map(crate::time::to_db))
+    };
     Ok(LineOut {
-        id: r.get(0)?,
-        source_file: r.get(1)?,
-        source_line: r.get(2)?,
-        provider: r.get(3)?,
-        account: r.get(4)?,
-        sub_account: r.get(5)?,
-        month: r.get(6)?,
-        charge_start: r.get(7)?,
-        charge_end: r.get(8)?,
-        category: r.get(9)?,
-        charge_class: r.get(10)?,
-        service: r.get(11)?,
-        resource_id: r.get(12)?,
-        resource_name: r.get(13)?,
-        region: r.get(14)?,
-        sku_id: r.get(15)?,
-        pricing_quantity: r.get(16)?,
-        currency: r.get(17)?,
-        billed_cost: r.get(18)?,
-        effective_cost: r.get(19)?,
-        list_cost: r.get(20)?,
-        invoice_id: r.get(21)?,
-        tags: r.get(22)?,
-        description: r.get(23)?,
-        coupon_paid: r.get(24)?,
+        id: r.get(C_ID)?,
+        source_file: text(C_SOURCE)?.unwrap_or_default(),
+        source_line: r.get(C_LINE)?,
+        provider: text(C_PROVIDER)?.unwrap_or_default(),
+        account: r.get(C_ACCOUNT)?,
+        sub_account: text(C_SUB)?,
+        month: r.get(C_MONTH)?,
+        charge_start: time(C_START)?,
+        charge_end: time(C_END)?,
+        category: text(C_CATEGORY)?.unwrap_or_default(),
+        charge_class: text(C_CLASS)?,
+        service: text(C_SERVICE)?.unwrap_or_default(),
+        resource_id: text(C_RESOURCE)?,
+        resource_name: text(C_RESOURCE_NAME)?,
+        region: text(C_REGION)?,
+        sku_id: text(C_SKU)?,
+        pricing_quantity: amount(C_QUANTITY)?,
+        currency: r.get(C_CURRENCY)?,
+        billed_cost: amount(C_BILLED)?.unwrap_or_default(),
+        effective_cost: amount(C_EFFECTIVE)?.unwrap_or_default(),
+        list_cost: amount(C_LIST)?,
+        invoice_id: text(C_INVOICE)?,
+        tags: text(C_TAGS)?,
+        description: text(C_DESCRIPTION)?,
+        coupon_paid: amount(C_COUPON)?,
         review: None,
     })
 }
 
-fn tag_matches(tags: Option<&str>, want: &str) -> bool {
-    let Some(tags) = tags else { return false };
-    let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(tags) else {
-        return false;
-    };
-    match want.split_once('=') {
-        Some((k, v)) => map
-            .get(k)
-            .is_some_and(|x| x.as_str().unwrap_or_default() == v),
-        None => map.contains_key(want),
-    }
+/// One line by id.
+pub fn line(conn: &Connection, id: i64) -> Result<LineOut> {
+    lines_by_id(conn, &[id])?.pop().ok_or_else(|| {
+        Error::not_found(format!("there is no cost line {id}: see `billfold lines`"))
+    })
 }
 
-/// Every line matching `filter`, in file order. The caller decides what to keep.
-pub fn matching_lines(conn: &Connection, filter: &LineFilter) -> Result<Vec<LineOut>> {
-    let mut stmt = conn.prepare(&format!(
-        "SELECT {LINE_COLUMNS} FROM cost_lines WHERE {FILTER_SQL} ORDER BY month, source_file, source_line, id"
-    ))?;
-    let f = filter;
-    let rows = stmt.query_map(
-        params![
-            f.account,
-            f.provider,
-            f.sub_account,
-            f.service,
-            f.region,
-            f.category,
-            f.resource,
-            f.from,
-            f.to,
-            f.text,
-            f.org
-        ],
-        row_to_line,
-    )?;
-    let mut out = Vec::new();
-    for row in rows {
-        let line = row?;
-        if let Some(t) = &f.tag {
-            if !tag_matches(line.tags.as_deref(), t) {
-                continue;
-            }
+/// The lines of `ids`, in that order (ids without a line are left out).
+fn lines_by_id(conn: &Connection, ids: &[i64]) -> Result<Vec<LineOut>> {
+    let mut stmt =
+        conn.prepare_cached(&format!("SELECT {COLUMNS} FROM cost_lines WHERE id = ?1"))?;
+    let mut labels = Labels::default();
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let mut rows = stmt.query(params![id])?;
+        if let Some(r) = rows.next()? {
+            out.push(line_from_row(conn, &mut labels, r)?);
         }
-        out.push(line);
     }
     Ok(out)
 }
 
-fn dec(t: &str) -> Decimal {
-    t.parse().unwrap_or_default()
+/// Visits every line matching `filter`, in file order (account, month, then as written).
+pub fn for_each_line(
+    conn: &Connection,
+    filter: &LineFilter,
+    mut visit: impl FnMut(LineOut) -> Result<()>,
+) -> Result<()> {
+    let Some(r) = query::resolve(conn, filter)? else {
+        return Ok(());
+    };
+    let mut labels = Labels::default();
+    query::scan(conn, &r, |_, row| {
+        visit(line_from_row(conn, &mut labels, row)?)?;
+        Ok(true)
+    })
+}
+
+/// Every line matching `filter`, in file order. For small selections: large ones are better
+/// visited with [`for_each_line`].
+pub fn matching_lines(conn: &Connection, filter: &LineFilter) -> Result<Vec<LineOut>> {
+    let mut out = Vec::new();
+    for_each_line(conn, filter, |l| {
+        out.push(l);
+        Ok(())
+    })?;
+    Ok(out)
 }
 
 /// A page of the explorer: matching lines sorted by a money column (largest first) or in file
@@ -223,90 +233,187 @@ pub fn lines(
     sort: SortBy,
     page: usize,
 ) -> Result<LinePage> {
-    let mut all = matching_lines(conn, filter)?;
-    let mut totals: BTreeMap<String, (Decimal, usize)> = BTreeMap::new();
-    for l in &all {
-        let t = totals.entry(l.currency.clone()).or_default();
-        t.0 += dec(&l.billed_cost);
-        t.1 += 1;
-    }
-    let key = |l: &LineOut| match sort {
-        SortBy::Billed => dec(&l.billed_cost),
-        SortBy::Effective => dec(&l.effective_cost),
-        SortBy::List => l.list_cost.as_deref().map(dec).unwrap_or_default(),
-        SortBy::Source => Decimal::ZERO,
-    };
-    if sort != SortBy::Source {
-        all.sort_by(|a, b| key(b).cmp(&key(a)).then(a.id.cmp(&b.id)));
-    }
-    let total_lines = all.len();
     let page = page.max(1);
-    let mut lines: Vec<LineOut> = all
-        .into_iter()
-        .skip((page - 1) * PAGE_SIZE)
-        .take(PAGE_SIZE)
-        .collect();
-    for l in &mut lines {
-        l.review = annotations::current_for_line(conn, l)?.map(|a| a.status);
-    }
-    Ok(LinePage {
+    let mut out = LinePage {
         page,
         page_size: PAGE_SIZE,
-        total_lines,
-        totals: totals
-            .into_iter()
-            .map(|(currency, (billed_cost, lines))| CurrencyTotal {
-                currency,
-                billed_cost,
-                lines,
-            })
-            .collect(),
-        lines,
+        total_lines: 0,
+        totals: Vec::new(),
+        lines: Vec::new(),
+    };
+    let Some(r) = query::resolve(conn, filter)? else {
+        return Ok(out);
+    };
+    let skip = (page - 1) * PAGE_SIZE;
+    let ids = match sort {
+        SortBy::Billed => match query::largest_billed(conn, &r, skip, PAGE_SIZE)? {
+            Some(ids) => ids,
+            None => query::largest_by_scan(conn, &r, C_BILLED, skip, PAGE_SIZE)?,
+        },
+        SortBy::Effective => query::largest_by_scan(conn, &r, C_EFFECTIVE, skip, PAGE_SIZE)?,
+        SortBy::List => query::largest_by_scan(conn, &r, C_LIST, skip, PAGE_SIZE)?,
+        SortBy::Source => {
+            let mut ids = Vec::with_capacity(PAGE_SIZE);
+            let mut seen = 0;
+            query::scan(conn, &r, |_, row| {
+                if seen >= skip {
+                    ids.push(row.get(query::C_ID)?);
+                }
+                seen += 1;
+                Ok(ids.len() < PAGE_SIZE)
+            })?;
+            ids
+        }
+    };
+    out.lines = lines_by_id(conn, &ids)?;
+    for l in &mut out.lines {
+        l.review = annotations::current_for_line(conn, l)?.map(|a| a.status);
+    }
+    let totals = totals(conn, &r)?;
+    out.total_lines = totals.iter().map(|t| t.lines).sum();
+    out.totals = totals;
+    Ok(out)
+}
+
+/// Exact billed totals and line counts per currency of the lines under `r`: from the rollups
+/// when they answer it, else by a scan.
+fn totals(conn: &Connection, r: &Resolved) -> Result<Vec<CurrencyTotal>> {
+    let mut acc: BTreeMap<String, (Decimal, usize)> = BTreeMap::new();
+    if r.rollup_exact() {
+        for (_, row) in rollup_rows(conn, r)? {
+            let t = acc.entry(row.currency).or_default();
+            t.0 = checked(t.0, row.sums.billed)?;
+            t.1 += row.sums.lines as usize;
+        }
+    } else {
+        query::scan(conn, r, |_, row| {
+            let billed = stored_amount(row, C_BILLED)?.unwrap_or_default();
+            let currency = row.get_ref(query::C_CURRENCY)?.as_str()?;
+            match acc.get_mut(currency) {
+                Some(t) => {
+                    t.0 = checked(t.0, billed)?;
+                    t.1 += 1;
+                }
+                None => {
+                    acc.insert(currency.to_string(), (billed, 1));
+                }
+            }
+            Ok(true)
+        })?;
+    }
+    Ok(acc
+        .into_iter()
+        .map(|(currency, (billed_cost, lines))| CurrencyTotal {
+            currency,
+            billed_cost,
+            lines,
+        })
+        .collect())
+}
+
+fn checked(a: Decimal, b: Decimal) -> Result<Decimal> {
+    a.checked_add(b).ok_or_else(|| {
+        Error::refused("a cost total exceeds 28 significant digits and cannot be kept exactly")
     })
 }
 
+/// One row of `cost_rollups` under a filter.
+struct RollupRow {
+    month: String,
+    service: String,
+    sub_account: String,
+    currency: String,
+    sums: RollupSums,
+}
+
+/// The rollup rows of the accounts, months, service and member of `r`, with their account's
+/// index in `r.accounts`.
+fn rollup_rows(conn: &Connection, r: &Resolved) -> Result<Vec<(usize, RollupRow)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT month, service, sub_account_id, currency, billed_cost, effective_cost, list_cost,
+                net_cost, lines
+         FROM cost_rollups
+         WHERE account_id = ?1 AND (?2 IS NULL OR month >= ?2) AND (?3 IS NULL OR month <= ?3)
+           AND (?4 IS NULL OR service = ?4) AND (?5 IS NULL OR sub_account_id = ?5)",
+    )?;
+    let mut out = Vec::new();
+    for (i, a) in r.accounts.iter().enumerate() {
+        let rows = stmt.query_map(
+            params![
+                a.id,
+                r.from,
+                r.to,
+                r.service.as_ref().map(|s| &s.0),
+                r.sub_account.as_ref().map(|s| &s.0)
+            ],
+            |row| {
+                let d = |i: usize| -> rusqlite::Result<Decimal> {
+                    Ok(crate::costs::stored_decimal(row.get_ref(i)?.as_str()?).unwrap_or_default())
+                };
+                Ok(RollupRow {
+                    month: row.get(0)?,
+                    service: row.get(1)?,
+                    sub_account: row.get(2)?,
+                    currency: row.get(3)?,
+                    sums: RollupSums {
+                        billed: d(4)?,
+                        effective: d(5)?,
+                        list: d(6)?,
+                        net: d(7)?,
+                        lines: row.get(8)?,
+                    },
+                })
+            },
+        )?;
+        for row in rows {
+            out.push((i, row?));
+        }
+    }
+    Ok(out)
+}
+
+fn in_rollups(g: &GroupBy) -> bool {
+    matches!(
+        g,
+        GroupBy::Month
+            | GroupBy::Service
+            | GroupBy::Account
+            | GroupBy::SubAccount
+            | GroupBy::Provider
+    )
+}
+
 /// The lines of `filter` grouped by `group_by` (and always by currency: amounts in different
-/// currencies are never added), with exact sums: the explorer's grouped view.
+/// currencies are never added), with exact sums: the explorer's grouped view and
+/// `billfold costs`. Answered from the rollups when the filter and the grouping allow it (no
+/// scan of the lines), else by one scan that groups by integer codes.
 pub fn groups(
     conn: &Connection,
     filter: &LineFilter,
-    group_by: &[crate::costs::GroupBy],
-) -> Result<Vec<crate::costs::CostGroup>> {
-    use crate::costs::{CostGroup, GroupBy, RollupSums};
+    group_by: &[GroupBy],
+) -> Result<Vec<CostGroup>> {
+    let Some(r) = query::resolve(conn, filter)? else {
+        return Ok(Vec::new());
+    };
     let mut acc: BTreeMap<(Vec<Option<String>>, String), RollupSums> = BTreeMap::new();
-    for l in matching_lines(conn, filter)? {
-        let key = group_by
-            .iter()
-            .map(|g| match g {
-                GroupBy::Month => Some(l.month.clone()),
-                GroupBy::Service => Some(l.service.clone()),
-                GroupBy::Account => Some(l.account.clone()),
-                GroupBy::SubAccount => l.sub_account.clone(),
-                GroupBy::Provider => Some(l.provider.clone()),
-                GroupBy::Region => l.region.clone(),
-                GroupBy::Category => Some(l.category.clone()),
-                GroupBy::Resource => l.resource_id.clone(),
-                GroupBy::Tag(k) => l
-                    .tags
-                    .as_deref()
-                    .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok())
-                    .and_then(|v| {
-                        v.get(k).map(|x| match x {
-                            serde_json::Value::String(s) => s.clone(),
-                            other => other.to_string(),
-                        })
-                    }),
-            })
-            .collect();
-        let billed = dec(&l.billed_cost);
-        let sums = RollupSums {
-            billed,
-            effective: dec(&l.effective_cost),
-            list: l.list_cost.as_deref().map(dec).unwrap_or(billed),
-            net: billed - l.coupon_paid.as_deref().map(dec).unwrap_or_default(),
-            lines: 1,
-        };
-        acc.entry((key, l.currency)).or_default().add(&sums, 1)?;
+    if r.rollup_exact() && group_by.iter().all(in_rollups) {
+        for (i, row) in rollup_rows(conn, &r)? {
+            let key = group_by
+                .iter()
+                .map(|g| match g {
+                    GroupBy::Month => Some(row.month.clone()),
+                    GroupBy::Service => Some(row.service.clone()),
+                    GroupBy::Account => Some(r.accounts[i].id.clone()),
+                    GroupBy::SubAccount => Some(row.sub_account.clone()).filter(|s| !s.is_empty()),
+                    _ => Some(r.accounts[i].provider.clone()),
+                })
+                .collect();
+            acc.entry((key, row.currency))
+                .or_default()
+                .add(&row.sums, 1)?;
+        }
+    } else {
+        acc = grouped_scan(conn, &r, group_by)?;
     }
     Ok(acc
         .into_iter()
@@ -322,214 +429,193 @@ pub fn groups(
         .collect())
 }
 
-/// The original row of a line, as the file had it: header names with their values.
-pub fn original_row(conn: &Connection, line_id: i64) -> Result<serde_json::Value> {
-    let (raw, header, file): (Option<String>, Option<String>, String) = conn
-        .query_row(
-            "SELECT l.raw, i.header, l.source_file FROM cost_lines l
-             LEFT JOIN imports i ON i.id = l.import_id WHERE l.id = ?1",
-            params![line_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .map_err(|_| Error::not_found(format!("there is no cost line {line_id}")))?;
-    let values: Option<Vec<String>> = raw.as_deref().and_then(|r| serde_json::from_str(r).ok());
-    let names: Option<Vec<String>> = header.as_deref().and_then(|h| serde_json::from_str(h).ok());
-    Ok(match (names, values) {
-        (Some(n), Some(v)) => {
-            let map: serde_json::Map<String, serde_json::Value> = n
-                .into_iter()
-                .zip(v)
-                .map(|(k, v)| (k, serde_json::Value::String(v)))
-                .collect();
-            serde_json::json!({"source_file": file, "row": map})
+/// What a group key's code stands for.
+const NO_VALUE: u64 = u64::MAX;
+
+/// Small texts (months, currencies, providers, tag values) numbered as they come.
+#[derive(Default)]
+struct Codes {
+    index: FxHashMap<String, u64>,
+    texts: Vec<String>,
+}
+
+impl Codes {
+    fn code(&mut self, t: &str) -> u64 {
+        if let Some(&c) = self.index.get(t) {
+            return c;
         }
-        _ => serde_json::json!({"source_file": file, "raw": raw}),
-    })
-}
-
-/// How `diff` groups lines.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DiffBy {
-    Service,
-    Resource,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct DiffRow {
-    pub key: String,
-    pub service: String,
-    pub currency: String,
-    /// new, gone, changed or same.
-    pub status: &'static str,
-    #[serde(with = "crate::money::text")]
-    pub from_amount: Decimal,
-    #[serde(with = "crate::money::text")]
-    pub to_amount: Decimal,
-    #[serde(with = "crate::money::text")]
-    pub change: Decimal,
-    /// Change in percent of the earlier month, two decimals, half away from zero; none for new.
-    pub change_pct: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct UnitPriceChange {
-    pub resource: String,
-    pub sku: Option<String>,
-    pub currency: String,
-    pub from_unit_price: String,
-    pub to_unit_price: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Diff {
-    pub from: String,
-    pub to: String,
-    pub by: &'static str,
-    pub rows: Vec<DiffRow>,
-    /// The ten largest movers by amount and by percent.
-    pub movers_by_amount: Vec<String>,
-    pub movers_by_pct: Vec<String>,
-    pub unit_price_changes: Vec<UnitPriceChange>,
-    /// Lines of either month that correct an earlier period.
-    pub corrections: Vec<LineOut>,
-}
-
-fn is_correction(l: &LineOut) -> bool {
-    l.charge_class
-        .as_deref()
-        .is_some_and(|c| c.eq_ignore_ascii_case("correction"))
-        || l.category.eq_ignore_ascii_case("adjustment")
-}
-
-/// Month over month: what is new, gone or changed, the biggest movers, unit-price changes and
-/// corrections.
-pub fn diff(
-    conn: &Connection,
-    base: &LineFilter,
-    from: &str,
-    to: &str,
-    by: DiffBy,
-) -> Result<Diff> {
-    for m in [from, to] {
-        crate::time::parse(&format!("{m}-01"))
-            .map_err(|_| Error::invalid(format!("'{m}' is not a month: expected YYYY-MM")))?;
+        let c = self.texts.len() as u64;
+        self.texts.push(t.to_string());
+        self.index.insert(t.to_string(), c);
+        c
     }
-    type Key = (String, String, String); // key, service, currency
-    let mut sums: BTreeMap<Key, [Decimal; 2]> = BTreeMap::new();
-    // (resource, SKU, currency) → per month (billed, quantity)
-    type UnitKey = (String, Option<String>, String);
-    let mut units: BTreeMap<UnitKey, [(Decimal, Decimal); 2]> = BTreeMap::new();
-    let mut corrections = Vec::new();
-    for (i, month) in [from, to].into_iter().enumerate() {
-        let f = LineFilter {
-            from: Some(month.to_string()),
-            to: Some(month.to_string()),
-            ..base.clone()
-        };
-        for l in matching_lines(conn, &f)? {
-            let billed = dec(&l.billed_cost);
-            let key = match by {
-                DiffBy::Service => l.service.clone(),
-                DiffBy::Resource => l
-                    .resource_id
-                    .clone()
-                    .unwrap_or_else(|| format!("({})", l.service)),
-            };
-            sums.entry((key, l.service.clone(), l.currency.clone()))
-                .or_default()[i] += billed;
-            if let (Some(r), Some(q)) = (&l.resource_id, l.pricing_quantity.as_deref().map(dec)) {
-                if !q.is_zero() && !is_correction(&l) {
-                    let u = &mut units
-                        .entry((r.clone(), l.sku_id.clone(), l.currency.clone()))
-                        .or_default()[i];
-                    u.0 += billed;
-                    u.1 += q;
-                }
-            }
-            if is_correction(&l) && corrections.len() < 100 {
-                corrections.push(l);
-            }
-        }
-    }
-    let hundred = Decimal::from(100);
-    let mut rows: Vec<DiffRow> = sums
-        .into_iter()
-        .map(|((key, service, currency), [a, b])| {
-            let status = match (a.is_zero(), b.is_zero()) {
-                (true, false) => "new",
-                (false, true) => "gone",
-                _ if a == b => "same",
-                _ => "changed",
-            };
-            let change_pct = (!a.is_zero()).then(|| {
-                let mut pct = ((b - a) * hundred / a.abs())
-                    .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
-                pct.rescale(2);
-                pct.to_string()
-            });
-            DiffRow {
-                key,
-                service,
-                currency,
-                status,
-                from_amount: a,
-                to_amount: b,
-                change: b - a,
-                change_pct,
-            }
+}
+
+type Groups = BTreeMap<(Vec<Option<String>>, String), RollupSums>;
+
+/// Groups by a scan: each line's key is a short list of integer codes (label ids, or numbers
+/// of small texts), looked up in one hash map; texts are resolved once per group at the end.
+fn grouped_scan(conn: &Connection, r: &Resolved, group_by: &[GroupBy]) -> Result<Groups> {
+    use query::*;
+    let mut months = Codes::default();
+    let mut providers = Codes::default();
+    let mut currencies = Codes::default();
+    let mut tag_values = Codes::default();
+    // (tags label, key index) → tag value code
+    let mut tag_cache: FxHashMap<(i64, usize), u64> = FxHashMap::default();
+    let tag_keys: Vec<&str> = group_by
+        .iter()
+        .filter_map(|g| match g {
+            GroupBy::Tag(k) => Some(k.as_str()),
+            _ => None,
         })
         .collect();
-    rows.sort_by(|x, y| y.change.abs().cmp(&x.change.abs()).then(x.key.cmp(&y.key)));
-    let movers_by_amount = rows
-        .iter()
-        .filter(|r| r.status != "same")
-        .take(10)
-        .map(|r| r.key.clone())
-        .collect();
-    let mut by_pct: Vec<&DiffRow> = rows
-        .iter()
-        .filter(|r| r.change_pct.is_some() && r.status != "same")
-        .collect();
-    by_pct.sort_by(|x, y| {
-        let p = |r: &DiffRow| r.change_pct.as_deref().map(dec).unwrap_or_default().abs();
-        p(y).cmp(&p(x))
-    });
-    let movers_by_pct = by_pct.into_iter().take(10).map(|r| r.key.clone()).collect();
-    let scale = 10;
-    let unit_price_changes = units
-        .into_iter()
-        .filter_map(|((resource, sku, currency), [(ba, qa), (bb, qb)])| {
-            if qa.is_zero() || qb.is_zero() {
-                return None;
+    let mut index: FxHashMap<Box<[u64]>, usize> = FxHashMap::default();
+    let mut sums: Vec<RollupSums> = Vec::new();
+    let mut keys: Vec<Box<[u64]>> = Vec::new();
+    let mut buf: Vec<u64> = Vec::with_capacity(group_by.len() + 1);
+    let mut labels = Labels::default();
+    let label = |row: &Row<'_>, c: usize| -> rusqlite::Result<u64> {
+        Ok(row.get::<_, Option<i64>>(c)?.map_or(NO_VALUE, |v| v as u64))
+    };
+    query::scan(conn, r, |account, row| {
+        buf.clear();
+        let mut tag_n = 0;
+        for g in group_by {
+            let code = match g {
+                GroupBy::Month => months.code(row.get_ref(C_MONTH)?.as_str()?),
+                GroupBy::Service => label(row, C_SERVICE)?,
+                GroupBy::SubAccount => label(row, C_SUB)?,
+                GroupBy::Region => label(row, C_REGION)?,
+                GroupBy::Category => label(row, C_CATEGORY)?,
+                GroupBy::Resource => label(row, C_RESOURCE)?,
+                GroupBy::Account => account as u64,
+                GroupBy::Provider => providers.code(&r.accounts[account].provider),
+                GroupBy::Tag(_) => {
+                    let k = tag_n;
+                    tag_n += 1;
+                    match row.get::<_, Option<i64>>(C_TAGS)? {
+                        None => NO_VALUE,
+                        Some(t) => match tag_cache.get(&(t, k)) {
+                            Some(&c) => c,
+                            None => {
+                                let json = labels.text(conn, t)?;
+                                let value = serde_json::from_str::<serde_json::Value>(&json)
+                                    .ok()
+                                    .and_then(|v| v.get(tag_keys[k]).map(tag_value_text));
+                                let c = value.map_or(NO_VALUE, |v| tag_values.code(&v));
+                                tag_cache.insert((t, k), c);
+                                c
+                            }
+                        },
+                    }
+                }
+            };
+            buf.push(code);
+        }
+        buf.push(currencies.code(row.get_ref(C_CURRENCY)?.as_str()?));
+        let billed = stored_amount(row, C_BILLED)?.unwrap_or_default();
+        let same = |c: usize| -> rusqlite::Result<bool> {
+            Ok(row.get_ref(c)?.as_blob_or_null()? == row.get_ref(C_BILLED)?.as_blob_or_null()?)
+        };
+        let effective = if same(C_EFFECTIVE)? {
+            billed
+        } else {
+            stored_amount(row, C_EFFECTIVE)?.unwrap_or_default()
+        };
+        let list = if same(C_LIST)? {
+            billed
+        } else {
+            stored_amount(row, C_LIST)?.unwrap_or(billed)
+        };
+        let coupon = stored_amount(row, C_COUPON)?.unwrap_or_default();
+        let line = RollupSums {
+            billed,
+            effective,
+            list,
+            net: billed - coupon,
+            lines: 1,
+        };
+        let i = match index.get(buf.as_slice()) {
+            Some(&i) => i,
+            None => {
+                let key: Box<[u64]> = buf.clone().into_boxed_slice();
+                index.insert(key.clone(), sums.len());
+                keys.push(key);
+                sums.push(RollupSums::default());
+                sums.len() - 1
             }
-            let ua = ba
-                .checked_div(qa)?
-                .round_dp_with_strategy(scale, RoundingStrategy::MidpointAwayFromZero);
-            let ub = bb
-                .checked_div(qb)?
-                .round_dp_with_strategy(scale, RoundingStrategy::MidpointAwayFromZero);
-            (ua != ub).then(|| UnitPriceChange {
-                resource,
-                sku,
-                currency,
-                from_unit_price: ua.normalize().to_string(),
-                to_unit_price: ub.normalize().to_string(),
+        };
+        sums[i].add(&line, 1)?;
+        Ok(true)
+    })?;
+    let mut out = Groups::new();
+    for (key, s) in keys.into_iter().zip(sums) {
+        let mut texts = Vec::with_capacity(group_by.len());
+        for (g, &code) in group_by.iter().zip(key.iter()) {
+            let t = if code == NO_VALUE {
+                None
+            } else {
+                Some(match g {
+                    GroupBy::Month => months.texts[code as usize].clone(),
+                    GroupBy::Account => r.accounts[code as usize].id.clone(),
+                    GroupBy::Provider => providers.texts[code as usize].clone(),
+                    GroupBy::Tag(_) => tag_values.texts[code as usize].clone(),
+                    _ => labels.text(conn, code as i64)?.to_string(),
+                })
+            };
+            texts.push(t);
+        }
+        let currency = currencies.texts[key[group_by.len()] as usize].clone();
+        out.entry((texts, currency)).or_default().add(&s, 1)?;
+    }
+    Ok(out)
+}
+
+/// The original row of a line, exactly as its file had it: the header's names with the
+/// record's values (read back from the file's compressed bytes kept in the ledger).
+pub fn original_row(conn: &Connection, line_id: i64) -> Result<serde_json::Value> {
+    let l = line(conn, line_id)?;
+    let import: Option<(i64, String)> = conn.query_row(
+        "SELECT l.import_id, i.header FROM cost_lines l LEFT JOIN imports i ON i.id = l.import_id
+         WHERE l.id = ?1",
+        params![line_id],
+        |r| {
+            Ok(r.get::<_, Option<i64>>(0)?
+                .zip(r.get::<_, Option<String>>(1)?))
+        },
+    )?;
+    let Some((import_id, header)) = import else {
+        return Ok(serde_json::json!({
+            "source_file": l.source_file,
+            "source_line": l.source_line,
+            "row": null,
+            "note": "recorded in Billfold, not imported: it has no original row",
+        }));
+    };
+    let names: Vec<String> = serde_json::from_str(&header).unwrap_or_default();
+    let values = crate::import::original_record(conn, import_id, l.source_line as u64)?;
+    let fields: Vec<serde_json::Value> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            serde_json::json!({
+                "column": names.get(i).cloned().unwrap_or_else(|| format!("#{}", i + 1)),
+                "value": v,
             })
         })
         .collect();
-    Ok(Diff {
-        from: from.to_string(),
-        to: to.to_string(),
-        by: match by {
-            DiffBy::Service => "service",
-            DiffBy::Resource => "resource",
-        },
-        rows,
-        movers_by_amount,
-        movers_by_pct,
-        unit_price_changes,
-        corrections,
-    })
+    let map: serde_json::Map<String, serde_json::Value> = names
+        .iter()
+        .cloned()
+        .zip(values.iter().map(|v| serde_json::Value::String(v.clone())))
+        .collect();
+    Ok(serde_json::json!({
+        "source_file": l.source_file,
+        "source_line": l.source_line,
+        "row": map,
+        "fields": fields,
+    }))
 }
 
 /// The reviewer's name, a local setting.

@@ -10,10 +10,12 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::accounts::get_account;
+use crate::costs::stored_amount;
 use crate::error::{Error, Result};
 use crate::ledger::balances::balances;
 use crate::ledger::journal::books;
 use crate::money::{to_text, Currency};
+use crate::store::labels::{self, Labels};
 use crate::time::{from_db, to_db};
 
 fn dec(t: &str) -> Decimal {
@@ -167,19 +169,34 @@ fn invoices(conn: &Connection, account: Option<&str>) -> Result<Vec<InvoiceCheck
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })?
         .collect::<rusqlite::Result<_>>()?;
+    // Billed sums per (account, invoice label, currency): one pass over each account that has
+    // invoices, not one per invoice (cost lines have no index on invoices).
+    let mut sums: BTreeMap<(String, i64, String), (Decimal, u64)> = BTreeMap::new();
+    let mut scanned: BTreeSet<String> = BTreeSet::new();
     let mut lines = conn.prepare_cached(
-        "SELECT billed_cost FROM cost_lines WHERE invoice_id = ?1 AND account_id = ?2 AND currency = ?3",
+        "SELECT invoice, currency, billed_cost FROM cost_lines
+         WHERE account_id = ?1 AND invoice IS NOT NULL",
     )?;
     let mut out = Vec::new();
     for (invoice_id, account, amount, currency) in rows {
-        let mut billed = Decimal::ZERO;
-        let mut n = 0;
-        for b in lines.query_map(params![invoice_id, account, currency], |r| {
-            r.get::<_, String>(0)
-        })? {
-            billed += dec(&b?);
-            n += 1;
+        if scanned.insert(account.clone()) {
+            let mut rs = lines.query(params![account])?;
+            while let Some(r) = rs.next()? {
+                let billed = stored_amount(r, 2)?.unwrap_or_default();
+                let e = sums
+                    .entry((account.clone(), r.get(0)?, r.get(1)?))
+                    .or_default();
+                e.0 += billed;
+                e.1 += 1;
+            }
         }
+        let (billed, n) = match labels::find(conn, &invoice_id)? {
+            Some(label) => sums
+                .get(&(account.clone(), label, currency.clone()))
+                .copied()
+                .unwrap_or_default(),
+            None => (Decimal::ZERO, 0),
+        };
         let amount = dec(&amount);
         out.push(InvoiceCheck {
             invoice_id,
@@ -269,9 +286,9 @@ fn assertions(conn: &Connection, account: Option<&str>) -> Result<Vec<AssertionC
 /// have paid first. The stated parts must also add up to the billed amount.
 fn payment_split(conn: &Connection, account: Option<&str>) -> Result<Vec<SplitDeparture>> {
     let mut stmt = conn.prepare(
-        "SELECT id, account_id, source_file, source_line, billed_cost, charge_end, service,
+        "SELECT id, account_id, source, source_line, billed_cost, charge_end, service,
                 coupon_paid, paid_voucher, paid_complimentary, paid_cash, paid_card, paid_credit, paid_arrears
-         FROM cost_lines WHERE source_file <> 'ledger' AND (?1 IS NULL OR account_id = ?1)
+         FROM cost_lines WHERE import_id IS NOT NULL AND (?1 IS NULL OR account_id = ?1)
            AND (paid_voucher IS NOT NULL OR paid_cash IS NOT NULL OR paid_card IS NOT NULL
                 OR paid_complimentary IS NOT NULL OR paid_arrears IS NOT NULL OR paid_credit IS NOT NULL)
          ORDER BY account_id, charge_end, id",
@@ -281,27 +298,23 @@ fn payment_split(conn: &Connection, account: Option<&str>) -> Result<Vec<SplitDe
         account: String,
         file: String,
         line: i64,
-        when: Option<String>,
+        when: Option<i64>,
         voucher: Decimal,
         late: Decimal,
     }
     let mut out = Vec::new();
     let mut lines = Vec::new();
+    let mut labels = Labels::default();
     let mut rows = stmt.query(params![account])?;
     while let Some(r) = rows.next()? {
-        let o = |i: usize| -> rusqlite::Result<Decimal> {
-            Ok(r.get::<_, Option<String>>(i)?
-                .as_deref()
-                .map(dec)
-                .unwrap_or_default())
-        };
-        let billed = dec(&r.get::<_, String>(4)?);
+        let o = |i: usize| -> Result<Decimal> { Ok(stored_amount(r, i)?.unwrap_or_default()) };
+        let billed = o(4)?;
         let parts = [o(7)?, o(8)?, o(9)?, o(10)?, o(11)?, o(12)?, o(13)?];
         let sum: Decimal = parts.iter().sum();
         let l = L {
             id: r.get(0)?,
             account: r.get(1)?,
-            file: r.get(2)?,
+            file: labels.text(conn, r.get(2)?)?.to_string(),
             line: r.get(3)?,
             when: r.get(5)?,
             voucher: parts[1],
@@ -340,7 +353,10 @@ fn payment_split(conn: &Connection, account: Option<&str>) -> Result<Vec<SplitDe
                 message: format!(
                     "paid {} by cash, credit or arrears while a voucher paid another line deducted at the same time ({}); vouchers come first in the deduction order, unless this product accepts only cash or cards",
                     to_text(l.late),
-                    l.when.clone().unwrap_or_default()
+                    l.when
+                        .and_then(|s| DateTime::from_timestamp(s, 0))
+                        .map(to_db)
+                        .unwrap_or_default()
                 ),
             });
         }
@@ -367,15 +383,22 @@ fn completeness(conn: &Connection, account: Option<&str>) -> Result<Vec<Complete
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })?
         .collect::<rusqlite::Result<_>>()?;
+    // Days with lines, as day numbers since 1970-01-01 (UTC).
     let mut days_stmt = conn.prepare_cached(
-        "SELECT DISTINCT substr(charge_start, 1, 10) FROM cost_lines
-         WHERE account_id = ?1 AND month = ?2 AND provider = ?3 AND charge_start IS NOT NULL",
+        "SELECT DISTINCT charge_start / 86400 FROM cost_lines
+         WHERE account_id = ?1 AND month = ?2 AND charge_start IS NOT NULL
+           AND provider IN (SELECT id FROM labels WHERE text = ?3)",
     )?;
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
     let mut out = Vec::new();
     for (provider, acc, month, status) in slices {
         let days: BTreeSet<String> = days_stmt
-            .query_map(params![acc, month, provider], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+            .query_map(params![acc, month, provider], |r| r.get::<_, i64>(0))?
+            .collect::<rusqlite::Result<Vec<i64>>>()?
+            .into_iter()
+            .filter_map(|d| epoch.checked_add_signed(chrono::Duration::days(d)))
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .collect();
         let mut missing = Vec::new();
         if let (Some(first), Some(last)) = (days.first(), days.last()) {
             let parse = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok();

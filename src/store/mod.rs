@@ -3,6 +3,9 @@
 //!
 //! The file holds sensitive data, so it is created readable and writable by its owner only.
 
+pub mod amount_key;
+pub mod labels;
+
 use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;

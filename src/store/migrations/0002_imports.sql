@@ -1,19 +1,112 @@
--- Billfold ledger, schema 2: imported bill files (issue 3). Append-only: never edit, add the next.
+-- Billfold ledger, schema 2: cost lines and imported bill files. Append-only: never edit, add the next.
 --
+-- Cost lines are the bulk of a ledger (a large organization's bills hold millions of lines a
+-- month), so they are stored for size and scan speed, unlike the rest of the ledger:
+-- - every text of a line (service, region, resource id, tags, description...) is a `labels`
+--   id: a bill repeats a few thousand texts millions of times;
+-- - amounts are BLOBs in the exact, order-preserving form of `store::amount_key` (every digit
+--   the provider gave; SQLite's BLOB order is their numeric order, so an index can serve
+--   "largest first"; SQLite never sums them, Rust does);
+-- - times are INTEGER Unix seconds (UTC);
+-- - the original rows are not repeated per line: the file's own bytes are kept, compressed, in
+--   `import_chunks`, and a line points into them by its import and physical line number.
+
+-- Texts of cost lines, each stored once. Never deleted.
+CREATE TABLE labels (
+    id   INTEGER PRIMARY KEY,
+    text TEXT NOT NULL UNIQUE
+) STRICT;
+
 -- Every imported file is one row of `imports`, keyed by the SHA-256 of its bytes (a file imported
 -- twice adds nothing). A file's lines are cut into slices (provider, billing account, month);
 -- `import_slices` says which import currently provides each slice and whether that month is
 -- provisional or final. A newer export of a slice replaces the older one's lines atomically.
-
 CREATE TABLE imports (
     id          INTEGER PRIMARY KEY,
     sha256      TEXT NOT NULL UNIQUE,  -- hex digest of the file's bytes (compressed bytes for .gz)
     file_name   TEXT NOT NULL,         -- the file's name as imported (no directory)
     format      TEXT NOT NULL,         -- focus-1.0 .. focus-1.3, tencent, huawei
-    header      TEXT NOT NULL,         -- JSON array of the header: names the values of cost_lines.raw
+    header      TEXT NOT NULL,         -- JSON array of the header's column names
     rows        INTEGER NOT NULL,
     imported_at TEXT NOT NULL
 ) STRICT;
+
+-- The file's records after the header, byte for byte (decompressed when the file was gzip), in
+-- LZ4-compressed chunks of whole records: the original row of any line, for audit.
+CREATE TABLE import_chunks (
+    id         INTEGER PRIMARY KEY,
+    import_id  INTEGER NOT NULL REFERENCES imports(id),
+    first_line INTEGER NOT NULL,  -- physical line (1-based) where the chunk's first record starts
+    last_line  INTEGER NOT NULL,  -- physical line where its last record starts
+    bytes      INTEGER NOT NULL,  -- length of the chunk once decompressed
+    data       BLOB NOT NULL      -- LZ4 block (lz4_flex, size prepended)
+) STRICT;
+CREATE UNIQUE INDEX import_chunks_lines ON import_chunks(import_id, first_line);
+
+-- Cost lines: what was consumed, from a ledger charge or an imported bill. The expenditure
+-- trend and the month/service figures read them through cost_rollups.
+CREATE TABLE cost_lines (
+    id                 INTEGER PRIMARY KEY,
+    import_id          INTEGER REFERENCES imports(id), -- NULL for a charge recorded in Billfold
+    source             INTEGER NOT NULL REFERENCES labels(id), -- file name; 'ledger' for Billfold's own
+    source_line        INTEGER NOT NULL,  -- 1-based physical line of the record (entry id for 'ledger')
+    account_id         TEXT NOT NULL REFERENCES accounts(id),
+    month              TEXT NOT NULL,     -- YYYY-MM of the billing period
+    service            INTEGER NOT NULL REFERENCES labels(id),
+    sub_account        INTEGER REFERENCES labels(id),
+    currency           TEXT NOT NULL,
+    billed_cost        BLOB NOT NULL,
+    effective_cost     BLOB NOT NULL,
+    list_cost          BLOB,
+    coupon_paid        BLOB,              -- cash coupons used: net amount = billed - coupon_paid
+    pricing_quantity   BLOB,
+    provider           INTEGER NOT NULL REFERENCES labels(id),
+    category           INTEGER NOT NULL REFERENCES labels(id), -- Usage, Purchase, Tax, Credit, Adjustment
+    charge_class       INTEGER REFERENCES labels(id),          -- Correction, or NULL
+    resource           INTEGER REFERENCES labels(id),
+    region             INTEGER REFERENCES labels(id),
+    sku                INTEGER REFERENCES labels(id),
+    tags               INTEGER REFERENCES labels(id),          -- a JSON object
+    description        INTEGER REFERENCES labels(id),
+    resource_name      INTEGER REFERENCES labels(id),
+    sub_account_name   INTEGER REFERENCES labels(id),
+    service_category   INTEGER REFERENCES labels(id),
+    pricing_unit       INTEGER REFERENCES labels(id),
+    invoice            INTEGER REFERENCES labels(id),
+    charge_start       INTEGER,           -- Unix seconds, UTC
+    charge_end         INTEGER,
+    contracted_cost    BLOB,
+    paid_voucher       BLOB,
+    paid_complimentary BLOB,
+    paid_cash          BLOB,
+    paid_card          BLOB,
+    paid_credit        BLOB,
+    paid_arrears       BLOB,
+    entry_id           INTEGER REFERENCES entries(id) -- the charge that settled it, if any
+) STRICT;
+-- An account's month in file order (slices, scans).
+CREATE INDEX cost_lines_account_month ON cost_lines(account_id, month);
+-- The explorer's default order: the largest lines of an (account, month, service, member) first.
+CREATE INDEX cost_lines_largest ON cost_lines(account_id, month, service, sub_account, billed_cost);
+-- A resource's lines (explorer filter, review marks, month over month).
+CREATE INDEX cost_lines_resource ON cost_lines(resource, month) WHERE resource IS NOT NULL;
+
+-- Exact per-(account, member, month, service, currency) sums of cost_lines, maintained in Rust
+-- at write time so that the trend and group-by-month/service never scan the lines. The member
+-- is the sub account's text ('' for none); amounts are canonical decimal text.
+CREATE TABLE cost_rollups (
+    account_id     TEXT NOT NULL,
+    sub_account_id TEXT NOT NULL DEFAULT '',
+    month          TEXT NOT NULL,
+    service        TEXT NOT NULL,
+    currency       TEXT NOT NULL,
+    billed_cost    TEXT NOT NULL,
+    effective_cost TEXT NOT NULL,
+    list_cost      TEXT NOT NULL,
+    net_cost       TEXT NOT NULL,
+    lines          INTEGER NOT NULL,
+    PRIMARY KEY (account_id, sub_account_id, month, service, currency)
+) STRICT, WITHOUT ROWID;
 
 CREATE TABLE import_slices (
     provider    TEXT NOT NULL,
@@ -25,7 +118,3 @@ CREATE TABLE import_slices (
     updated_at  TEXT NOT NULL,
     PRIMARY KEY (provider, account_id, month)
 ) STRICT;
-
--- The import a cost line came from (NULL for lines recorded by the ledger itself). Lines of an
--- import are deleted only when a newer export of the same slice replaces them.
-ALTER TABLE cost_lines ADD COLUMN import_id INTEGER REFERENCES imports(id);
