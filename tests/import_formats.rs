@@ -150,6 +150,34 @@ fn rollup_sums(conn: &Connection) -> BTreeMap<String, Decimal> {
         .collect()
 }
 
+/// The hand-kept indexes hold exactly one entry per line, with the line's own key.
+fn assert_indexes_match_lines(conn: &Connection) {
+    let n = |sql: &str| -> i64 { one(conn, sql) };
+    assert_eq!(
+        n("SELECT COUNT(*) FROM cost_lines_rank"),
+        n("SELECT COUNT(*) FROM cost_lines")
+    );
+    assert_eq!(
+        n(
+            "SELECT COUNT(*) FROM cost_lines_rank x JOIN cost_lines l ON l.id = x.id
+           AND l.account_id = x.account_id AND l.month = x.month AND l.service = x.service
+           AND COALESCE(l.sub_account, 0) = x.sub_account AND l.billed_cost = x.billed_cost"
+        ),
+        n("SELECT COUNT(*) FROM cost_lines")
+    );
+    assert_eq!(
+        n(
+            "SELECT COUNT(*) FROM cost_lines_resource x JOIN cost_lines l ON l.id = x.id
+           AND l.resource = x.resource AND l.month = x.month AND l.account_id = x.account_id"
+        ),
+        n("SELECT COUNT(*) FROM cost_lines WHERE resource IS NOT NULL")
+    );
+    assert_eq!(
+        n("SELECT COUNT(*) FROM cost_lines_resource"),
+        n("SELECT COUNT(*) FROM cost_lines WHERE resource IS NOT NULL")
+    );
+}
+
 /// Every rollup row equals the sums recomputed from the lines (the rollups never drift).
 fn assert_rollups_match_lines(conn: &Connection) {
     let scan = costs::group_costs(
@@ -199,6 +227,7 @@ fn assert_rollups_match_lines(conn: &Connection) {
         })
         .collect();
     assert_eq!(from_scan, from_roll);
+    assert_indexes_match_lines(conn);
 }
 
 fn one<T: rusqlite::types::FromSql>(conn: &Connection, sql: &str) -> T {

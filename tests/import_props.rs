@@ -9,7 +9,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
 
     /// Any decimal written with any number of trailing zeros, sign, quotes-stripped spacing or an
-    /// exponent reads back exactly, and its stored text is money::to_text's.
+    /// exponent reads back exactly.
     #[test]
     fn amounts_round_trip_exactly(
         mantissa in -10_i128.pow(20)..10_i128.pow(20),
@@ -28,7 +28,6 @@ proptest! {
         }
         let parsed = values::parse_amount(&text).unwrap();
         prop_assert_eq!(parsed, d);
-        prop_assert_eq!(values::canonical(&text, parsed), billfold::money::to_text(d));
         // The same value written with an exponent: mantissa × 10^-scale.
         let sci = format!("{mantissa}E-{scale}");
         prop_assert_eq!(values::parse_amount(&sci).unwrap(), d);

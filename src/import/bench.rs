@@ -51,27 +51,60 @@ const REGIONS: [&str; 5] = [
     "ap-northeast-1",
 ];
 
+/// Lines a resource has in a month, on average, in generated files: a resource billed a few
+/// usage types a day (real exports have one line per resource, usage type and hour or day).
+pub const LINES_PER_RESOURCE_MONTH: u64 = 240;
+
 /// Writes `rows` lines of a FOCUS 1.2 cost-and-usage file (all 57 columns, header first):
-/// 3 months, 2 billing accounts, 12 sub accounts, 8 services, 10-decimal costs, some negative.
+/// 3 months (2026-01 to 2026-03), see [`generate_focus_12_months`].
 pub fn generate_focus_12(out: impl Write, rows: u64) -> std::io::Result<()> {
+    generate_focus_12_months(out, rows, &["2026-01", "2026-02", "2026-03"], 0x5eed)
+}
+
+/// The month after `YYYY-MM`.
+fn next_month(m: &str) -> String {
+    let (y, mo) = m.split_once('-').unwrap_or(("2026", "01"));
+    let (y, mo): (i32, u32) = (y.parse().unwrap_or(2026), mo.parse().unwrap_or(1));
+    if mo == 12 {
+        format!("{:04}-01", y + 1)
+    } else {
+        format!("{y:04}-{:02}", mo + 1)
+    }
+}
+
+/// Writes `rows` lines of a FOCUS 1.2 file spread evenly over `months` (in that order): 2
+/// billing accounts, 12 sub accounts, 8 services, 5 regions, 10-decimal costs, one line in 50 a
+/// credit. Lines belong to resources, each with fixed attributes (account, member, service,
+/// region, SKU, tags) and about [`LINES_PER_RESOURCE_MONTH`] lines a month, as in a real export;
+/// the same `seed` gives the same file.
+pub fn generate_focus_12_months(
+    out: impl Write,
+    rows: u64,
+    months: &[&str],
+    seed: u64,
+) -> std::io::Result<()> {
     let mut w = BufWriter::with_capacity(1 << 20, out);
     writeln!(w, "{}", FOCUS_12_COLUMNS.join(","))?;
-    let mut r = Lcg(0x5eed);
-    let months = [
-        ("2026-01", "2026-02"),
-        ("2026-02", "2026-03"),
-        ("2026-03", "2026-04"),
-    ];
+    let mut r = Lcg(seed);
+    let per_month = rows.div_ceil(months.len().max(1) as u64).max(1);
+    let resources = (per_month / LINES_PER_RESOURCE_MONTH).max(16);
+    let ends: Vec<String> = months.iter().map(|m| next_month(m)).collect();
     for i in 0..rows {
-        let (ms, me) = months[(i * months.len() as u64 / rows.max(1)) as usize];
-        let acct = if r.below(2) == 0 {
+        let mi = ((i / per_month) as usize).min(months.len() - 1);
+        let (ms, me) = (months[mi], &ends[mi]);
+        // The resource fixes everything but the hour and the amount.
+        let res = r.below(resources);
+        let mut h = Lcg(res.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ seed);
+        let acct = if h.below(2) == 0 {
             "111122223333"
         } else {
             "444455556666"
         };
-        let sub = 100000000000u64 + r.below(12);
-        let (svc, cat) = SERVICES[r.below(SERVICES.len() as u64) as usize];
-        let region = REGIONS[r.below(REGIONS.len() as u64) as usize];
+        let sub = 100000000000u64 + h.below(12);
+        let (svc, cat) = SERVICES[h.below(SERVICES.len() as u64) as usize];
+        let region = REGIONS[h.below(REGIONS.len() as u64) as usize];
+        let sku = h.below(500);
+        let team = h.below(20);
         let day = 1 + r.below(28);
         let hour = r.below(24);
         let micro = r.below(10_000_000_000);
@@ -91,12 +124,10 @@ pub fn generate_focus_12(out: impl Write, rows: u64) -> std::io::Result<()> {
             "{az},{billed},{acct},Billfold Bench {acct},Payer,USD,{me}-01T00:00:00Z,{ms}-01T00:00:00Z,,,\
              {category},{class},{svc} usage in {region},Usage-Based,{ms}-{day:02}T{hour:02}:59:59Z,{ms}-{day:02}T{hour:02}:00:00Z,\
              ,,,,,,,{qty},Hrs,{billed},0.0123456789,{billed},INV-{ms},Amazon Web Services,{list},0.0234567891,Standard,USD,0.0123456789,{billed},0.0234567891,{qty},Hours,\
-             AWS,AWS,{region},{region} region,arn:aws:ec2:{region}:{sub}:instance/i-{i:016x},web-{i},Virtual Machine,{cat},{svc},{cat} Other,\
+             AWS,AWS,{region},{region} region,arn:aws:ec2:{region}:{sub}:instance/i-{res:016x},web-{res},Virtual Machine,{cat},{svc},{cat} Other,\
              SKU{sku:05},Usage,,SKUPRICE{sku:05},{sub},member-{sub},Linked Account,\
              \"{{\"\"env\"\":\"\"prod\"\",\"\"team\"\":\"\"t{team}\"\"}}\"",
             az = format_args!("{region}a"),
-            sku = r.below(50_000),
-            team = r.below(20),
         )?;
     }
     w.flush()

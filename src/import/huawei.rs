@@ -261,7 +261,7 @@ impl Mapper for Huawei {
             currency_column: self.due,
             list_cost: list,
             contracted_cost: None,
-            effective_cost: due.clone(),
+            effective_cost: due,
             billed_cost: due,
             paid,
             invoice_id: None,

@@ -43,7 +43,10 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::money::Currency;
 
 use crate::store::labels::Interner;
-use row::{Batch, Chunk, Fields, NewAccountSeen, Row, RowError, FIRST_LABEL, NAMOUNTS, NTEXTS};
+use row::{
+    Batch, Chunk, Fields, LocalLabels, NewAccountSeen, Row, RowError, NAMOUNTS, NLABELS, NO_LABEL,
+    NTEXTS,
+};
 
 /// At most this many bad values are reported for one file.
 pub const ERROR_CAP: usize = 20;
@@ -57,6 +60,8 @@ const HEADER_SEARCH_LINES: usize = 20;
 const PROGRESS_MIN_BYTES: u64 = 8 << 20;
 /// Files at least this large are imported in bulk mode (rollback journal instead of WAL).
 const BULK_MIN_BYTES: u64 = 64 << 20;
+/// SQLite's page cache during an import, in KiB.
+const IMPORT_CACHE_KIB: i64 = 16 << 10;
 /// A native export's month is final this long after the month ended (CST).
 const NATIVE_FINAL_AFTER_DAYS: i64 = 3;
 
@@ -661,6 +666,7 @@ fn parse_records<R: Read>(
     let mut out = Parsed::default();
     let mut rec = csv::StringRecord::new();
     let mut batch = Batch::default();
+    let mut dict = LocalLabels::default();
     let mut key = String::new();
     let mut slice_index: HashMap<(String, [u8; 7]), usize> = HashMap::new();
     let mut last_slice: Option<(String, [u8; 7], usize)> = None;
@@ -847,7 +853,7 @@ fn parse_records<R: Read>(
             continue; // nothing will be written: stop building batches
         }
         if let Some((tx, _)) = send {
-            batch.push(line, &row);
+            batch.push(line, &row, &mut dict);
             last_line = line;
             if batch.len() >= BATCH_ROWS {
                 batch.chunk = chunker.cut(rdr, last_line);
@@ -920,8 +926,9 @@ const INSERT_HEAD: &str = "INSERT INTO cost_lines (import_id, source, source_lin
     invoice, billed_cost, effective_cost, list_cost, coupon_paid, pricing_quantity,
     contracted_cost, paid_voucher, paid_complimentary, paid_cash, paid_card, paid_credit,
     paid_arrears, charge_start, charge_end) VALUES ";
-/// Parameters per row: import_id, source, source_line, the texts, the amounts, two times.
-const PARAMS: usize = 3 + NTEXTS + NAMOUNTS + 2;
+/// Parameters per row: import_id, source, source_line, the texts, the labels, the amounts, two
+/// times.
+const PARAMS: usize = 3 + NTEXTS + NLABELS + NAMOUNTS + 2;
 /// Rows per multi-row INSERT (fewer statement executions per line).
 const ROWS_PER_INSERT: usize = 16;
 
@@ -953,31 +960,53 @@ fn prepare_insert<'c>(
     Ok(stmt)
 }
 
-/// Binds row `i` of `batch` as the `slot`-th row of `stmt`, its texts turned into label ids.
+/// Binds row `i` of `batch` as the `slot`-th row of `stmt` (`ids`: label ids by the batch's
+/// label numbers), and gathers its hand-kept index entries (its id is `id`).
+#[allow(clippy::too_many_arguments)]
 fn bind_row(
     stmt: &mut rusqlite::Statement<'_>,
     slot: usize,
     batch: &Batch,
     i: usize,
-    labels: &mut Interner,
-    conn: &Connection,
+    ids: &[i64],
+    runs: &mut crate::costs::IndexRuns,
+    tx: &rusqlite::Transaction<'_>,
+    id: i64,
 ) -> Result<()> {
     let base = slot * PARAMS;
     stmt.raw_bind_parameter(base + 3, batch.lines[i] as i64)?;
+    let mut texts = [""; NTEXTS];
     for (k, t) in batch.texts(i).enumerate() {
-        if k < FIRST_LABEL {
-            stmt.raw_bind_parameter(base + 4 + k, t)?;
-        } else {
-            stmt.raw_bind_parameter(base + 4 + k, labels.opt(conn, t)?)?;
-        }
+        texts[k] = t.unwrap_or_default();
+        stmt.raw_bind_parameter(base + 4 + k, t)?;
     }
+    let labels = batch.labels(i);
+    let label = |k: usize| (labels[k] != NO_LABEL).then(|| ids[labels[k] as usize]);
+    for k in 0..NLABELS {
+        stmt.raw_bind_parameter(base + 4 + NTEXTS + k, label(k))?;
+    }
+    let at = base + 4 + NTEXTS + NLABELS;
+    let mut billed: &[u8] = &[];
     for (k, a) in batch.amounts(i).enumerate() {
-        stmt.raw_bind_parameter(base + 4 + NTEXTS + k, a)?;
+        if k == 0 {
+            billed = a.unwrap_or_default();
+        }
+        stmt.raw_bind_parameter(at + k, a)?;
     }
     let (start, end) = batch.times(i);
-    stmt.raw_bind_parameter(base + 4 + NTEXTS + NAMOUNTS, start)?;
-    stmt.raw_bind_parameter(base + 5 + NTEXTS + NAMOUNTS, end)?;
-    Ok(())
+    stmt.raw_bind_parameter(at + NAMOUNTS, start)?;
+    stmt.raw_bind_parameter(at + NAMOUNTS + 1, end)?;
+    // Label columns: 0 service, 1 sub account, 5 resource.
+    runs.add(
+        tx,
+        texts[0],
+        texts[1],
+        label(0).unwrap_or_default(),
+        label(1),
+        billed,
+        label(5),
+        id,
+    )
 }
 
 fn import_stream(
@@ -1002,7 +1031,13 @@ fn import_stream(
     // transaction. Only when this is the only connection to the ledger (SQLite refuses the
     // switch otherwise, and the import then simply runs in WAL mode); WAL is restored after.
     let bulk = bulk && switch_journal(conn, "wal", "DELETE");
+    // A larger page cache for the import's own transaction (the lines, their index and the
+    // hand-kept index runs touch many pages): measured 30 % faster than SQLite's 2 MB default
+    // on a million lines, for about 14 MB more memory.
+    let cache: i64 = conn.pragma_query_value(None, "cache_size", |r| r.get(0))?;
+    conn.pragma_update(None, "cache_size", -IMPORT_CACHE_KIB)?;
     let result = write_import(conn, rdr, mapper, header, name, sha, opts, progress);
+    conn.pragma_update(None, "cache_size", cache)?;
     if bulk {
         switch_journal(conn, "delete", "WAL");
     }
@@ -1092,6 +1127,11 @@ fn write_import(
     let mut created = Vec::new();
     let mut written = 0u64;
 
+    // The lines of this import get the ids after the largest so far, in one run.
+    let first_id: i64 =
+        tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM cost_lines", [], |r| {
+            r.get(0)
+        })?;
     let parsed = std::thread::scope(|scope| -> Result<Parsed> {
         let header_ref = &header;
         let abort_ref = &abort;
@@ -1107,8 +1147,11 @@ fn write_import(
             parsed
         });
         let result = (|| -> Result<()> {
-            let mut labels = Interner::default();
+            let mut labels = Interner::with_capacity(4096);
             let source = labels.id(&tx, name)?;
+            // Label ids by the parser's numbers of this file's texts.
+            let mut ids: Vec<i64> = Vec::new();
+            let mut runs = crate::costs::IndexRuns::default();
             let mut multi = prepare_insert(&tx, ROWS_PER_INSERT, source, import_id)?;
             let mut single = prepare_insert(&tx, 1, source, import_id)?;
             let mut chunk_insert = tx.prepare(
@@ -1135,15 +1178,26 @@ fn write_import(
                     abort.store(true, Ordering::Relaxed);
                     continue;
                 }
+                if batch.labels_reset {
+                    ids.clear();
+                }
+                for &(n, span) in &batch.new_labels {
+                    debug_assert_eq!(n as usize, ids.len());
+                    ids.push(labels.id(&tx, batch.text_at(span))?);
+                }
                 let full = batch.len() / ROWS_PER_INSERT * ROWS_PER_INSERT;
+                let next_id = first_id + written as i64;
                 for start in (0..full).step_by(ROWS_PER_INSERT) {
                     for slot in 0..ROWS_PER_INSERT {
-                        bind_row(&mut multi, slot, &batch, start + slot, &mut labels, &tx)?;
+                        let i = start + slot;
+                        let id = next_id + i as i64;
+                        bind_row(&mut multi, slot, &batch, i, &ids, &mut runs, &tx, id)?;
                     }
                     multi.raw_execute()?;
                 }
                 for i in full..batch.len() {
-                    bind_row(&mut single, 0, &batch, i, &mut labels, &tx)?;
+                    let id = next_id + i as i64;
+                    bind_row(&mut single, 0, &batch, i, &ids, &mut runs, &tx, id)?;
                     single.raw_execute()?;
                 }
                 if let Some(c) = &batch.chunk {
@@ -1178,6 +1232,18 @@ fn write_import(
                         }
                     }
                 }
+            }
+            runs.flush(&tx)?;
+            // The ids given to the index entries are the ones SQLite gave the lines.
+            let last: i64 =
+                tx.query_row("SELECT COALESCE(MAX(id), 0) FROM cost_lines", [], |r| {
+                    r.get(0)
+                })?;
+            if last != first_id + written as i64 - 1 {
+                return Err(Error::new(
+                    ErrorCode::Storage,
+                    "the ledger gave the imported lines unexpected ids; nothing was written",
+                ));
             }
             Ok(())
         })();

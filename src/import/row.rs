@@ -3,6 +3,9 @@
 //! the parsing thread hands to the writing thread.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
+
+use rustc_hash::FxBuildHasher;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
@@ -38,11 +41,10 @@ pub fn quote(value: &str) -> String {
     format!("'{v}'")
 }
 
-/// An amount with its canonical stored text.
-#[derive(Debug, Clone)]
-pub struct Amount<'a> {
+/// An amount read from a file.
+#[derive(Debug, Clone, Copy)]
+pub struct Amount {
     pub value: Decimal,
-    pub text: Cow<'a, str>,
 }
 
 /// Payment split slots, in `cost_lines` column order after `billed_cost`.
@@ -73,16 +75,16 @@ pub struct Row<'a> {
     pub resource_name: Option<&'a str>,
     pub region: Option<&'a str>,
     pub sku_id: Option<&'a str>,
-    pub pricing_quantity: Option<Amount<'a>>,
+    pub pricing_quantity: Option<Amount>,
     pub pricing_unit: Option<&'a str>,
     pub currency: Cow<'a, str>,
     /// Column of the currency (or of the account when the format has none), for messages.
     pub currency_column: usize,
-    pub list_cost: Option<Amount<'a>>,
-    pub contracted_cost: Option<Amount<'a>>,
-    pub effective_cost: Amount<'a>,
-    pub billed_cost: Amount<'a>,
-    pub paid: [Option<Amount<'a>>; 7],
+    pub list_cost: Option<Amount>,
+    pub contracted_cost: Option<Amount>,
+    pub effective_cost: Amount,
+    pub billed_cost: Amount,
+    pub paid: [Option<Amount>; 7],
     pub invoice_id: Option<&'a str>,
     pub tags: Option<Cow<'a, str>>,
     /// FOCUS: BillingPeriodEnd, for the provisional/final rule.
@@ -157,14 +159,11 @@ impl<'r> Fields<'r> {
     }
 
     /// An optional amount: `None` when null or bad (a bad one is recorded).
-    pub fn amount(&mut self, col: Option<usize>) -> Option<Amount<'r>> {
+    pub fn amount(&mut self, col: Option<usize>) -> Option<Amount> {
         let c = col?;
         let v = self.text(col)?;
         match values::parse_amount(v) {
-            Ok(value) => Some(Amount {
-                value,
-                text: values::canonical(v, value),
-            }),
+            Ok(value) => Some(Amount { value }),
             Err(e) => {
                 self.bad(c, v, e);
                 None
@@ -173,7 +172,7 @@ impl<'r> Fields<'r> {
     }
 
     /// An amount that must be present.
-    pub fn required_amount(&mut self, col: usize, what: &str) -> Option<Amount<'r>> {
+    pub fn required_amount(&mut self, col: usize, what: &str) -> Option<Amount> {
         self.required(col, what)?;
         self.amount(Some(col))
     }
@@ -192,16 +191,19 @@ impl<'r> Fields<'r> {
     }
 }
 
-/// Text columns of a row in a batch: the account, month and currency, then the texts stored as
-/// labels, in this order.
-pub const NTEXTS: usize = 18;
-/// Of the text columns, the first label's index.
-pub const FIRST_LABEL: usize = 3;
+/// Text columns of a row in a batch: the account, month and currency.
+pub const NTEXTS: usize = 3;
+/// Label columns of a row (texts stored in `labels`), in this order: service, sub account,
+/// provider, category, charge class, resource, region, SKU, tags, description, resource name,
+/// sub account name, service category, pricing unit, invoice.
+pub const NLABELS: usize = 15;
 /// Amount columns of a row (stored as `store::amount_key` bytes), in this order: billed,
 /// effective, list, cash coupons, pricing quantity, contracted, then the payment split
 /// (voucher, complimentary, cash, card, credit, arrears).
 pub const NAMOUNTS: usize = 12;
 const NONE: (u32, u32) = (u32::MAX, 0);
+/// A label column without a value.
+pub const NO_LABEL: u32 = u32::MAX;
 
 /// The compressed bytes of a batch's records, exactly as the file has them.
 #[derive(Default)]
@@ -215,14 +217,36 @@ pub struct Chunk {
     pub data: Vec<u8>,
 }
 
-/// Rows ready to bind: their texts in one arena and their amounts in another, each column a
-/// span of one of them; times as Unix seconds.
+/// The texts of a file numbered as they first appear (on the parsing thread), so that the
+/// writing thread turns each into a label id once and then only indexes a vector. Bounded:
+/// past `capacity` texts it starts afresh, and says so in the next batch.
+pub struct LocalLabels {
+    index: HashMap<Box<str>, u32, FxBuildHasher>,
+    capacity: usize,
+}
+
+impl Default for LocalLabels {
+    fn default() -> Self {
+        LocalLabels {
+            index: HashMap::with_capacity_and_hasher(4096, FxBuildHasher),
+            capacity: crate::store::labels::DEFAULT_CAPACITY,
+        }
+    }
+}
+
+/// Rows ready to bind: their texts in one arena, their amounts in another (each column a span
+/// of it), their labels as numbers of [`LocalLabels`], times as Unix seconds.
 #[derive(Default)]
 pub struct Batch {
     pub texts: String,
     pub text_spans: Vec<(u32, u32)>,
     pub amounts: Vec<u8>,
     pub amount_spans: Vec<(u32, u32)>,
+    pub labels: Vec<u32>,
+    /// Texts numbered for the first time in this batch: (number, span of `texts`).
+    pub new_labels: Vec<(u32, (u32, u32))>,
+    /// The numbering started afresh before this batch's labels.
+    pub labels_reset: bool,
     pub times: Vec<Option<i64>>,
     pub lines: Vec<u64>,
     /// Accounts first seen in this batch: (account, provider, currency, line, column).
@@ -248,6 +272,9 @@ impl Batch {
         self.text_spans.clear();
         self.amounts.clear();
         self.amount_spans.clear();
+        self.labels.clear();
+        self.new_labels.clear();
+        self.labels_reset = false;
         self.times.clear();
         self.lines.clear();
         self.new_accounts.clear();
@@ -262,18 +289,34 @@ impl Batch {
         self.lines.is_empty()
     }
 
-    fn text(&mut self, s: Option<&str>) {
-        match s {
-            Some(s) => {
-                let at = self.texts.len() as u32;
-                self.texts.push_str(s);
-                self.text_spans.push((at, s.len() as u32));
-            }
-            None => self.text_spans.push(NONE),
-        }
+    fn span(&mut self, s: &str) -> (u32, u32) {
+        let at = self.texts.len() as u32;
+        self.texts.push_str(s);
+        (at, s.len() as u32)
     }
 
-    fn amount(&mut self, a: Option<&Amount<'_>>) {
+    fn text(&mut self, s: Option<&str>) {
+        let span = s.map_or(NONE, |s| self.span(s));
+        self.text_spans.push(span);
+    }
+
+    fn label(&mut self, dict: &mut LocalLabels, s: Option<&str>) {
+        let Some(s) = s else {
+            self.labels.push(NO_LABEL);
+            return;
+        };
+        if let Some(&n) = dict.index.get(s) {
+            self.labels.push(n);
+            return;
+        }
+        let n = dict.index.len() as u32;
+        dict.index.insert(s.into(), n);
+        let span = self.span(s);
+        self.new_labels.push((n, span));
+        self.labels.push(n);
+    }
+
+    fn amount(&mut self, a: Option<&Amount>) {
         match a {
             Some(a) => {
                 crate::store::amount_key::encode_into(a.value, &mut self.key);
@@ -284,28 +327,37 @@ impl Batch {
             None => self.amount_spans.push(NONE),
         }
     }
-
     /// Appends a mapped row.
-    pub fn push(&mut self, line: u64, row: &Row<'_>) {
+    pub fn push(&mut self, line: u64, row: &Row<'_>, dict: &mut LocalLabels) {
+        // The numbering starts afresh only between batches, so a batch's numbers are one
+        // numbering's (a batch may take the dictionary past its capacity by its own texts).
+        if self.lines.is_empty() && dict.index.len() >= dict.capacity {
+            dict.index.clear();
+            self.labels_reset = true;
+        }
         self.lines.push(line);
         self.text(Some(row.account));
         self.text(Some(std::str::from_utf8(&row.month).unwrap_or_default()));
         self.text(Some(&row.currency));
-        self.text(Some(row.service));
-        self.text(row.sub_id);
-        self.text(Some(&row.provider));
-        self.text(Some(row.category));
-        self.text(row.charge_class);
-        self.text(row.resource_id);
-        self.text(row.region);
-        self.text(row.sku_id);
-        self.text(row.tags.as_deref());
-        self.text(row.description);
-        self.text(row.resource_name);
-        self.text(row.sub_name);
-        self.text(row.service_category);
-        self.text(row.pricing_unit);
-        self.text(row.invoice_id);
+        for l in [
+            Some(row.service),
+            row.sub_id,
+            Some(&row.provider),
+            Some(row.category),
+            row.charge_class,
+            row.resource_id,
+            row.region,
+            row.sku_id,
+            row.tags.as_deref(),
+            row.description,
+            row.resource_name,
+            row.sub_name,
+            row.service_category,
+            row.pricing_unit,
+            row.invoice_id,
+        ] {
+            self.label(dict, l);
+        }
         self.amount(Some(&row.billed_cost));
         self.amount(Some(&row.effective_cost));
         self.amount(row.list_cost.as_ref());
@@ -317,6 +369,16 @@ impl Batch {
         }
         self.times.push(row.charge_start.map(|t| t.timestamp()));
         self.times.push(row.charge_end.map(|t| t.timestamp()));
+    }
+
+    /// The label numbers of row `i`, one per label column ([`NO_LABEL`] for none).
+    pub fn labels(&self, i: usize) -> &[u32] {
+        &self.labels[i * NLABELS..(i + 1) * NLABELS]
+    }
+
+    /// A text of the arena.
+    pub fn text_at(&self, (at, len): (u32, u32)) -> &str {
+        &self.texts[at as usize..(at + len) as usize]
     }
 
     /// The texts of row `i`, one per text column.

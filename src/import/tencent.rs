@@ -258,7 +258,7 @@ impl Mapper for Tencent {
             currency_column: self.currency.unwrap_or(self.account),
             list_cost: list,
             contracted_cost: None,
-            effective_cost: billed.clone(),
+            effective_cost: billed,
             billed_cost: billed,
             paid,
             invoice_id: None,

@@ -4,7 +4,6 @@
 //! Amounts are parsed from their text into a `Decimal` with no rounding: a value that cannot be
 //! held exactly (more than 28 significant digits) is refused, never rounded.
 
-use std::borrow::Cow;
 use std::str::FromStr;
 
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Timelike, Utc};
@@ -97,44 +96,6 @@ fn exact_scientific(mantissa: &str, exp: i32) -> Result<Decimal, Expected> {
             out = out.checked_mul(Decimal::TEN).ok_or(EXPECTED_EXACT)?;
         }
         Ok(out)
-    }
-}
-
-/// The canonical stored text of an amount (what `money::to_text` writes), borrowing the source
-/// text when it already is canonical, which is the common case and saves an allocation per value.
-pub fn canonical<'a>(source: &'a str, value: Decimal) -> Cow<'a, str> {
-    if is_canonical(source.as_bytes()) {
-        Cow::Borrowed(source)
-    } else {
-        Cow::Owned(crate::money::to_text(value))
-    }
-}
-
-fn is_canonical(b: &[u8]) -> bool {
-    let body = match b.first() {
-        Some(b'-') => &b[1..],
-        _ => b,
-    };
-    if body.is_empty() {
-        return false;
-    }
-    let (int, frac) = match body.iter().position(|&c| c == b'.') {
-        Some(p) => (&body[..p], Some(&body[p + 1..])),
-        None => (body, None),
-    };
-    if int.is_empty() || !int.iter().all(u8::is_ascii_digit) || (int.len() > 1 && int[0] == b'0') {
-        return false;
-    }
-    let all_zero_int = int == b"0";
-    match frac {
-        None => !(all_zero_int && b[0] == b'-'),
-        Some(f) => {
-            !f.is_empty()
-                && f.len() <= 28
-                && f.iter().all(u8::is_ascii_digit)
-                && *f.last().unwrap() != b'0'
-                && int.len() + f.len() <= 28
-        }
     }
 }
 
@@ -344,16 +305,6 @@ mod tests {
             parse_amount("1.00000000000000000000000000001").unwrap_err(),
             EXPECTED_EXACT
         );
-    }
-
-    #[test]
-    fn canonical_text_matches_money_to_text() {
-        for s in [
-            "12.5", "12.50", "0", "-0", "-0.0", "007", "1.0", "-3.25", "100", "0.000001", "+4",
-        ] {
-            let v = parse_amount(s).unwrap();
-            assert_eq!(canonical(s, v), crate::money::to_text(v), "{s}");
-        }
     }
 
     #[test]

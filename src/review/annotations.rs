@@ -168,7 +168,7 @@ fn the_account(
     }
     let sql = match column {
         "resource_id" => {
-            "SELECT DISTINCT account_id FROM cost_lines
+            "SELECT DISTINCT account_id FROM cost_lines_resource
              WHERE resource = (SELECT id FROM labels WHERE text = ?1) AND month = ?2
              ORDER BY account_id"
         }
@@ -208,10 +208,21 @@ fn lines_for(conn: &Connection, a: &Annotation) -> Result<i64> {
             let (Some(resource), Some(sku)) = (label(&a.resource_id)?, label(&a.sku_id)?) else {
                 return Ok(0);
             };
-            let mut stmt = conn.prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM cost_lines WHERE account_id = ?1 AND month = ?2
-                 AND resource IS ?3 AND sku IS ?4"
-            ))?;
+            // Through the resource's index when the charge has a resource.
+            let sql = if resource.is_some() {
+                format!(
+                    "SELECT {COLUMNS} FROM cost_lines WHERE id IN (
+                        SELECT id FROM cost_lines_resource
+                        WHERE resource = ?3 AND month = ?2 AND account_id = ?1)
+                     AND sku IS ?4"
+                )
+            } else {
+                format!(
+                    "SELECT {COLUMNS} FROM cost_lines WHERE account_id = ?1 AND month = ?2
+                     AND resource IS ?3 AND sku IS ?4"
+                )
+            };
+            let mut stmt = conn.prepare_cached(&sql)?;
             let mut rows = stmt.query(params![o(&a.account), a.month, resource, sku])?;
             let mut labels = Labels::default();
             let mut n = 0;
@@ -225,7 +236,8 @@ fn lines_for(conn: &Connection, a: &Annotation) -> Result<i64> {
         "resource" => match label(&a.resource_id)?.flatten() {
             None => 0,
             Some(resource) => conn.query_row(
-                "SELECT COUNT(*) FROM cost_lines WHERE resource = ?3 AND month = ?2 AND account_id = ?1",
+                "SELECT COUNT(*) FROM cost_lines_resource
+                 WHERE resource = ?3 AND month = ?2 AND account_id = ?1",
                 params![o(&a.account), a.month, resource],
                 |r| r.get(0),
             )?,

@@ -3,9 +3,9 @@
 //! of the matching lines in file order, or, for "largest first", a merge of index ranges.
 //!
 //! Speed comes from the storage (`migrations/0002_imports.sql`): lines are integer label ids
-//! and short amount keys, so a scan reads few bytes a line and groups by integers, and the
-//! `cost_lines_largest` index serves the largest lines of each (account, month, service,
-//! member) without reading the others.
+//! and short amount keys, so a scan reads few bytes a line and groups by integers;
+//! `cost_lines_rank` serves the largest lines of each (account, month, service, member)
+//! without reading the others, and `cost_lines_resource` a resource's lines.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashSet};
@@ -130,9 +130,14 @@ impl Resolved {
     }
 
     /// SQL conditions after `account_id = ?1`, with their values from `?2` on.
+    /// The resource, when there is one, is always `?2`.
     pub fn conditions(&self) -> (String, Vec<Value>) {
         let mut sql = String::new();
         let mut args: Vec<Value> = Vec::new();
+        if let Some(id) = self.resource {
+            args.push(Value::Integer(id));
+            sql.push_str(" AND resource = ?2");
+        }
         let mut push = |cond: &str, v: Value, sql: &mut String| {
             args.push(v);
             sql.push_str(&format!(" AND {cond} ?{}", args.len() + 1));
@@ -324,11 +329,11 @@ pub(crate) fn scan(
     Ok(())
 }
 
-/// An (account, month, service label, member label) range of `cost_lines_largest`.
-type Range = (String, String, i64, Option<i64>);
+/// An (account, month, service label, member label or 0) range of `cost_lines_rank`.
+type Range = (String, String, i64, i64);
 
 /// The (account, month, service, member) keys of the rollups under `r`, as label ids: the
-/// index ranges of `cost_lines_largest` that hold its lines.
+/// ranges of `cost_lines_rank` that hold its lines.
 fn rollup_ranges(conn: &Connection, r: &Resolved) -> Result<Vec<Range>> {
     let mut stmt = conn.prepare_cached(
         "SELECT DISTINCT month, service, sub_account_id FROM cost_rollups
@@ -368,10 +373,10 @@ fn rollup_ranges(conn: &Connection, r: &Resolved) -> Result<Vec<Range>> {
                 continue;
             };
             let sub = if sub.is_empty() {
-                None
+                0
             } else {
                 match id_of(&sub)? {
-                    Some(id) => Some(id),
+                    Some(id) => id,
                     None => continue,
                 }
             };
@@ -394,9 +399,11 @@ pub(crate) fn largest_billed(
     if ranges.len() > MAX_CURSORS {
         return Ok(None);
     }
+    // Narrowing only the lines know: join each entry to its line (`keeps` reads tags,
+    // description, resource and resource name at the positions they have in COLUMNS).
     let mut residual = String::new();
     let mut residual_args: Vec<Value> = Vec::new();
-    for (col, v) in [("region", r.region), ("resource", r.resource)] {
+    for (col, v) in [("l.region", r.region), ("l.resource", r.resource)] {
         if let Some(id) = v {
             residual_args.push(Value::Integer(id));
             residual.push_str(&format!(" AND {col} = ?{}", residual_args.len() + 4));
@@ -404,17 +411,22 @@ pub(crate) fn largest_billed(
     }
     if let Some(ids) = &r.categories {
         let list: Vec<String> = ids.iter().map(i64::to_string).collect();
-        residual.push_str(&format!(" AND category IN ({})", list.join(",")));
+        residual.push_str(&format!(" AND l.category IN ({})", list.join(",")));
     }
-    // The same column positions as COLUMNS for what `keeps` reads (tags, description,
-    // resource, resource name); the rest are placeholders.
-    let sql = format!(
-        "SELECT id, billed_cost, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, resource, 0, 0,
-                tags, description, resource_name
-         FROM cost_lines INDEXED BY cost_lines_largest
-         WHERE account_id = ?1 AND month = ?2 AND service = ?3 AND sub_account IS ?4{residual}
+    let sql = if r.rollup_exact() {
+        "SELECT id, billed_cost FROM cost_lines_rank
+         WHERE account_id = ?1 AND month = ?2 AND service = ?3 AND sub_account = ?4
          ORDER BY billed_cost DESC, id DESC"
-    );
+            .to_string()
+    } else {
+        format!(
+            "SELECT x.id, x.billed_cost, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, l.resource,
+                    0, 0, l.tags, l.description, l.resource_name
+             FROM cost_lines_rank x CROSS JOIN cost_lines l ON l.id = x.id
+             WHERE x.account_id = ?1 AND x.month = ?2 AND x.service = ?3 AND x.sub_account = ?4{residual}
+             ORDER BY x.billed_cost DESC, x.id DESC"
+        )
+    };
     let mut stmts = Vec::with_capacity(ranges.len());
     for _ in &ranges {
         stmts.push(conn.prepare(&sql)?);
@@ -425,17 +437,18 @@ pub(crate) fn largest_billed(
             Value::Text(account.clone()),
             Value::Text(month.clone()),
             Value::Integer(*service),
-            sub.map_or(Value::Null, Value::Integer),
+            Value::Integer(*sub),
         ];
         values.extend(residual_args.iter().cloned());
         cursors.push(stmt.query(params_from_iter(values))?);
     }
+    let exact = r.rollup_exact();
     // Each cursor's head: (billed key, id); BLOB order is numeric order.
     let mut heap: BinaryHeap<(Vec<u8>, i64, usize)> = BinaryHeap::new();
     let advance =
         |i: usize, rows: &mut rusqlite::Rows<'_>| -> Result<Option<(Vec<u8>, i64, usize)>> {
             while let Some(row) = rows.next()? {
-                if r.keeps(row)? {
+                if exact || r.keeps(row)? {
                     let key: Vec<u8> = row.get(1)?;
                     return Ok(Some((key, row.get(0)?, i)));
                 }
