@@ -3,6 +3,7 @@
 //! are thin layers over this crate.
 
 pub mod accounts;
+pub mod bench;
 pub mod cli;
 pub mod costs;
 pub mod demo;

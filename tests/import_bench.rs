@@ -10,7 +10,7 @@ fn import_one_million_focus_rows() {
         .and_then(|r| r.parse().ok())
         .unwrap_or(1_000_000);
     let dir = std::env::var_os("BILLFOLD_BENCH_DIR").map(std::path::PathBuf::from);
-    let report = billfold::import::bench::run(rows, dir.as_deref(), true).unwrap();
+    let report = billfold::bench::import::run(rows, dir.as_deref(), true).unwrap();
     println!("{report}");
     println!("{}", serde_json::to_string_pretty(&report).unwrap());
 }

@@ -100,16 +100,84 @@ fn a_bad_file_exits_6_and_names_line_and_column_while_the_good_one_imports() {
 }
 
 #[test]
-fn settle_is_refused_for_now_and_bad_options_are_refused() {
+fn bad_options_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("l.sqlite");
-    let (code, _, err) = billfold(&db, &["import", "--settle", &fixture("huawei.csv")]);
-    assert_eq!(code, 3, "{err}");
-    assert!(err.contains("--settle is not supported yet"), "{err}");
     let (code, _, err) = billfold(&db, &["costs", "--group-by", "colour"]);
     assert_ne!(code, 0);
     assert!(err.contains("not a grouping"), "{err}");
     let (code, _, err) = billfold(&db, &["costs", "--from", "2024-9"]);
     assert_eq!(code, 2);
     assert!(err.contains("is not a month"), "{err}");
+}
+
+#[test]
+fn settle_prints_what_each_purse_paid() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("l.sqlite");
+    let d = |args: &[&str]| {
+        let (code, out, err) = billfold(&db, args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        out
+    };
+    d(&[
+        "account",
+        "add",
+        "hw_user01",
+        "--provider",
+        "Huawei Cloud",
+        "--currency",
+        "CNY",
+        "--mode",
+        "prepaid",
+        "--at",
+        "2020-01-01",
+    ]);
+    d(&["topup", "hw_user01", "2000", "--at", "2020-01-02"]);
+    d(&[
+        "voucher",
+        "add",
+        "hw_user01",
+        "1",
+        "--kind",
+        "regular",
+        "--expires",
+        "2030-01-01",
+        "--at",
+        "2020-01-02",
+    ]);
+    d(&["coupon", "add", "hw_user01", "1", "--at", "2020-01-02"]);
+    d(&[
+        "card",
+        "buy",
+        "hw_user01",
+        "100",
+        "--expires",
+        "2030-01-01",
+        "--at",
+        "2020-01-02",
+    ]);
+    let out = d(&[
+        "import",
+        &fixture("huawei.csv"),
+        "--settle",
+        "--at",
+        "2025-01-01",
+    ]);
+    assert!(out.contains("as the provider split it"), "{out}");
+    assert!(
+        out.contains("settled 500 CNY of 'hw_user01' 2020-08 云数据库RDS as the provider split it (cash 400, arrears 100)"),
+        "{out}"
+    );
+    let out = d(&[
+        "overview",
+        "--account",
+        "hw_user01",
+        "--json",
+        "--at",
+        "2025-01-02",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    // The purchase line left 100 owed (欠费金额), a usage line 0.1 on the credit line: arrears.
+    assert_eq!(v["currencies"][0]["balances"]["arrears"], "100.1");
 }

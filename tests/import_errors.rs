@@ -17,6 +17,7 @@ fn opts() -> Options {
         format: Format::Auto,
         at: time::parse("2025-06-01T00:00:00Z").unwrap(),
         progress: false,
+        settle: false,
     }
 }
 

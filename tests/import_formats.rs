@@ -26,6 +26,7 @@ fn opts_at(at: &str) -> Options {
         format: Format::Auto,
         at: time::parse(at).unwrap(),
         progress: false,
+        settle: false,
     }
 }
 
@@ -965,7 +966,8 @@ fn progress_callbacks_report_growing_figures() {
     // A file big enough to take more than a few hundred milliseconds in a debug build.
     let dir = tempfile::tempdir().unwrap();
     let big = dir.path().join("big.csv");
-    import::bench::generate_focus_12(std::fs::File::create(&big).unwrap(), 30_000).unwrap();
+    billfold::bench::generate::generate_focus_12(std::fs::File::create(&big).unwrap(), 30_000)
+        .unwrap();
     let seen = std::sync::Mutex::new(Vec::new());
     let mut conn = store::open_in_memory().unwrap();
     let r = import::import_file_with_progress(&mut conn, &big, &opts_at("2026-06-01"), &|p| {

@@ -40,6 +40,7 @@ fn kill_9_mid_import_leaves_earlier_imports_and_nothing_of_the_interrupted_one()
             format: Format::Auto,
             at: time::parse("2025-01-01").unwrap(),
             progress: false,
+            settle: false,
         };
         import::import_file(&mut conn, &fixture, &opts).unwrap();
         snapshot(&conn)
@@ -48,7 +49,8 @@ fn kill_9_mid_import_leaves_earlier_imports_and_nothing_of_the_interrupted_one()
 
     // A file large enough to take seconds (and to use bulk mode: over 64 MB).
     let big = dir.path().join("big-focus.csv");
-    import::bench::generate_focus_12(std::fs::File::create(&big).unwrap(), 150_000).unwrap();
+    billfold::bench::generate::generate_focus_12(std::fs::File::create(&big).unwrap(), 150_000)
+        .unwrap();
     let start_size = std::fs::metadata(&db).unwrap().len();
 
     let mut child = Command::new(env!("CARGO_BIN_EXE_billfold"))

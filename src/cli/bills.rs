@@ -60,6 +60,47 @@ pub struct CostsArgs {
     pub json: bool,
 }
 
+/// `billfold bench import|ledger|explore`
+#[derive(clap::Subcommand, Debug, Clone)]
+pub enum BenchCommand {
+    /// Imports a generated FOCUS 1.2 file into a fresh ledger, beside `sqlite3 .import` of it.
+    Import(BenchArgs),
+    /// Builds a ledger of generated bills, one month at a time (for `bench explore`).
+    Ledger(BenchLedgerArgs),
+    /// Times bill review on a ledger: the explorer, month over month, overview, costs.
+    Explore(BenchExploreArgs),
+}
+
+/// `billfold bench ledger --lines N --months M [--first YYYY-MM] [--dir DIR]`
+#[derive(Args, Debug, Clone)]
+pub struct BenchLedgerArgs {
+    /// Lines in all, spread evenly over the months.
+    #[arg(long, default_value_t = 10_000_000)]
+    pub lines: u64,
+    #[arg(long, default_value_t = 12)]
+    pub months: usize,
+    /// The first month.
+    #[arg(long, value_name = "YYYY-MM", default_value = "2025-01")]
+    pub first: String,
+    /// Where the month files are written (each removed once imported).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `billfold bench explore --month YYYY-MM [--runs N]`
+#[derive(Args, Debug, Clone)]
+pub struct BenchExploreArgs {
+    /// The month to explore (month over month compares it with the month before).
+    #[arg(long, value_name = "YYYY-MM")]
+    pub month: String,
+    #[arg(long, default_value_t = 5)]
+    pub runs: usize,
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// `billfold bench import [--rows N] [--dir DIR] [--json]`
 #[derive(Args, Debug, Clone)]
 pub struct BenchArgs {
@@ -90,12 +131,6 @@ struct ImportOutput<'a> {
 /// Runs `billfold import`. Each file is its own transaction: a bad file writes nothing and the
 /// others still import; the error then lists every file that failed (and what did import).
 pub fn run_import(conn: &mut Connection, args: &ImportArgs) -> Result<String> {
-    if args.settle {
-        return Err(Error::refused(
-            "--settle is not supported yet: import without it (the lines are imported, not \
-             settled against the account's purses)",
-        ));
-    }
     let at = match &args.at {
         Some(t) => time::parse(t)?,
         None => now(),
@@ -104,6 +139,7 @@ pub fn run_import(conn: &mut Connection, args: &ImportArgs) -> Result<String> {
         format: args.format,
         at,
         progress: !args.json && std::io::stderr().is_terminal(),
+        settle: args.settle,
     };
     let paths: Vec<&Path> = args.files.iter().map(PathBuf::as_path).collect();
     let (ok, failed) = import::import_files(conn, &paths, &opts);
@@ -180,6 +216,54 @@ fn summary(reports: &[import::FileReport]) -> Vec<String> {
                     r.accounts_created.join(", ")
                 ));
             }
+            if let Some(st) = &r.settlement {
+                for g in &st.settled {
+                    let how = if g.by == "provider_split" {
+                        "as the provider split it"
+                    } else {
+                        "in the deduction order"
+                    };
+                    let verb = if g.amount < rust_decimal::Decimal::ZERO {
+                        "gave back"
+                    } else {
+                        "settled"
+                    };
+                    let paid = g
+                        .steps
+                        .iter()
+                        .map(|s| format!("{} {}", s.purse, crate::money::to_text(s.amount)))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    t.push_str(&format!(
+                        "\n  {verb} {} {} of '{}' {} {} {how}{}",
+                        crate::money::to_text(g.amount.abs()),
+                        g.currency,
+                        g.account,
+                        g.month,
+                        g.service,
+                        if paid.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({paid})")
+                        }
+                    ));
+                }
+                for n in &st.not_settled {
+                    t.push_str(&format!("\n  not settled: {n}"));
+                }
+                for d in &st.departures {
+                    t.push_str(&format!(
+                        "\n  line {} ({} {}): {}",
+                        d.line, d.account, d.service, d.message
+                    ));
+                }
+                if st.departures_total > st.departures.len() as u64 {
+                    t.push_str(&format!(
+                        "\n  … {} more lines depart from the deduction order",
+                        st.departures_total - st.departures.len() as u64
+                    ));
+                }
+            }
             t
         })
         .collect()
@@ -251,13 +335,41 @@ pub fn run_costs(conn: &Connection, args: &CostsArgs) -> Result<String> {
     Ok(out.join("\n"))
 }
 
-/// Runs `billfold bench import`: generates a FOCUS 1.2 file, imports it into a fresh ledger and
-/// compares with `sqlite3 .import` of the same file.
-pub fn run_bench(args: &BenchArgs) -> Result<String> {
-    let report = import::bench::run(args.rows, args.dir.as_deref(), !args.no_sqlite3)?;
-    if args.json {
-        return serde_json::to_string_pretty(&report)
+fn report<T: Serialize + std::fmt::Display>(r: &T, json: bool) -> Result<String> {
+    if json {
+        return serde_json::to_string_pretty(r)
             .map_err(|e| Error::invalid(format!("cannot print JSON: {e}")));
     }
-    Ok(report.to_string())
+    Ok(r.to_string())
+}
+
+/// Runs `billfold bench ...` (`db`: the ledger of `ledger` and `explore`).
+pub fn run_bench(command: &BenchCommand, db: &std::path::Path) -> Result<String> {
+    use crate::bench;
+    match command {
+        BenchCommand::Import(a) => report(
+            &bench::import::run(a.rows, a.dir.as_deref(), !a.no_sqlite3)?,
+            a.json,
+        ),
+        BenchCommand::Ledger(a) => {
+            let months = bench::explore::months_from(&a.first, a.months.max(1))?;
+            let r = bench::explore::build_ledger(db, &a.dir, a.lines, &months)?;
+            if a.json {
+                return serde_json::to_string_pretty(&r)
+                    .map_err(|e| Error::invalid(format!("cannot print JSON: {e}")));
+            }
+            Ok(format!(
+                "{}: {} lines over {} months ({} to {}), imported in {:.1} s ({:.0} lines/s), {:.1} MB",
+                db.display(),
+                r.lines,
+                r.months.len(),
+                r.months.first().cloned().unwrap_or_default(),
+                r.months.last().cloned().unwrap_or_default(),
+                r.import_secs,
+                r.lines as f64 / r.import_secs.max(1e-9),
+                r.db_bytes as f64 / 1e6
+            ))
+        }
+        BenchCommand::Explore(a) => report(&bench::explore::run(db, &a.month, a.runs)?, a.json),
+    }
 }

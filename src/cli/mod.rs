@@ -193,8 +193,9 @@ pub enum Command {
     Import(bills::ImportArgs),
     /// Cost lines grouped and summed exactly.
     Costs(bills::CostsArgs),
-    /// Generates a FOCUS file and measures its import (release builds only make sense).
-    Bench(bills::BenchArgs),
+    /// Benchmarks (release builds only make sense): `bench import`, `bench ledger`, `bench explore`.
+    #[command(subcommand)]
+    Bench(bills::BenchCommand),
     /// Bill lines of any scope, filtered, sorted, paged; `--raw ID` shows the original row.
     Lines(review::LinesArgs),
     /// Month over month: new, gone and changed services or resources.
@@ -931,7 +932,18 @@ pub fn run(cli: Cli) -> Result<String> {
         }
         C::Import(args) => bills::run_import(&mut open(db)?, &args),
         C::Costs(args) => bills::run_costs(&open(db)?, &args),
-        C::Bench(args) => bills::run_bench(&args),
+        C::Bench(command) => {
+            // Never the user's own ledger by default: a benchmark's ledger is named.
+            let path =
+                match (&command, db) {
+                    (bills::BenchCommand::Import(_), _) => PathBuf::new(),
+                    (_, Some(p)) => p.clone(),
+                    (_, None) => return Err(Error::invalid(
+                        "a benchmark works on a ledger of its own: pass --db PATH (or BILLFOLD_DB)",
+                    )),
+                };
+            bills::run_bench(&command, &path)
+        }
         C::Lines(args) => review::run_lines(&open(db)?, &args),
         C::Diff(args) => review::run_diff(&open(db)?, &args),
         C::Review(cmd) => review::run_review(&open(db)?, &cmd),

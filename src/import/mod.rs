@@ -14,7 +14,6 @@
 //!
 //! The rules are written down in `docs/IMPORT.md`.
 
-pub mod bench;
 pub mod focus;
 pub mod huawei;
 pub mod row;
@@ -109,6 +108,8 @@ pub struct Options {
     pub at: DateTime<Utc>,
     /// Show a progress indicator on stderr for large files.
     pub progress: bool,
+    /// Settle the charges of prepaid accounts against their purses (`ledger::bills`).
+    pub settle: bool,
 }
 
 /// What importing one file did.
@@ -125,6 +126,9 @@ pub struct FileReport {
     pub rows: u64,
     pub slices: Vec<SliceReport>,
     pub accounts_created: Vec<String>,
+    /// What `--settle` deducted (none without it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settlement: Option<crate::ledger::bills::SettleReport>,
 }
 
 /// One provider + billing account + month of a file.
@@ -482,6 +486,7 @@ fn already_imported(conn: &Connection, name: &str, sha: &str) -> Result<Option<F
         rows: 0,
         slices: Vec::new(),
         accounts_created: Vec::new(),
+        settlement: None,
     }))
 }
 
@@ -1406,6 +1411,15 @@ fn write_import(
         )?;
     }
     record_renewals(&tx, &parsed.renewals, opts.at)?;
+    let settlement = if opts.settle {
+        let last = first_id + written as i64 - 1;
+        Some(
+            crate::ledger::bills::settle_lines(&tx, first_id, last, opts.at)
+                .map_err(|e| import_error(name, format!("it cannot be settled: {}", e.message)))?,
+        )
+    } else {
+        None
+    };
     tx.execute(
         "UPDATE imports SET rows = ?2 WHERE id = ?1",
         params![import_id, parsed.rows as i64],
@@ -1426,6 +1440,7 @@ fn write_import(
         rows: parsed.rows,
         slices,
         accounts_created: created,
+        settlement,
     })
 }
 

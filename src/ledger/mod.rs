@@ -7,6 +7,7 @@
 //! purses ("members top up the admin account"); a member's charges are paid by the admin.
 
 pub mod balances;
+pub mod bills;
 pub mod journal;
 pub mod settlement;
 

@@ -150,3 +150,29 @@ CREATE TABLE import_slices (
     updated_at  TEXT NOT NULL,
     PRIMARY KEY (provider, account_id, month)
 ) STRICT;
+
+-- What `import --settle` deducted for each (account, month, service) of imported bills, one
+-- row per settlement (append-only history): a newer export of the month settles only the
+-- difference. Amounts are canonical decimal text; the parts follow the provider's split
+-- (`stated`) or are 0 when the deduction order was used.
+CREATE TABLE bill_settlements (
+    id            INTEGER PRIMARY KEY,
+    account_id    TEXT NOT NULL REFERENCES accounts(id),
+    month         TEXT NOT NULL,
+    service       TEXT NOT NULL,
+    entry_id      INTEGER NOT NULL REFERENCES entries(id),
+    billed        TEXT NOT NULL,
+    coupon        TEXT NOT NULL,
+    voucher       TEXT NOT NULL,
+    complimentary TEXT NOT NULL,
+    card          TEXT NOT NULL,
+    cash          TEXT NOT NULL,
+    arrears       TEXT NOT NULL,
+    stated        INTEGER NOT NULL,
+    at            TEXT NOT NULL
+) STRICT;
+CREATE INDEX bill_settlements_key ON bill_settlements(account_id, month, service);
+CREATE TRIGGER bill_settlements_append_only_update BEFORE UPDATE ON bill_settlements
+BEGIN SELECT RAISE(ABORT, 'settlements are append-only'); END;
+CREATE TRIGGER bill_settlements_append_only_delete BEFORE DELETE ON bill_settlements
+BEGIN SELECT RAISE(ABORT, 'settlements are append-only'); END;

@@ -5,133 +5,19 @@
 //! `cargo test --release --test import_bench -- --ignored --nocapture`.
 
 use std::fmt;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use serde::Serialize;
 
-use super::focus::FOCUS_12_COLUMNS;
-use super::{import_file, Format, Options};
+use super::generate::generate_focus_12;
+use super::{cpu_secs, machine, status_kib, TempDir};
 use crate::costs::{group_costs, CostFilter, GroupBy};
 use crate::error::{Error, Result};
-
-/// A small deterministic generator (no dependency, same file every run).
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
-const SERVICES: [(&str, &str); 8] = [
-    ("Amazon Elastic Compute Cloud", "Compute"),
-    ("Amazon Simple Storage Service", "Storage"),
-    ("Amazon Relational Database Service", "Databases"),
-    ("AWS Lambda", "Compute"),
-    ("Amazon CloudFront", "Networking"),
-    ("Amazon DynamoDB", "Databases"),
-    ("Amazon Elastic Kubernetes Service", "Compute"),
-    ("AWS Key Management Service", "Security"),
-];
-const REGIONS: [&str; 5] = [
-    "us-east-1",
-    "us-west-2",
-    "eu-west-1",
-    "ap-southeast-1",
-    "ap-northeast-1",
-];
-
-/// Lines a resource has in a month, on average, in generated files: a resource billed a few
-/// usage types a day (real exports have one line per resource, usage type and hour or day).
-pub const LINES_PER_RESOURCE_MONTH: u64 = 240;
-
-/// Writes `rows` lines of a FOCUS 1.2 cost-and-usage file (all 57 columns, header first):
-/// 3 months (2026-01 to 2026-03), see [`generate_focus_12_months`].
-pub fn generate_focus_12(out: impl Write, rows: u64) -> std::io::Result<()> {
-    generate_focus_12_months(out, rows, &["2026-01", "2026-02", "2026-03"], 0x5eed)
-}
-
-/// The month after `YYYY-MM`.
-fn next_month(m: &str) -> String {
-    let (y, mo) = m.split_once('-').unwrap_or(("2026", "01"));
-    let (y, mo): (i32, u32) = (y.parse().unwrap_or(2026), mo.parse().unwrap_or(1));
-    if mo == 12 {
-        format!("{:04}-01", y + 1)
-    } else {
-        format!("{y:04}-{:02}", mo + 1)
-    }
-}
-
-/// Writes `rows` lines of a FOCUS 1.2 file spread evenly over `months` (in that order): 2
-/// billing accounts, 12 sub accounts, 8 services, 5 regions, 10-decimal costs, one line in 50 a
-/// credit. Lines belong to resources, each with fixed attributes (account, member, service,
-/// region, SKU, tags) and about [`LINES_PER_RESOURCE_MONTH`] lines a month, as in a real export;
-/// the same `seed` gives the same file.
-pub fn generate_focus_12_months(
-    out: impl Write,
-    rows: u64,
-    months: &[&str],
-    seed: u64,
-) -> std::io::Result<()> {
-    let mut w = BufWriter::with_capacity(1 << 20, out);
-    writeln!(w, "{}", FOCUS_12_COLUMNS.join(","))?;
-    let mut r = Lcg(seed);
-    let per_month = rows.div_ceil(months.len().max(1) as u64).max(1);
-    let resources = (per_month / LINES_PER_RESOURCE_MONTH).max(16);
-    let ends: Vec<String> = months.iter().map(|m| next_month(m)).collect();
-    for i in 0..rows {
-        let mi = ((i / per_month) as usize).min(months.len() - 1);
-        let (ms, me) = (months[mi], &ends[mi]);
-        // The resource fixes everything but the hour and the amount.
-        let res = r.below(resources);
-        let mut h = Lcg(res.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ seed);
-        let acct = if h.below(2) == 0 {
-            "111122223333"
-        } else {
-            "444455556666"
-        };
-        let sub = 100000000000u64 + h.below(12);
-        let (svc, cat) = SERVICES[h.below(SERVICES.len() as u64) as usize];
-        let region = REGIONS[h.below(REGIONS.len() as u64) as usize];
-        let sku = h.below(500);
-        let team = h.below(20);
-        let day = 1 + r.below(28);
-        let hour = r.below(24);
-        let micro = r.below(10_000_000_000);
-        let units = r.below(1000);
-        let negative = r.below(50) == 0;
-        let sign = if negative { "-" } else { "" };
-        let (category, class) = if negative {
-            ("Credit", "")
-        } else {
-            ("Usage", "")
-        };
-        let billed = format!("{sign}{units}.{micro:010}");
-        let list = format!("{}.{:010}", units + 1, micro);
-        let qty = r.below(100_000);
-        writeln!(
-            w,
-            "{az},{billed},{acct},Billfold Bench {acct},Payer,USD,{me}-01T00:00:00Z,{ms}-01T00:00:00Z,,,\
-             {category},{class},{svc} usage in {region},Usage-Based,{ms}-{day:02}T{hour:02}:59:59Z,{ms}-{day:02}T{hour:02}:00:00Z,\
-             ,,,,,,,{qty},Hrs,{billed},0.0123456789,{billed},INV-{ms},Amazon Web Services,{list},0.0234567891,Standard,USD,0.0123456789,{billed},0.0234567891,{qty},Hours,\
-             AWS,AWS,{region},{region} region,arn:aws:ec2:{region}:{sub}:instance/i-{res:016x},web-{res},Virtual Machine,{cat},{svc},{cat} Other,\
-             SKU{sku:05},Usage,,SKUPRICE{sku:05},{sub},member-{sub},Linked Account,\
-             \"{{\"\"env\"\":\"\"prod\"\",\"\"team\"\":\"\"t{team}\"\"}}\"",
-            az = format_args!("{region}a"),
-        )?;
-    }
-    w.flush()
-}
+use crate::import::focus::FOCUS_12_COLUMNS;
+use crate::import::{check_reader, import_file, Format, Options};
 
 /// The figures of one benchmark run.
 #[derive(Debug, Clone, Serialize)]
@@ -211,48 +97,6 @@ impl fmt::Display for BenchReport {
     }
 }
 
-/// CPU seconds used so far (user + system): this process's threads, and its waited-for children.
-fn cpu_secs() -> (f64, f64) {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the command name (which may hold spaces) start at state, field 3.
-    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let f: Vec<f64> = rest
-        .split_whitespace()
-        .map(|v| v.parse().unwrap_or(0.0))
-        .collect();
-    let tick = 100.0; // USER_HZ on Linux
-    let at = |i: usize| f.get(i - 3).copied().unwrap_or(0.0) / tick;
-    (at(14) + at(15), at(16) + at(17))
-}
-
-fn status_kib(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
-fn machine() -> String {
-    let cpus = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
-    let model = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split(':').nth(1))
-                .map(|m| m.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    format!("{cpus} cores, {model}, {}", std::env::consts::OS)
-}
-
 fn sqlite3_import(db: &str, file: &Path) -> Option<(f64, f64)> {
     let cpu0 = cpu_secs().1;
     let wall = sqlite3_run(db, file)?;
@@ -302,6 +146,7 @@ pub fn run(rows: u64, dir: Option<&Path>, with_sqlite3: bool) -> Result<BenchRep
         format: Format::Auto,
         at: crate::time::parse("2026-06-01T00:00:00Z")?,
         progress: false,
+        settle: false,
     };
     let cpu0 = cpu_secs().0;
     let start = Instant::now();
@@ -316,7 +161,7 @@ pub fn run(rows: u64, dir: Option<&Path>, with_sqlite3: bool) -> Result<BenchRep
         )));
     }
     let start = Instant::now();
-    let checked = super::check_reader(
+    let checked = check_reader(
         std::io::BufReader::new(std::fs::File::open(&file)?),
         "bench",
         Format::Focus,
@@ -364,25 +209,4 @@ pub fn run(rows: u64, dir: Option<&Path>, with_sqlite3: bool) -> Result<BenchRep
         sqlite3_memory_secs: mem,
         sqlite3_file_secs: disk,
     })
-}
-
-/// A directory removed when dropped (the benchmark's default place).
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Result<Self> {
-        let p = std::env::temp_dir().join(format!(
-            "billfold-bench-{}-{}",
-            std::process::id(),
-            chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0)
-        ));
-        std::fs::create_dir_all(&p)?;
-        Ok(TempDir(p))
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }

@@ -1,0 +1,226 @@
+//! The two indexes of cost lines kept by hand (see `migrations/0002_imports.sql`): the import
+//! writes their entries in sorted runs ([`IndexRuns`]), the ledger's own lines one at a time
+//! ([`index_lines`]), and a trigger removes a deleted line's entries.
+
+use rusqlite::{params, Transaction};
+
+use crate::error::Result;
+
+/// Writes the hand-kept index entries (`cost_lines_rank`, `cost_lines_resource`) of the lines
+/// with ids `first..=last`, sorted first so that they go into the B-trees in key order.
+pub fn index_lines(tx: &Transaction<'_>, first: i64, last: i64) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO cost_lines_rank (account_id, month, service, sub_account, billed_cost, id)
+         SELECT account_id, month, service, COALESCE(sub_account, 0), billed_cost, id
+         FROM cost_lines WHERE id BETWEEN ?1 AND ?2
+         ORDER BY account_id, month, service, COALESCE(sub_account, 0), billed_cost, id",
+    )?
+    .execute(params![first, last])?;
+    tx.prepare_cached(
+        "INSERT INTO cost_lines_resource (resource, month, account_id, id)
+         SELECT resource, month, account_id, id
+         FROM cost_lines WHERE id BETWEEN ?1 AND ?2 AND resource IS NOT NULL
+         ORDER BY resource, month, account_id, id",
+    )?
+    .execute(params![first, last])?;
+    Ok(())
+}
+
+/// The hand-kept index entries of the lines an import writes, gathered in memory and written
+/// in sorted runs (so that they go into the B-trees in key order, like CREATE INDEX), never
+/// more than [`RUN_ENTRIES`] at a time.
+#[derive(Default)]
+pub struct IndexRuns {
+    /// (account, month) pairs, numbered as they come.
+    pairs: Vec<(String, String)>,
+    last: Option<u32>,
+    rank: Vec<RankEntry>,
+    resource: Vec<(i64, u32, i64)>,
+}
+
+/// Entries of one run at most: about 20 MB.
+pub const RUN_ENTRIES: usize = 1 << 18;
+/// Entries per INSERT statement when a run is written.
+const RUN_ROWS: usize = 32;
+
+/// `(?1,?2,..),(..)`: `rows` groups of `cols` numbered parameters.
+fn placeholders(rows: usize, cols: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let p: Vec<String> = (1..=cols).map(|c| format!("?{}", r * cols + c)).collect();
+            format!("({})", p.join(","))
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+struct RankEntry {
+    pair: u32,
+    service: i64,
+    sub: i64,
+    billed: ([u8; 18], u8),
+    id: i64,
+}
+
+impl IndexRuns {
+    /// Adds line `id`'s entries; writes a run when it is full.
+    #[allow(clippy::too_many_arguments)]
+    pub fn add(
+        &mut self,
+        tx: &Transaction<'_>,
+        account: &str,
+        month: &str,
+        service: i64,
+        sub: Option<i64>,
+        billed: &[u8],
+        resource: Option<i64>,
+        id: i64,
+    ) -> Result<()> {
+        let pair = match self.last {
+            Some(p) if self.pairs[p as usize].0 == account && self.pairs[p as usize].1 == month => {
+                p
+            }
+            _ => {
+                let p = match self
+                    .pairs
+                    .iter()
+                    .position(|(a, m)| a == account && m == month)
+                {
+                    Some(p) => p as u32,
+                    None => {
+                        self.pairs.push((account.to_string(), month.to_string()));
+                        (self.pairs.len() - 1) as u32
+                    }
+                };
+                self.last = Some(p);
+                p
+            }
+        };
+        let mut key = [0u8; 18];
+        let n = billed.len().min(18);
+        key[..n].copy_from_slice(&billed[..n]);
+        self.rank.push(RankEntry {
+            pair,
+            service,
+            sub: sub.unwrap_or(0),
+            billed: (key, n as u8),
+            id,
+        });
+        if let Some(r) = resource {
+            self.resource.push((r, pair, id));
+        }
+        if self.rank.len() >= RUN_ENTRIES {
+            self.flush(tx)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the entries gathered so far, sorted.
+    pub fn flush(&mut self, tx: &Transaction<'_>) -> Result<()> {
+        // Where each pair sorts by (account, month) and by (month, account).
+        let mut by_account: Vec<u32> = (0..self.pairs.len() as u32).collect();
+        by_account.sort_by(|&a, &b| self.pairs[a as usize].cmp(&self.pairs[b as usize]));
+        let mut by_month = by_account.clone();
+        by_month.sort_by(|&a, &b| {
+            let (pa, pb) = (&self.pairs[a as usize], &self.pairs[b as usize]);
+            (&pa.1, &pa.0).cmp(&(&pb.1, &pb.0))
+        });
+        let mut order_account = vec![0u32; self.pairs.len()];
+        let mut order_month = vec![0u32; self.pairs.len()];
+        for (pos, &p) in by_account.iter().enumerate() {
+            order_account[p as usize] = pos as u32;
+        }
+        for (pos, &p) in by_month.iter().enumerate() {
+            order_month[p as usize] = pos as u32;
+        }
+        fn key(e: &RankEntry) -> &[u8] {
+            &e.billed.0[..e.billed.1 as usize]
+        }
+        self.rank.sort_unstable_by(|a, b| {
+            (
+                order_account[a.pair as usize],
+                a.service,
+                a.sub,
+                key(a),
+                a.id,
+            )
+                .cmp(&(
+                    order_account[b.pair as usize],
+                    b.service,
+                    b.sub,
+                    key(b),
+                    b.id,
+                ))
+        });
+        self.resource
+            .sort_unstable_by_key(|&(r, p, id)| (r, order_month[p as usize], id));
+        // Many rows per statement: fewer statement runs per entry.
+        let rank_sql = |n: usize| {
+            format!(
+                "INSERT INTO cost_lines_rank (account_id, month, service, sub_account, billed_cost, id) VALUES {}",
+                placeholders(n, 6)
+            )
+        };
+        let mut many = tx.prepare_cached(&rank_sql(RUN_ROWS))?;
+        let mut one = tx.prepare_cached(&rank_sql(1))?;
+        for chunk in self.rank.chunks(RUN_ROWS) {
+            let rows: Vec<&[RankEntry]> = if chunk.len() == RUN_ROWS {
+                vec![chunk]
+            } else {
+                chunk.chunks(1).collect()
+            };
+            for part in rows {
+                let stmt = if part.len() == RUN_ROWS {
+                    &mut many
+                } else {
+                    &mut one
+                };
+                for (r, e) in part.iter().enumerate() {
+                    let (account, month) = &self.pairs[e.pair as usize];
+                    let b = r * 6;
+                    stmt.raw_bind_parameter(b + 1, account)?;
+                    stmt.raw_bind_parameter(b + 2, month)?;
+                    stmt.raw_bind_parameter(b + 3, e.service)?;
+                    stmt.raw_bind_parameter(b + 4, e.sub)?;
+                    stmt.raw_bind_parameter(b + 5, key(e))?;
+                    stmt.raw_bind_parameter(b + 6, e.id)?;
+                }
+                stmt.raw_execute()?;
+            }
+        }
+        let resource_sql = |n: usize| {
+            format!(
+                "INSERT INTO cost_lines_resource (resource, month, account_id, id) VALUES {}",
+                placeholders(n, 4)
+            )
+        };
+        let mut many = tx.prepare_cached(&resource_sql(RUN_ROWS))?;
+        let mut one = tx.prepare_cached(&resource_sql(1))?;
+        for chunk in self.resource.chunks(RUN_ROWS) {
+            let rows: Vec<&[(i64, u32, i64)]> = if chunk.len() == RUN_ROWS {
+                vec![chunk]
+            } else {
+                chunk.chunks(1).collect()
+            };
+            for part in rows {
+                let stmt = if part.len() == RUN_ROWS {
+                    &mut many
+                } else {
+                    &mut one
+                };
+                for (r, &(res, p, id)) in part.iter().enumerate() {
+                    let (account, month) = &self.pairs[p as usize];
+                    let b = r * 4;
+                    stmt.raw_bind_parameter(b + 1, res)?;
+                    stmt.raw_bind_parameter(b + 2, month)?;
+                    stmt.raw_bind_parameter(b + 3, account)?;
+                    stmt.raw_bind_parameter(b + 4, id)?;
+                }
+                stmt.raw_execute()?;
+            }
+        }
+        self.rank.clear();
+        self.resource.clear();
+        Ok(())
+    }
+}

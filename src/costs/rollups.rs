@@ -1,0 +1,312 @@
+//! Exact sums of cost lines kept at write time, in Rust (SQLite never sums money).
+
+use std::collections::BTreeMap;
+
+use rusqlite::{params, OptionalExtension, Transaction};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::{stored_amount, CostLine};
+use crate::error::{Error, Result};
+use crate::money::{to_text, Currency};
+use crate::store::labels::Labels;
+
+/// The key of one rollup row.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RollupKey {
+    pub account_id: String,
+    pub sub_account_id: String,
+    pub month: String,
+    pub service: String,
+    pub currency: String,
+}
+
+/// Sums of one rollup row.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RollupSums {
+    pub billed: Decimal,
+    pub effective: Decimal,
+    pub list: Decimal,
+    pub net: Decimal,
+    pub lines: i64,
+}
+
+impl RollupSums {
+    pub(crate) fn add(&mut self, other: &RollupSums, sign: i64) -> Result<()> {
+        let s = Decimal::from(sign);
+        let add = |a: Decimal, b: Decimal| {
+            a.checked_add(b * s).ok_or_else(|| {
+                Error::refused(
+                    "a cost total exceeds 28 significant digits and cannot be kept exactly",
+                )
+            })
+        };
+        self.billed = add(self.billed, other.billed)?;
+        self.effective = add(self.effective, other.effective)?;
+        self.list = add(self.list, other.list)?;
+        self.net = add(self.net, other.net)?;
+        self.lines += other.lines * sign;
+        Ok(())
+    }
+}
+
+/// Changes to the rollups gathered in memory during a write, applied once.
+#[derive(Debug, Default)]
+pub struct RollupDelta {
+    rows: BTreeMap<RollupKey, RollupSums>,
+}
+
+impl RollupDelta {
+    pub fn add_line(&mut self, line: &CostLine) -> Result<()> {
+        let key = RollupKey {
+            account_id: line.account_id.clone(),
+            sub_account_id: line.sub_account_id.clone().unwrap_or_default(),
+            month: line.month.clone(),
+            service: line.service.clone(),
+            currency: line.currency.code().to_string(),
+        };
+        let sums = RollupSums {
+            billed: line.billed_cost,
+            effective: line.effective_cost,
+            list: line.list_cost.unwrap_or(line.billed_cost),
+            net: line.net_cost(),
+            lines: 1,
+        };
+        self.rows.entry(key).or_default().add(&sums, 1)
+    }
+
+    /// Subtracts every line of `account_id` and `month` currently stored (before a slice of a
+    /// re-issued bill is replaced).
+    pub fn remove_stored(
+        &mut self,
+        tx: &Transaction<'_>,
+        account_id: &str,
+        month: &str,
+    ) -> Result<()> {
+        let mut stmt = tx.prepare(
+            "SELECT sub_account_id, service, currency, billed_cost, effective_cost, list_cost, net_cost, lines
+             FROM cost_rollups WHERE account_id = ?1 AND month = ?2",
+        )?;
+        let rows = stmt.query_map(params![account_id, month], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                [r.get::<_, String>(3)?, r.get(4)?, r.get(5)?, r.get(6)?],
+                r.get::<_, i64>(7)?,
+            ))
+        })?;
+        for row in rows {
+            let (sub, service, currency, sums, lines) = row?;
+            let d = |s: &str| s.parse::<Decimal>().unwrap_or_default();
+            let stored = RollupSums {
+                billed: d(&sums[0]),
+                effective: d(&sums[1]),
+                list: d(&sums[2]),
+                net: d(&sums[3]),
+                lines,
+            };
+            let key = RollupKey {
+                account_id: account_id.to_string(),
+                sub_account_id: sub,
+                month: month.to_string(),
+                service,
+                currency,
+            };
+            self.rows.entry(key).or_default().add(&stored, -1)?;
+        }
+        Ok(())
+    }
+
+    /// Adds the gathered sums to the stored rollups (exactly, in Rust).
+    pub fn apply(self, tx: &Transaction<'_>) -> Result<()> {
+        let mut read = tx.prepare_cached(
+            "SELECT billed_cost, effective_cost, list_cost, net_cost, lines FROM cost_rollups
+             WHERE account_id = ?1 AND sub_account_id = ?2 AND month = ?3 AND service = ?4 AND currency = ?5",
+        )?;
+        let mut write = tx.prepare_cached(
+            "INSERT OR REPLACE INTO cost_rollups
+             (account_id, sub_account_id, month, service, currency, billed_cost, effective_cost, list_cost, net_cost, lines)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )?;
+        let mut delete = tx.prepare_cached(
+            "DELETE FROM cost_rollups
+             WHERE account_id = ?1 AND sub_account_id = ?2 AND month = ?3 AND service = ?4 AND currency = ?5",
+        )?;
+        for (k, delta) in self.rows {
+            let keyp = params![
+                k.account_id,
+                k.sub_account_id,
+                k.month,
+                k.service,
+                k.currency
+            ];
+            let stored = read
+                .query_row(keyp, |r| {
+                    Ok((
+                        [r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?],
+                        r.get::<_, i64>(4)?,
+                    ))
+                })
+                .optional()?;
+            let mut sums = RollupSums::default();
+            if let Some((s, lines)) = stored {
+                let d = |t: &str| t.parse::<Decimal>().unwrap_or_default();
+                sums = RollupSums {
+                    billed: d(&s[0]),
+                    effective: d(&s[1]),
+                    list: d(&s[2]),
+                    net: d(&s[3]),
+                    lines,
+                };
+            }
+            sums.add(&delta, 1)?;
+            if sums.lines <= 0 {
+                delete.execute(keyp)?;
+            } else {
+                write.execute(params![
+                    k.account_id,
+                    k.sub_account_id,
+                    k.month,
+                    k.service,
+                    k.currency,
+                    to_text(sums.billed),
+                    to_text(sums.effective),
+                    to_text(sums.list),
+                    to_text(sums.net),
+                    sums.lines
+                ])?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One month of the expenditure trend, in one currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TrendMonth {
+    pub month: String,
+    #[serde(with = "crate::money::text")]
+    pub amount: Decimal,
+    #[serde(with = "crate::money::text")]
+    pub net_amount: Decimal,
+    /// Amount per service, largest first.
+    pub services: Vec<ServiceAmount>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServiceAmount {
+    pub service: String,
+    #[serde(with = "crate::money::text")]
+    pub amount: Decimal,
+    #[serde(with = "crate::money::text")]
+    pub net_amount: Decimal,
+}
+
+/// The expenditure trend of `accounts` in `currency` for the given months (oldest first),
+/// every month present even when nothing was spent. Reads the rollups only.
+pub fn trend(
+    conn: &rusqlite::Connection,
+    accounts: &[String],
+    currency: &Currency,
+    months: &[String],
+) -> Result<Vec<TrendMonth>> {
+    let mut per: BTreeMap<String, BTreeMap<String, (Decimal, Decimal)>> = months
+        .iter()
+        .map(|m| (m.clone(), BTreeMap::new()))
+        .collect();
+    if let (Some(first), Some(last)) = (months.first(), months.last()) {
+        let mut stmt = conn.prepare_cached(
+            "SELECT month, service, billed_cost, net_cost FROM cost_rollups
+             WHERE account_id = ?1 AND currency = ?2 AND month >= ?3 AND month <= ?4",
+        )?;
+        for account in accounts {
+            let rows = stmt.query_map(params![account, currency.code(), first, last], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            })?;
+            for row in rows {
+                let (month, service, billed, net) = row?;
+                let billed: Decimal = billed.parse().unwrap_or_default();
+                let net: Decimal = net.parse().unwrap_or_default();
+                if let Some(services) = per.get_mut(&month) {
+                    let e = services.entry(service).or_default();
+                    e.0 += billed;
+                    e.1 += net;
+                }
+            }
+        }
+    }
+    Ok(per
+        .into_iter()
+        .map(|(month, services)| {
+            let amount = services.values().map(|v| v.0).sum();
+            let net_amount = services.values().map(|v| v.1).sum();
+            let mut services: Vec<ServiceAmount> = services
+                .into_iter()
+                .map(|(service, (amount, net_amount))| ServiceAmount {
+                    service,
+                    amount,
+                    net_amount,
+                })
+                .collect();
+            services.sort_by(|a, b| b.amount.cmp(&a.amount).then(a.service.cmp(&b.service)));
+            TrendMonth {
+                month,
+                amount,
+                net_amount,
+                services,
+            }
+        })
+        .collect())
+}
+
+impl RollupDelta {
+    /// Adds sums gathered elsewhere (an import aggregates its lines in memory first).
+    pub fn add_sums(&mut self, key: RollupKey, sums: &RollupSums) -> Result<()> {
+        self.rows.entry(key).or_default().add(sums, 1)
+    }
+
+    /// Subtracts the lines of `cost_lines` matching `where_sql` (about to be deleted), read one by
+    /// one: used when a replaced slice shares its rollups with lines that stay.
+    pub fn remove_lines(
+        &mut self,
+        tx: &Transaction<'_>,
+        where_sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<()> {
+        let mut stmt = tx.prepare(&format!(
+            "SELECT account_id, sub_account, month, service, currency,
+                    billed_cost, effective_cost, list_cost, coupon_paid
+             FROM cost_lines WHERE {where_sql}"
+        ))?;
+        let mut labels = Labels::default();
+        let mut rows = stmt.query(params)?;
+        while let Some(r) = rows.next()? {
+            let billed = stored_amount(r, 5)?.unwrap_or_default();
+            let sums = RollupSums {
+                billed,
+                effective: stored_amount(r, 6)?.unwrap_or_default(),
+                list: stored_amount(r, 7)?.unwrap_or(billed),
+                net: billed - stored_amount(r, 8)?.unwrap_or_default(),
+                lines: 1,
+            };
+            let key = RollupKey {
+                account_id: r.get(0)?,
+                sub_account_id: labels
+                    .opt(tx, r.get(1)?)?
+                    .map(|t| t.to_string())
+                    .unwrap_or_default(),
+                month: r.get(2)?,
+                service: labels.text(tx, r.get(3)?)?.to_string(),
+                currency: r.get(4)?,
+            };
+            self.rows.entry(key).or_default().add(&sums, -1)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,547 @@
+//! Settling imported bills (`billfold import --settle`, issue 3): the charges of a prepaid
+//! account's imported lines are deducted from its purses, inside the import's transaction.
+//!
+//! The rules (written down in docs/IMPORT.md, "Settling"):
+//! - One deduction per (account, month, service) of the file, at the time of the import: a
+//!   month's bill is settled when it is imported, not line by line in the past (the ledger's
+//!   later operations would make that impossible), with the product's restriction.
+//! - Lines that say how they were paid (Tencent and Huawei exports) are posted with the
+//!   provider's own split: each part from the ledger's purses of that kind (vouchers and cards
+//!   earliest expiry first), credit-line payments as arrears. A part the ledger's purses cannot
+//!   pay refuses the file. Lines that do not say (FOCUS) are settled in the SPEC §4 order.
+//! - Settling is idempotent per (account, month, service): what was settled before is
+//!   recorded in `bill_settlements`, and a newer export of the month settles only the
+//!   difference; a negative difference is given back (to the purses it came from, vouchers'
+//!   and coupons' parts to the complimentary purse since their instruments may be gone).
+//! - Each line whose stated split departs from the documented order, judged by the ledger's
+//!   balances as the file's lines are paid one after the other, is reported.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Transaction};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::journal::{self, book, books, BookKind, NewEntry};
+use super::settlement::{plan, sources, Step};
+use super::{begin, credit_repaying_arrears, lapse_expired_tx, restriction, SettlementStep};
+use crate::accounts::{get_account, Account, PaymentMode};
+use crate::costs::stored_amount;
+use crate::error::{Error, Result};
+use crate::money::{display, to_text};
+use crate::store::labels::Labels;
+
+/// The purses a native export may name, in deduction order.
+const PARTS: [Part; 6] = [
+    Part::Coupon,
+    Part::Voucher,
+    Part::Complimentary,
+    Part::Card,
+    Part::Cash,
+    Part::Arrears,
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Part {
+    Coupon,
+    Voucher,
+    Complimentary,
+    Card,
+    Cash,
+    Arrears,
+}
+
+impl Part {
+    fn name(self) -> &'static str {
+        match self {
+            Part::Coupon => "cash coupons",
+            Part::Voucher => "vouchers",
+            Part::Complimentary => "complimentary credit",
+            Part::Card => "prepaid cards",
+            Part::Cash => "cash",
+            Part::Arrears => "arrears",
+        }
+    }
+
+    fn steps(self) -> &'static [Step] {
+        match self {
+            Part::Coupon => &[Step::CashCoupon],
+            Part::Voucher => &[Step::RegularVoucher, Step::DiscountVoucher],
+            Part::Complimentary => &[Step::Complimentary],
+            Part::Card => &[Step::PrepaidCard],
+            Part::Cash => &[Step::Cash],
+            Part::Arrears => &[],
+        }
+    }
+}
+
+/// Billed amount and, when the file states it, the split of one group or line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Amounts {
+    billed: Decimal,
+    /// By `PARTS` order; meaningful when `stated`.
+    parts: [Decimal; 6],
+    stated: bool,
+}
+
+impl Amounts {
+    fn add(&mut self, o: &Amounts) {
+        self.billed += o.billed;
+        for (a, b) in self.parts.iter_mut().zip(o.parts) {
+            *a += b;
+        }
+        self.stated |= o.stated;
+    }
+
+    fn minus(&self, o: &Amounts) -> Amounts {
+        let mut d = self.clone();
+        d.billed -= o.billed;
+        for (a, b) in d.parts.iter_mut().zip(o.parts) {
+            *a -= b;
+        }
+        d
+    }
+}
+
+/// One deduction made (or given back) for an (account, month, service).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SettledGroup {
+    pub account: String,
+    pub month: String,
+    pub service: String,
+    pub currency: String,
+    /// What this settlement added to the month's billed total (negative: given back).
+    #[serde(with = "crate::money::text")]
+    pub amount: Decimal,
+    /// `provider_split` or `deduction_order`.
+    pub by: &'static str,
+    pub entry_id: i64,
+    pub steps: Vec<SettlementStep>,
+}
+
+/// A line whose stated split departs from the documented deduction order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Departure {
+    pub line: u64,
+    pub account: String,
+    pub service: String,
+    pub message: String,
+}
+
+/// What `--settle` did for one file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SettleReport {
+    pub settled: Vec<SettledGroup>,
+    /// Accounts whose lines were not settled, and why.
+    pub not_settled: Vec<String>,
+    /// The first departures (at most [`MAX_DEPARTURES`]) and how many there were.
+    pub departures: Vec<Departure>,
+    pub departures_total: u64,
+}
+
+/// Departures listed at most.
+pub const MAX_DEPARTURES: usize = 100;
+
+/// Settles the lines with ids `first..=last` (one import's), and any service of the same
+/// account-months settled before and now gone, at `at`.
+pub fn settle_lines(
+    tx: &Transaction<'_>,
+    first: i64,
+    last: i64,
+    at: DateTime<Utc>,
+) -> Result<SettleReport> {
+    let mut report = SettleReport::default();
+    let mut labels = Labels::default();
+    let mut accounts: BTreeMap<String, Account> = BTreeMap::new();
+    // (account, month, service) → totals; and the lines, for the departures.
+    let mut groups: BTreeMap<(String, String, String), Amounts> = BTreeMap::new();
+    let mut lines: Vec<(u64, String, String, Amounts)> = Vec::new();
+    let mut stmt = tx.prepare(
+        "SELECT account_id, month, service, source_line, billed_cost, coupon_paid, paid_voucher,
+                paid_complimentary, paid_card, paid_cash, paid_arrears, paid_credit
+         FROM cost_lines WHERE id BETWEEN ?1 AND ?2 ORDER BY id",
+    )?;
+    let mut rows = stmt.query(params![first, last])?;
+    while let Some(r) = rows.next()? {
+        let account: String = r.get(0)?;
+        if !accounts.contains_key(&account) {
+            let a = get_account(tx, &account)?;
+            if a.mode != PaymentMode::Prepaid {
+                report.not_settled.push(format!(
+                    "'{account}' is postpaid: its bill is what it owes, nothing is deducted at import"
+                ));
+            }
+            accounts.insert(account.clone(), a);
+        }
+        if accounts[&account].mode != PaymentMode::Prepaid {
+            continue;
+        }
+        let month: String = r.get(1)?;
+        let service = labels.text(tx, r.get(2)?)?.to_string();
+        let mut a = Amounts {
+            billed: stored_amount(r, 4)?.unwrap_or_default(),
+            ..Default::default()
+        };
+        for (i, col) in (5..=10).enumerate() {
+            if let Some(x) = stored_amount(r, col)? {
+                a.parts[i] += x;
+                a.stated = true;
+            }
+        }
+        // A credit line's payment is owed: arrears.
+        if let Some(x) = stored_amount(r, 11)? {
+            a.parts[5] += x;
+            a.stated = true;
+        }
+        groups
+            .entry((account.clone(), month.clone(), service.clone()))
+            .or_default()
+            .add(&a);
+        if a.stated {
+            lines.push((r.get::<_, i64>(3)? as u64, account, service, a));
+        }
+    }
+    drop(rows);
+    // Services settled before in the same account-months: now gone, they are given back.
+    let months: Vec<(String, String)> = groups
+        .keys()
+        .map(|(a, m, _)| (a.clone(), m.clone()))
+        .collect();
+    let mut before = tx.prepare_cached(
+        "SELECT service FROM bill_settlements WHERE account_id = ?1 AND month = ?2",
+    )?;
+    for (a, m) in months {
+        let services: Vec<String> = before
+            .query_map(params![a, m], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for s in services {
+            groups.entry((a.clone(), m.clone(), s)).or_default();
+        }
+    }
+    departures(tx, &accounts, &lines, at, &mut report)?;
+    for ((account, month, service), now) in groups {
+        let settled = settled_before(tx, &account, &month, &service)?;
+        let mut delta = now.minus(&settled);
+        delta.stated = now.stated || settled.stated;
+        if delta.billed.is_zero() && delta.parts.iter().all(Decimal::is_zero) {
+            continue;
+        }
+        let consumer = &accounts[&account];
+        let group = settle_group(tx, consumer, &month, &service, &delta, at)?;
+        tx.execute(
+            "UPDATE cost_lines SET entry_id = ?1 WHERE id BETWEEN ?2 AND ?3
+             AND account_id = ?4 AND month = ?5 AND service = (SELECT id FROM labels WHERE text = ?6)",
+            params![group.entry_id, first, last, account, month, service],
+        )?;
+        let p = &delta.parts;
+        tx.execute(
+            "INSERT INTO bill_settlements (account_id, month, service, entry_id, billed, coupon,
+                voucher, complimentary, card, cash, arrears, stated, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            params![
+                account,
+                month,
+                service,
+                group.entry_id,
+                to_text(delta.billed),
+                to_text(p[0]),
+                to_text(p[1]),
+                to_text(p[2]),
+                to_text(p[3]),
+                to_text(p[4]),
+                to_text(p[5]),
+                delta.stated,
+                crate::time::to_db(at)
+            ],
+        )?;
+        report.settled.push(group);
+    }
+    Ok(report)
+}
+
+/// What earlier settlements of an (account, month, service) added up to.
+fn settled_before(
+    tx: &Transaction<'_>,
+    account: &str,
+    month: &str,
+    service: &str,
+) -> Result<Amounts> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT billed, coupon, voucher, complimentary, card, cash, arrears, stated
+         FROM bill_settlements WHERE account_id = ?1 AND month = ?2 AND service = ?3",
+    )?;
+    let mut rows = stmt.query(params![account, month, service])?;
+    let mut out = Amounts::default();
+    while let Some(r) = rows.next()? {
+        let d =
+            |i: usize| -> Result<Decimal> { crate::money::parse_amount(&r.get::<_, String>(i)?) };
+        let mut a = Amounts {
+            billed: d(0)?,
+            stated: r.get(7)?,
+            ..Default::default()
+        };
+        for i in 0..6 {
+            a.parts[i] = d(i + 1)?;
+        }
+        out.add(&a);
+    }
+    Ok(out)
+}
+
+/// Posts one group's difference: the provider's split when the file states one, else the
+/// deduction order.
+fn settle_group(
+    tx: &Transaction<'_>,
+    consumer: &Account,
+    month: &str,
+    service: &str,
+    delta: &Amounts,
+    at: DateTime<Utc>,
+) -> Result<SettledGroup> {
+    let ctx = match begin(tx, &consumer.id, at, None, "")? {
+        Ok(c) => c,
+        Err(_) => unreachable!("no operation id, so no replay"),
+    };
+    let payer = ctx.payer;
+    lapse_expired_tx(tx, &payer, at)?;
+    let cur = payer.currency.clone();
+    let mut e = NewEntry::new("charge", &consumer.id, at);
+    e.product = Some(service.to_string());
+    e.memo = Some(format!("imported bill of {month} settled"));
+    e.post(
+        book(tx, &consumer.id, BookKind::Expense, &cur, at)?,
+        &cur,
+        delta.billed,
+        0,
+    );
+    let mut steps = Vec::new();
+    let bs = books(tx, std::slice::from_ref(&payer.id), None)?;
+    let label_of = |id: i64| -> String {
+        bs.iter()
+            .find(|b| b.id == id)
+            .map(|b| {
+                b.label
+                    .clone()
+                    .unwrap_or_else(|| b.kind.as_str().to_string())
+            })
+            .unwrap_or_default()
+    };
+    let shortfall = |what: &str, want: Decimal, have: Decimal| {
+        Error::refused(format!(
+            "'{}' {month} {service}: the bill says {} was paid by {what}, but the ledger's {what} \
+             hold {}: record them first (top-ups, vouchers, cards), or import without --settle",
+            consumer.id,
+            display(want, &cur),
+            display(have, &cur)
+        ))
+    };
+    let mut stated_total = Decimal::ZERO;
+    if delta.stated {
+        for (part, &x) in PARTS.iter().zip(&delta.parts) {
+            stated_total += x;
+            if x > Decimal::ZERO && *part == Part::Arrears {
+                let arrears = book(tx, &payer.id, BookKind::Arrears, &cur, at)?;
+                e.post(arrears, &cur, -x, Step::Arrears as i64);
+                steps.push(step(Step::Arrears, "arrears", x));
+            } else if x > Decimal::ZERO {
+                // From the purses of that kind, in their deduction order.
+                let srcs: Vec<_> = sources(&bs, service, at, payer.id == consumer.id, None)
+                    .into_iter()
+                    .filter(|s| part.steps().contains(&s.step))
+                    .collect();
+                let p = plan(x, &srcs);
+                if p.unpaid > Decimal::ZERO {
+                    let have: Decimal = srcs.iter().map(|s| s.balance).sum();
+                    return Err(shortfall(part.name(), x, have));
+                }
+                for (b, st, take) in p.takes {
+                    e.post(b, &cur, -take, st as i64);
+                    steps.push(step(st, &label_of(b), take));
+                }
+            } else if x < Decimal::ZERO {
+                // Given back: to cash (repaying arrears first), a card, or as complimentary
+                // credit for what vouchers and coupons had paid.
+                let back = -x;
+                match part {
+                    Part::Cash => {
+                        credit_repaying_arrears(tx, &mut e, &payer, back, BookKind::Cash, at)?;
+                    }
+                    Part::Arrears => {
+                        let arrears = book(tx, &payer.id, BookKind::Arrears, &cur, at)?;
+                        e.post(arrears, &cur, back, 0);
+                    }
+                    Part::Card => {
+                        let card = bs
+                            .iter()
+                            .filter(|b| b.kind == BookKind::Card && b.account_id == consumer.id)
+                            .max_by_key(|b| (b.valid_until, b.id));
+                        match card {
+                            Some(c) => e.post(c.id, &cur, back, 0),
+                            None => {
+                                let to = book(tx, &payer.id, BookKind::Complimentary, &cur, at)?;
+                                e.post(to, &cur, back, 0);
+                            }
+                        }
+                    }
+                    _ => {
+                        let to = book(tx, &payer.id, BookKind::Complimentary, &cur, at)?;
+                        e.post(to, &cur, back, 0);
+                    }
+                }
+            }
+        }
+    }
+    // What the stated parts do not cover (or all of it, when the file states none): the
+    // deduction order, or given back to cash.
+    let rest = delta.billed - stated_total;
+    let by = if delta.stated {
+        "provider_split"
+    } else {
+        "deduction_order"
+    };
+    if rest > Decimal::ZERO {
+        let bs = if delta.stated {
+            books(tx, std::slice::from_ref(&payer.id), None)?
+        } else {
+            bs.clone()
+        };
+        let r = restriction(tx, &payer.id, service)?;
+        let srcs = sources(&bs, service, at, payer.id == consumer.id, r);
+        // Parts already planned in this entry are not in `bs` yet when the split was stated:
+        // take them off before planning the rest.
+        let srcs: Vec<_> = srcs
+            .into_iter()
+            .map(|mut s| {
+                let used: Decimal = e
+                    .postings
+                    .iter()
+                    .filter(|p| p.book == s.book && p.amount < Decimal::ZERO)
+                    .map(|p| -p.amount)
+                    .sum();
+                s.balance -= used;
+                s
+            })
+            .filter(|s| s.balance > Decimal::ZERO)
+            .collect();
+        let p = plan(rest, &srcs);
+        for (b, st, take) in &p.takes {
+            e.post(*b, &cur, -*take, *st as i64);
+            let label = bs
+                .iter()
+                .find(|x| x.id == *b)
+                .map(|x| {
+                    x.label
+                        .clone()
+                        .unwrap_or_else(|| x.kind.as_str().to_string())
+                })
+                .unwrap_or_default();
+            steps.push(step(*st, &label, *take));
+        }
+        if p.unpaid > Decimal::ZERO {
+            let arrears = book(tx, &payer.id, BookKind::Arrears, &cur, at)?;
+            e.post(arrears, &cur, -p.unpaid, Step::Arrears as i64);
+            steps.push(step(Step::Arrears, "arrears", p.unpaid));
+        }
+    } else if rest < Decimal::ZERO {
+        credit_repaying_arrears(tx, &mut e, &payer, -rest, BookKind::Cash, at)?;
+    }
+    let entry_id = journal::write(tx, &e)?;
+    Ok(SettledGroup {
+        account: consumer.id.clone(),
+        month: month.to_string(),
+        service: service.to_string(),
+        currency: cur.code().to_string(),
+        amount: delta.billed,
+        by,
+        entry_id,
+        steps,
+    })
+}
+
+fn step(step: Step, purse: &str, amount: Decimal) -> SettlementStep {
+    SettlementStep {
+        step,
+        purse: purse.to_string(),
+        amount,
+    }
+}
+
+/// Judges each line with a stated split against the deduction order, with the ledger's
+/// balances of each kind as the lines are paid one after the other (in file order, each paid
+/// as the provider says).
+fn departures(
+    tx: &Transaction<'_>,
+    accounts: &BTreeMap<String, Account>,
+    lines: &[(u64, String, String, Amounts)],
+    at: DateTime<Utc>,
+    report: &mut SettleReport,
+) -> Result<()> {
+    // Payer → what each kind holds (by PARTS order; arrears unused).
+    let mut held: BTreeMap<String, [Decimal; 6]> = BTreeMap::new();
+    for (line, account, service, a) in lines {
+        let consumer = &accounts[account];
+        let payer = crate::accounts::payer_of(tx, consumer)?;
+        if !held.contains_key(&payer.id) {
+            let bs = books(tx, std::slice::from_ref(&payer.id), None)?;
+            let mut h = [Decimal::ZERO; 6];
+            for s in sources(&bs, "", at, true, None) {
+                let i = PARTS
+                    .iter()
+                    .position(|p| p.steps().contains(&s.step))
+                    .unwrap_or(5);
+                h[i] += s.balance;
+            }
+            held.insert(payer.id.clone(), h);
+        }
+        let h = held.get_mut(&payer.id).expect("inserted above");
+        let restricted = restriction(tx, &payer.id, service)?.is_some();
+        // The latest kind that paid (arrears when some was left owed); any earlier kind with
+        // money left after its own part should have paid first.
+        let latest = if a.parts[5] > Decimal::ZERO {
+            5
+        } else {
+            (0..5)
+                .rev()
+                .find(|&i| a.parts[i] > Decimal::ZERO)
+                .unwrap_or(0)
+        };
+        let mut message = None;
+        for (i, part) in PARTS.iter().enumerate().take(latest) {
+            if restricted && matches!(part, Part::Voucher | Part::Complimentary) {
+                continue;
+            }
+            let left = h[i] - a.parts[i].max(Decimal::ZERO);
+            if left > Decimal::ZERO {
+                let late = display(a.parts[latest], &consumer.currency);
+                let what = if latest == 5 {
+                    format!("{late} was left owed")
+                } else {
+                    format!("{} paid {late}", PARTS[latest].name())
+                };
+                message = Some(format!(
+                    "{what} while {} of {} was left in the ledger: the documented order takes {} first",
+                    display(left, &consumer.currency),
+                    part.name(),
+                    part.name()
+                ));
+                break;
+            }
+        }
+        for (held, part) in h.iter_mut().zip(&a.parts).take(5) {
+            *held -= part.max(&Decimal::ZERO);
+        }
+        if let Some(message) = message {
+            report.departures_total += 1;
+            if report.departures.len() < MAX_DEPARTURES {
+                report.departures.push(Departure {
+                    line: *line,
+                    account: account.clone(),
+                    service: service.clone(),
+                    message,
+                });
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,259 @@
+//! `billfold import --settle` (issue 3): imported charges of a prepaid account deducted from its
+//! purses — the provider's own split where the file states one, the SPEC order where it does
+//! not — idempotent per account-month-service, all or nothing with the file.
+
+use std::path::{Path, PathBuf};
+
+use billfold::accounts::{self, NewAccount, PaymentMode};
+use billfold::import::{self, FileReport, Format, Options};
+use billfold::ledger::journal::BookKind;
+use billfold::ledger::{self, NewVoucher, TopUpMethod, VoucherKind};
+use billfold::money::Currency;
+use billfold::overview::{overview, BalancesOut, Scope};
+use billfold::{store, time};
+use rusqlite::Connection;
+use rust_decimal::Decimal;
+
+fn d(s: &str) -> Decimal {
+    s.parse().unwrap()
+}
+
+fn t(s: &str) -> chrono::DateTime<chrono::Utc> {
+    time::parse(s).unwrap()
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/import")
+        .join(name)
+}
+
+fn settle_opts(at: &str) -> Options {
+    Options {
+        format: Format::Auto,
+        at: t(at),
+        progress: false,
+        settle: true,
+    }
+}
+
+fn balances(conn: &Connection, account: &str, at: &str) -> BalancesOut {
+    let o = overview(conn, &Scope::Account(account.into()), t(at), 6).unwrap();
+    o.currencies[0].balances.clone()
+}
+
+/// A prepaid Tencent account with cash 500, a regular voucher of 100 and complimentary 10.
+fn tencent_ledger() -> Connection {
+    let mut c = store::open_in_memory().unwrap();
+    accounts::add_account(
+        &c,
+        &NewAccount {
+            id: "100000000001".into(),
+            provider: "Tencent Cloud".into(),
+            currency: Currency::parse("CNY").unwrap(),
+            mode: PaymentMode::Prepaid,
+            name: None,
+            org: None,
+        },
+        t("2024-01-01"),
+    )
+    .unwrap();
+    let a = "100000000001";
+    ledger::topup(
+        &mut c,
+        a,
+        d("500"),
+        TopUpMethod::Online,
+        t("2024-01-02"),
+        None,
+    )
+    .unwrap();
+    let v = NewVoucher {
+        amount: d("100"),
+        kind: VoucherKind::Regular,
+        expires: t("2027-01-01"),
+        products: None,
+        number: None,
+    };
+    ledger::add_voucher(&mut c, a, &v, t("2024-01-02"), None).unwrap();
+    ledger::grant(
+        &mut c,
+        a,
+        d("10"),
+        BookKind::Complimentary,
+        t("2024-01-02"),
+        None,
+    )
+    .unwrap();
+    c
+}
+
+fn settle(conn: &mut Connection, name: &str, bytes: &[u8], at: &str) -> FileReport {
+    import::import_bytes(conn, name, bytes, &settle_opts(at))
+        .unwrap_or_else(|e| panic!("{}", e.message))
+}
+
+#[test]
+fn a_native_export_is_settled_with_the_providers_split() {
+    let mut c = tencent_ledger();
+    let bytes = std::fs::read(fixture("tencent-cn.csv")).unwrap();
+    let r = settle(&mut c, "tencent-cn.csv", &bytes, "2025-06-01");
+    let st = r.settlement.unwrap();
+    // 2024-08 CVM (complimentary 1.23456789), 2024-09 CVM (voucher 0.04 + cash 0.2),
+    // 2024-09 MySQL (240 = voucher 40 + cash 200; refund -50.5 to cash).
+    assert_eq!(st.settled.len(), 3);
+    assert!(st.settled.iter().all(|g| g.by == "provider_split"));
+    let mysql = st
+        .settled
+        .iter()
+        .find(|g| g.service == "云数据库MySQL")
+        .unwrap();
+    assert_eq!(mysql.amount, d("189.5"));
+    let b = balances(&c, "100000000001", "2025-06-02");
+    assert_eq!(b.cash, d("500") - d("0.2") - d("149.5"));
+    assert_eq!(b.vouchers, d("100") - d("40.04"));
+    assert_eq!(b.complimentary, d("10") - d("1.23456789"));
+    assert_eq!(b.arrears, Decimal::ZERO);
+    // The lines show the entry that settled them.
+    let unsettled: i64 = c
+        .query_row(
+            "SELECT COUNT(*) FROM cost_lines WHERE entry_id IS NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(unsettled, 0);
+    // Judged by the ledger's balances, cash paid while vouchers were left (lines 2 and 3), and
+    // complimentary credit paid while vouchers were left (line 5); the refund departs nothing.
+    let lines: Vec<u64> = st.departures.iter().map(|x| x.line).collect();
+    assert_eq!(lines, [2, 3, 5]);
+    assert!(
+        st.departures[0].message.contains("vouchers"),
+        "{}",
+        st.departures[0].message
+    );
+}
+
+#[test]
+fn settling_again_adds_nothing_and_a_newer_export_settles_the_difference() {
+    let mut c = tencent_ledger();
+    let bytes = std::fs::read(fixture("tencent-cn.csv")).unwrap();
+    settle(&mut c, "tencent-cn.csv", &bytes, "2025-06-01");
+    let again = settle(&mut c, "tencent-cn.csv", &bytes, "2025-06-02");
+    assert_eq!(again.status, "already_imported");
+    assert!(again.settlement.is_none());
+    let before = balances(&c, "100000000001", "2025-06-03");
+    // A newer export of September: MySQL now 250 (voucher 40, cash 210) and no refund; CVM
+    // as before.
+    let text = std::str::from_utf8(&bytes).unwrap();
+    let header = text.lines().next().unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let newer = format!(
+        "{header}\n{}\n{}\n",
+        lines[1],
+        lines[2]
+            .replace(",240.00000000,40,0,200.00000000,", ",250,40,0,210,")
+            .replace("2024091500002", "2024091500009")
+    );
+    let r = settle(&mut c, "tencent-cn-v2.csv", newer.as_bytes(), "2025-06-03");
+    let st = r.settlement.unwrap();
+    // MySQL: 250 now against 189.5 settled: 60.5 more, all cash (40 voucher unchanged, cash
+    // 210 against 149.5).
+    assert_eq!(st.settled.len(), 1, "{:?}", st.settled);
+    assert_eq!(st.settled[0].amount, d("60.5"));
+    let after = balances(&c, "100000000001", "2025-06-04");
+    assert_eq!(after.cash, before.cash - d("60.5"));
+    assert_eq!(after.vouchers, before.vouchers);
+}
+
+#[test]
+fn a_split_the_ledgers_purses_cannot_pay_refuses_the_whole_file() {
+    let mut c = tencent_ledger();
+    // Spend most of the cash first: the bill's 149.7 of cash cannot be paid from 100.
+    ledger::withdraw(&mut c, "100000000001", d("400"), t("2024-02-01"), None).unwrap();
+    let bytes = std::fs::read(fixture("tencent-cn.csv")).unwrap();
+    let before: i64 = c
+        .query_row("SELECT COUNT(*) FROM entries", [], |r| r.get(0))
+        .unwrap();
+    let err = import::import_bytes(&mut c, "tencent-cn.csv", &bytes, &settle_opts("2025-06-01"))
+        .unwrap_err();
+    assert!(
+        err.message
+            .starts_with("tencent-cn.csv: not imported, nothing was written: it cannot be settled"),
+        "{}",
+        err.message
+    );
+    assert!(err.message.contains("paid by cash"), "{}", err.message);
+    let n = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(n("SELECT COUNT(*) FROM entries"), before);
+    assert_eq!(n("SELECT COUNT(*) FROM cost_lines"), 0);
+    assert_eq!(n("SELECT COUNT(*) FROM imports"), 0);
+}
+
+#[test]
+fn a_focus_bill_of_a_prepaid_account_is_settled_in_the_deduction_order() {
+    let mut c = store::open_in_memory().unwrap();
+    accounts::add_account(
+        &c,
+        &NewAccount {
+            id: "111111111111".into(),
+            provider: "AWS".into(),
+            currency: Currency::parse("USD").unwrap(),
+            mode: PaymentMode::Prepaid,
+            name: None,
+            org: None,
+        },
+        t("2024-01-01"),
+    )
+    .unwrap();
+    let a = "111111111111";
+    ledger::topup(
+        &mut c,
+        a,
+        d("20"),
+        TopUpMethod::Online,
+        t("2024-01-02"),
+        None,
+    )
+    .unwrap();
+    let v = NewVoucher {
+        amount: d("5"),
+        kind: VoucherKind::Discount,
+        expires: t("2027-01-01"),
+        products: None,
+        number: None,
+    };
+    ledger::add_voucher(&mut c, a, &v, t("2024-01-02"), None).unwrap();
+    let bill = "BilledCost,EffectiveCost,BillingAccountId,BillingCurrency,BillingPeriodStart,ChargeCategory,ProviderName,ServiceName\n\
+                12.5,12.5,111111111111,USD,2024-09-01T00:00:00Z,Usage,AWS,Amazon EC2\n\
+                20,20,111111111111,USD,2024-09-01T00:00:00Z,Usage,AWS,Amazon S3\n";
+    let r = settle(&mut c, "aws.csv", bill.as_bytes(), "2024-10-02");
+    let st = r.settlement.unwrap();
+    assert!(st.settled.iter().all(|g| g.by == "deduction_order"));
+    // EC2 first (the groups go by service name): voucher 5 then cash 7.5; S3: cash 12.5, then
+    // 7.5 arrears.
+    let b = balances(&c, a, "2024-10-03");
+    assert_eq!(b.vouchers, Decimal::ZERO);
+    assert_eq!(b.cash, Decimal::ZERO);
+    assert_eq!(b.arrears, d("7.5"));
+    assert!(st.departures.is_empty());
+}
+
+#[test]
+fn a_postpaid_accounts_bill_is_not_settled() {
+    let mut c = store::open_in_memory().unwrap();
+    let r = import::import_file(
+        &mut c,
+        &fixture("focus-1.0.csv"),
+        &settle_opts("2025-06-01"),
+    )
+    .unwrap();
+    let st = r.settlement.unwrap();
+    assert!(st.settled.is_empty());
+    assert!(!st.not_settled.is_empty());
+    assert!(
+        st.not_settled[0].contains("postpaid"),
+        "{}",
+        st.not_settled[0]
+    );
+}
