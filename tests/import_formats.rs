@@ -151,6 +151,74 @@ fn rollup_sums(conn: &Connection) -> BTreeMap<String, Decimal> {
         .collect()
 }
 
+/// Every fact equals the sums of its lines, recomputed here from the lines read back one by one.
+fn assert_facts_match_lines(conn: &Connection) {
+    type Key = (String, String, [Option<String>; 8], String);
+    // billed, effective, list, net, quantity, quantity billed; lines
+    let mut want: BTreeMap<Key, ([Decimal; 6], i64)> = BTreeMap::new();
+    for id in line_ids(conn) {
+        let l = costs::read_line(conn, id).unwrap();
+        let key = (
+            l.account_id.clone(),
+            l.month.clone(),
+            [
+                Some(l.service.clone()),
+                l.sub_account_id.clone(),
+                l.resource_id.clone(),
+                l.region.clone(),
+                Some(l.category.clone()),
+                l.charge_class.clone(),
+                l.sku_id.clone(),
+                l.tags.clone(),
+            ],
+            l.currency.code().to_string(),
+        );
+        let e = want.entry(key).or_default();
+        e.0[0] += l.billed_cost;
+        e.0[1] += l.effective_cost;
+        e.0[2] += l.list_cost.unwrap_or(l.billed_cost);
+        e.0[3] += l.billed_cost - l.paid.cash_coupon.unwrap_or_default();
+        if let Some(q) = l.pricing_quantity {
+            e.0[4] += q;
+            e.0[5] += l.billed_cost;
+        }
+        e.1 += 1;
+    }
+    let text = |id: i64| -> Option<String> {
+        (id != 0).then(|| {
+            conn.query_row("SELECT text FROM labels WHERE id = ?1", [id], |r| r.get(0))
+                .unwrap()
+        })
+    };
+    let mut stmt = conn
+        .prepare(
+            "SELECT account_id, month, service, sub_account, resource, region, category,
+                    charge_class, sku, tags, currency, billed_cost, effective_cost, list_cost,
+                    net_cost, quantity, quantity_billed, lines FROM cost_facts",
+        )
+        .unwrap();
+    let mut have: BTreeMap<Key, ([Decimal; 6], i64)> = BTreeMap::new();
+    let mut rows = stmt.query([]).unwrap();
+    while let Some(r) = rows.next().unwrap() {
+        let labels: [Option<String>; 8] =
+            std::array::from_fn(|i| text(r.get::<_, i64>(2 + i).unwrap()));
+        let dd = |i: usize| d(&r.get::<_, String>(i).unwrap());
+        have.insert(
+            (
+                r.get(0).unwrap(),
+                r.get(1).unwrap(),
+                labels,
+                r.get(10).unwrap(),
+            ),
+            (
+                [dd(11), dd(12), dd(13), dd(14), dd(15), dd(16)],
+                r.get(17).unwrap(),
+            ),
+        );
+    }
+    assert_eq!(have, want);
+}
+
 /// The hand-kept indexes hold exactly one entry per line, with the line's own key.
 fn assert_indexes_match_lines(conn: &Connection) {
     let n = |sql: &str| -> i64 { one(conn, sql) };
@@ -229,6 +297,7 @@ fn assert_rollups_match_lines(conn: &Connection) {
         .collect();
     assert_eq!(from_scan, from_roll);
     assert_indexes_match_lines(conn);
+    assert_facts_match_lines(conn);
 }
 
 fn one<T: rusqlite::types::FromSql>(conn: &Connection, sql: &str) -> T {
@@ -714,7 +783,7 @@ fn a_replaced_slice_keeps_the_ledgers_own_lines_and_their_rollups() {
         };
         costs::insert_line(&tx, &line, None).unwrap();
         let mut delta = costs::RollupDelta::default();
-        delta.add_line(&line).unwrap();
+        delta.add_line(&tx, &line).unwrap();
         delta.apply(&tx).unwrap();
         tx.commit().unwrap();
     }

@@ -62,7 +62,7 @@ fn deliver(conn: &mut Connection, month: &str, lines: &[CostLine]) {
         .unwrap();
     for l in lines {
         insert_line(&tx, l, None).unwrap();
-        delta.add_line(l).unwrap();
+        delta.add_line(&tx, l).unwrap();
     }
     delta.apply(&tx).unwrap();
     tx.commit().unwrap();

@@ -7,6 +7,7 @@
 //!   — so that neither scans the lines.
 //! - [`index`]: the two indexes kept by hand (largest lines first, a resource's lines).
 
+pub mod facts;
 pub mod index;
 pub mod rollups;
 

@@ -6,6 +6,7 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use super::facts::FactDelta;
 use super::{stored_amount, CostLine};
 use crate::error::{Error, Result};
 use crate::money::{to_text, Currency};
@@ -50,14 +51,17 @@ impl RollupSums {
     }
 }
 
-/// Changes to the rollups gathered in memory during a write, applied once.
+/// Changes to the rollups and the facts gathered in memory during a write, applied once.
 #[derive(Debug, Default)]
 pub struct RollupDelta {
     rows: BTreeMap<RollupKey, RollupSums>,
+    pub facts: FactDelta,
 }
 
 impl RollupDelta {
-    pub fn add_line(&mut self, line: &CostLine) -> Result<()> {
+    /// Adds a line written through `insert_line` (its texts are labels already).
+    pub fn add_line(&mut self, conn: &rusqlite::Connection, line: &CostLine) -> Result<()> {
+        self.facts.add_line(conn, line)?;
         let key = RollupKey {
             account_id: line.account_id.clone(),
             sub_account_id: line.sub_account_id.clone().unwrap_or_default(),
@@ -83,6 +87,7 @@ impl RollupDelta {
         account_id: &str,
         month: &str,
     ) -> Result<()> {
+        self.facts.remove_stored(tx, account_id, month)?;
         let mut stmt = tx.prepare(
             "SELECT sub_account_id, service, currency, billed_cost, effective_cost, list_cost, net_cost, lines
              FROM cost_rollups WHERE account_id = ?1 AND month = ?2",
@@ -118,8 +123,9 @@ impl RollupDelta {
         Ok(())
     }
 
-    /// Adds the gathered sums to the stored rollups (exactly, in Rust).
+    /// Adds the gathered sums to the stored rollups and facts (exactly, in Rust).
     pub fn apply(self, tx: &Transaction<'_>) -> Result<()> {
+        self.facts.apply(tx)?;
         let mut read = tx.prepare_cached(
             "SELECT billed_cost, effective_cost, list_cost, net_cost, lines FROM cost_rollups
              WHERE account_id = ?1 AND sub_account_id = ?2 AND month = ?3 AND service = ?4 AND currency = ?5",
@@ -277,8 +283,9 @@ impl RollupDelta {
         &mut self,
         tx: &Transaction<'_>,
         where_sql: &str,
-        params: impl rusqlite::Params,
+        params: impl rusqlite::Params + Clone,
     ) -> Result<()> {
+        self.facts.remove_lines(tx, where_sql, params.clone())?;
         let mut stmt = tx.prepare(&format!(
             "SELECT account_id, sub_account, month, service, currency,
                     billed_cost, effective_cost, list_cost, coupon_paid

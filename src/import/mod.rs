@@ -37,6 +37,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::accounts::{self, PaymentMode};
+use crate::costs::facts::{FactSums, ImportFacts};
 use crate::costs::{RollupDelta, RollupKey, RollupSums};
 use crate::error::{Error, ErrorCode, Result};
 use crate::money::Currency;
@@ -975,6 +976,7 @@ fn bind_row(
     i: usize,
     ids: &[i64],
     runs: &mut crate::costs::IndexRuns,
+    facts: &mut ImportFacts,
     tx: &rusqlite::Transaction<'_>,
     id: i64,
 ) -> Result<()> {
@@ -992,12 +994,43 @@ fn bind_row(
     }
     let at = base + 4 + NTEXTS + NLABELS;
     let mut billed: &[u8] = &[];
+    // billed, effective, list, cash coupons, quantity
+    let mut sums: [Option<Decimal>; 5] = [None; 5];
     for (k, a) in batch.amounts(i).enumerate() {
         if k == 0 {
             billed = a.unwrap_or_default();
         }
+        if k < 5 {
+            sums[k] = a.and_then(crate::store::amount_key::decode);
+        }
         stmt.raw_bind_parameter(at + k, a)?;
     }
+    // Fact labels: service, member, resource, region, category, charge class, SKU, tags.
+    let fact_label = |k: usize| label(k).unwrap_or(0);
+    let fact = FactSums::of_line(
+        sums[0].unwrap_or_default(),
+        sums[1].unwrap_or_default(),
+        sums[2],
+        sums[3],
+        sums[4],
+    );
+    facts.add(
+        tx,
+        texts[0],
+        texts[1],
+        texts[2],
+        [
+            fact_label(0),
+            fact_label(1),
+            fact_label(5),
+            fact_label(6),
+            fact_label(3),
+            fact_label(4),
+            fact_label(7),
+            fact_label(8),
+        ],
+        fact,
+    )?;
     let (start, end) = batch.times(i);
     stmt.raw_bind_parameter(at + NAMOUNTS, start)?;
     stmt.raw_bind_parameter(at + NAMOUNTS + 1, end)?;
@@ -1129,6 +1162,7 @@ fn write_import(
     let (send, recv) = mpsc::sync_channel::<Batch>(4);
     let (recycle_send, recycle_recv) = mpsc::channel::<Batch>();
     let mut db_errors: Vec<RowError> = Vec::new();
+    let mut facts = ImportFacts::default();
     let mut created = Vec::new();
     let mut written = 0u64;
 
@@ -1196,13 +1230,25 @@ fn write_import(
                     for slot in 0..ROWS_PER_INSERT {
                         let i = start + slot;
                         let id = next_id + i as i64;
-                        bind_row(&mut multi, slot, &batch, i, &ids, &mut runs, &tx, id)?;
+                        bind_row(
+                            &mut multi, slot, &batch, i, &ids, &mut runs, &mut facts, &tx, id,
+                        )?;
                     }
                     multi.raw_execute()?;
                 }
                 for i in full..batch.len() {
                     let id = next_id + i as i64;
-                    bind_row(&mut single, 0, &batch, i, &ids, &mut runs, &tx, id)?;
+                    bind_row(
+                        &mut single,
+                        0,
+                        &batch,
+                        i,
+                        &ids,
+                        &mut runs,
+                        &mut facts,
+                        &tx,
+                        id,
+                    )?;
                     single.raw_execute()?;
                 }
                 if let Some(c) = &batch.chunk {
@@ -1402,6 +1448,7 @@ fn write_import(
         )?;
     }
     delta.apply(&tx)?;
+    facts.apply(&tx)?;
     // The kept bytes of a file none of whose slices is current any more serve no line.
     for old in replaced_imports {
         tx.execute(

@@ -1139,7 +1139,7 @@ fn record_cost(
     };
     insert_line(tx, &line, Some(entry_id))?;
     let mut delta = RollupDelta::default();
-    delta.add_line(&line)?;
+    delta.add_line(tx, &line)?;
     delta.apply(tx)
 }
 

@@ -73,8 +73,52 @@ fn ids_of(conn: &Connection, word: &str) -> Result<Vec<i64>> {
     Ok(ids)
 }
 
+/// The lines behind a fact (at most `limit`), through the ranks of its account, month, service
+/// and member.
+fn lines_of_fact(
+    conn: &Connection,
+    account: &str,
+    fact: &query::Fact,
+    limit: usize,
+    labels: &mut Labels,
+) -> Result<Vec<LineOut>> {
+    let cols: Vec<String> = query::COLUMNS
+        .split(',')
+        .map(|c| format!("l.{}", c.trim()))
+        .collect();
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {} FROM cost_lines_rank x CROSS JOIN cost_lines l ON l.id = x.id
+         WHERE x.account_id = ?1 AND x.month = ?2 AND x.service = ?3 AND x.sub_account = ?4
+           AND COALESCE(l.resource, 0) = ?5 AND COALESCE(l.region, 0) = ?6 AND l.category = ?7
+           AND COALESCE(l.charge_class, 0) = ?8 AND COALESCE(l.sku, 0) = ?9
+           AND COALESCE(l.tags, 0) = ?10 AND l.currency = ?11
+         ORDER BY x.id LIMIT ?12",
+        cols.join(", ")
+    ))?;
+    let l = &fact.labels;
+    let mut rows = stmt.query(rusqlite::params![
+        account,
+        fact.month,
+        l[0],
+        l[1],
+        l[2],
+        l[3],
+        l[4],
+        l[5],
+        l[6],
+        l[7],
+        fact.currency,
+        limit as i64
+    ])?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(line_from_row(conn, labels, row)?);
+    }
+    Ok(out)
+}
+
 /// Month over month: what is new, gone or changed, the biggest movers, unit-price changes and
-/// corrections.
+/// corrections. From the facts unless the filter searches text.
 pub fn diff(
     conn: &Connection,
     base: &LineFilter,
@@ -92,6 +136,9 @@ pub fn diff(
     }
     let corrections_class = ids_of(conn, "correction")?;
     let adjustments = ids_of(conn, "adjustment")?;
+    let is_correction = |class: Option<i64>, category: i64| {
+        class.is_some_and(|c| corrections_class.contains(&c)) || adjustments.contains(&category)
+    };
     // (key label or NONE, service label, currency) → [from, to]
     let mut sums: FxHashMap<(i64, i64, String), [Decimal; 2]> = FxHashMap::default();
     // (resource, sku or NONE, currency) → per month (billed, quantity)
@@ -107,6 +154,37 @@ pub fn diff(
         let Some(r) = query::resolve(conn, &f)? else {
             continue;
         };
+        if query::facts_answer(&r) {
+            // From the facts: a resource-month's sums, its quantity and what that quantity
+            // cost; the correction lines are read from the facts that hold some.
+            for fact in query::facts(conn, &r)? {
+                let l = &fact.labels;
+                let (service, resource, sku) = (l[0], l[2], l[6]);
+                let key = match by {
+                    DiffBy::Service => (service, service),
+                    DiffBy::Resource => (if resource == 0 { NONE } else { resource }, service),
+                };
+                let billed = fact.sums.sums.billed;
+                sums.entry((key.0, key.1, fact.currency.clone()))
+                    .or_default()[i] += billed;
+                let class = (l[5] != 0).then_some(l[5]);
+                let correction = is_correction(class, l[4]);
+                if resource != 0 && !fact.sums.quantity.is_zero() && !correction {
+                    let sku = if sku == 0 { NONE } else { sku };
+                    let u = &mut units
+                        .entry((resource, sku, fact.currency.clone()))
+                        .or_default()[i];
+                    u.0 += fact.sums.quantity_billed;
+                    u.1 += fact.sums.quantity;
+                }
+                if correction && corrections.len() < MAX_CORRECTIONS {
+                    let account = &r.accounts[fact.account].id;
+                    let left = MAX_CORRECTIONS - corrections.len();
+                    corrections.extend(lines_of_fact(conn, account, &fact, left, &mut labels)?);
+                }
+            }
+            continue;
+        }
         query::scan(conn, &r, |_, row| {
             let billed = stored_amount(row, C_BILLED)?.unwrap_or_default();
             let service: i64 = row.get(C_SERVICE)?;
@@ -124,10 +202,7 @@ pub fn diff(
                     sums.insert((key.0, key.1, currency.to_string()), s);
                 }
             }
-            let class: Option<i64> = row.get(C_CLASS)?;
-            let category: i64 = row.get(C_CATEGORY)?;
-            let correction = class.is_some_and(|c| corrections_class.contains(&c))
-                || adjustments.contains(&category);
+            let correction = is_correction(row.get(C_CLASS)?, row.get(C_CATEGORY)?);
             if let (Some(res), Some(q)) = (resource, stored_amount(row, C_QUANTITY)?) {
                 if !q.is_zero() && !correction {
                     let sku: Option<i64> = row.get(C_SKU)?;

@@ -6,6 +6,7 @@ pub mod annotations;
 mod diff;
 pub mod export;
 pub mod fx;
+mod group;
 pub(crate) mod query;
 pub mod reconcile;
 
@@ -14,12 +15,12 @@ use std::collections::BTreeMap;
 use chrono::DateTime;
 use rusqlite::{params, Connection, Row};
 use rust_decimal::Decimal;
-use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 pub use diff::{diff, Diff, DiffBy, DiffRow, UnitPriceChange};
+pub use group::groups;
 
-use crate::costs::{stored_amount, CostGroup, GroupBy, RollupSums};
+use crate::costs::{stored_amount, RollupSums};
 use crate::error::{Error, Result};
 use crate::money::to_text;
 use crate::store::labels::Labels;
@@ -246,6 +247,10 @@ pub fn lines(
     };
     let skip = (page - 1) * PAGE_SIZE;
     let ids = match sort {
+        // A resource's lines are few (its index finds them): ranked by a scan of them.
+        SortBy::Billed if r.resource.is_some() => {
+            query::largest_by_scan(conn, &r, C_BILLED, skip, PAGE_SIZE)?
+        }
         SortBy::Billed => match query::largest_billed(conn, &r, skip, PAGE_SIZE)? {
             Some(ids) => ids,
             None => query::largest_by_scan(conn, &r, C_BILLED, skip, PAGE_SIZE)?,
@@ -276,7 +281,7 @@ pub fn lines(
 }
 
 /// Exact billed totals and line counts per currency of the lines under `r`: from the rollups
-/// when they answer it, else by a scan.
+/// or the facts when they answer it, else by a scan.
 fn totals(conn: &Connection, r: &Resolved) -> Result<Vec<CurrencyTotal>> {
     let mut acc: BTreeMap<String, (Decimal, usize)> = BTreeMap::new();
     if r.rollup_exact() {
@@ -284,6 +289,12 @@ fn totals(conn: &Connection, r: &Resolved) -> Result<Vec<CurrencyTotal>> {
             let t = acc.entry(row.currency).or_default();
             t.0 = checked(t.0, row.sums.billed)?;
             t.1 += row.sums.lines as usize;
+        }
+    } else if query::facts_answer(r) {
+        for f in query::facts(conn, r)? {
+            let t = acc.entry(f.currency).or_default();
+            t.0 = checked(t.0, f.sums.sums.billed)?;
+            t.1 += f.sums.sums.lines as usize;
         }
     } else {
         query::scan(conn, r, |_, row| {
@@ -318,17 +329,17 @@ fn checked(a: Decimal, b: Decimal) -> Result<Decimal> {
 }
 
 /// One row of `cost_rollups` under a filter.
-struct RollupRow {
-    month: String,
-    service: String,
-    sub_account: String,
-    currency: String,
-    sums: RollupSums,
+pub(crate) struct RollupRow {
+    pub month: String,
+    pub service: String,
+    pub sub_account: String,
+    pub currency: String,
+    pub sums: RollupSums,
 }
 
 /// The rollup rows of the accounts, months, service and member of `r`, with their account's
 /// index in `r.accounts`.
-fn rollup_rows(conn: &Connection, r: &Resolved) -> Result<Vec<(usize, RollupRow)>> {
+pub(crate) fn rollup_rows(conn: &Connection, r: &Resolved) -> Result<Vec<(usize, RollupRow)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT month, service, sub_account_id, currency, billed_cost, effective_cost, list_cost,
                 net_cost, lines
@@ -368,206 +379,6 @@ fn rollup_rows(conn: &Connection, r: &Resolved) -> Result<Vec<(usize, RollupRow)
         for row in rows {
             out.push((i, row?));
         }
-    }
-    Ok(out)
-}
-
-fn in_rollups(g: &GroupBy) -> bool {
-    matches!(
-        g,
-        GroupBy::Month
-            | GroupBy::Service
-            | GroupBy::Account
-            | GroupBy::SubAccount
-            | GroupBy::Provider
-    )
-}
-
-/// The lines of `filter` grouped by `group_by` (and always by currency: amounts in different
-/// currencies are never added), with exact sums: the explorer's grouped view and
-/// `billfold costs`. Answered from the rollups when the filter and the grouping allow it (no
-/// scan of the lines), else by one scan that groups by integer codes.
-pub fn groups(
-    conn: &Connection,
-    filter: &LineFilter,
-    group_by: &[GroupBy],
-) -> Result<Vec<CostGroup>> {
-    let Some(r) = query::resolve(conn, filter)? else {
-        return Ok(Vec::new());
-    };
-    let mut acc: BTreeMap<(Vec<Option<String>>, String), RollupSums> = BTreeMap::new();
-    if r.rollup_exact() && group_by.iter().all(in_rollups) {
-        for (i, row) in rollup_rows(conn, &r)? {
-            let key = group_by
-                .iter()
-                .map(|g| match g {
-                    GroupBy::Month => Some(row.month.clone()),
-                    GroupBy::Service => Some(row.service.clone()),
-                    GroupBy::Account => Some(r.accounts[i].id.clone()),
-                    GroupBy::SubAccount => Some(row.sub_account.clone()).filter(|s| !s.is_empty()),
-                    _ => Some(r.accounts[i].provider.clone()),
-                })
-                .collect();
-            acc.entry((key, row.currency))
-                .or_default()
-                .add(&row.sums, 1)?;
-        }
-    } else {
-        acc = grouped_scan(conn, &r, group_by)?;
-    }
-    Ok(acc
-        .into_iter()
-        .map(|((key, currency), s)| CostGroup {
-            keys: group_by.iter().map(GroupBy::name).zip(key).collect(),
-            currency,
-            billed_cost: s.billed,
-            effective_cost: s.effective,
-            list_cost: s.list,
-            net_cost: s.net,
-            lines: s.lines,
-        })
-        .collect())
-}
-
-/// What a group key's code stands for.
-const NO_VALUE: u64 = u64::MAX;
-
-/// Small texts (months, currencies, providers, tag values) numbered as they come.
-#[derive(Default)]
-struct Codes {
-    index: FxHashMap<String, u64>,
-    texts: Vec<String>,
-}
-
-impl Codes {
-    fn code(&mut self, t: &str) -> u64 {
-        if let Some(&c) = self.index.get(t) {
-            return c;
-        }
-        let c = self.texts.len() as u64;
-        self.texts.push(t.to_string());
-        self.index.insert(t.to_string(), c);
-        c
-    }
-}
-
-type Groups = BTreeMap<(Vec<Option<String>>, String), RollupSums>;
-
-/// Groups by a scan: each line's key is a short list of integer codes (label ids, or numbers
-/// of small texts), looked up in one hash map; texts are resolved once per group at the end.
-fn grouped_scan(conn: &Connection, r: &Resolved, group_by: &[GroupBy]) -> Result<Groups> {
-    use query::*;
-    let mut months = Codes::default();
-    let mut providers = Codes::default();
-    let mut currencies = Codes::default();
-    let mut tag_values = Codes::default();
-    // (tags label, key index) → tag value code
-    let mut tag_cache: FxHashMap<(i64, usize), u64> = FxHashMap::default();
-    let tag_keys: Vec<&str> = group_by
-        .iter()
-        .filter_map(|g| match g {
-            GroupBy::Tag(k) => Some(k.as_str()),
-            _ => None,
-        })
-        .collect();
-    let mut index: FxHashMap<Box<[u64]>, usize> = FxHashMap::default();
-    let mut sums: Vec<RollupSums> = Vec::new();
-    let mut keys: Vec<Box<[u64]>> = Vec::new();
-    let mut buf: Vec<u64> = Vec::with_capacity(group_by.len() + 1);
-    let mut labels = Labels::default();
-    let label = |row: &Row<'_>, c: usize| -> rusqlite::Result<u64> {
-        Ok(row.get::<_, Option<i64>>(c)?.map_or(NO_VALUE, |v| v as u64))
-    };
-    query::scan(conn, r, |account, row| {
-        buf.clear();
-        let mut tag_n = 0;
-        for g in group_by {
-            let code = match g {
-                GroupBy::Month => months.code(row.get_ref(C_MONTH)?.as_str()?),
-                GroupBy::Service => label(row, C_SERVICE)?,
-                GroupBy::SubAccount => label(row, C_SUB)?,
-                GroupBy::Region => label(row, C_REGION)?,
-                GroupBy::Category => label(row, C_CATEGORY)?,
-                GroupBy::Resource => label(row, C_RESOURCE)?,
-                GroupBy::Account => account as u64,
-                GroupBy::Provider => providers.code(&r.accounts[account].provider),
-                GroupBy::Tag(_) => {
-                    let k = tag_n;
-                    tag_n += 1;
-                    match row.get::<_, Option<i64>>(C_TAGS)? {
-                        None => NO_VALUE,
-                        Some(t) => match tag_cache.get(&(t, k)) {
-                            Some(&c) => c,
-                            None => {
-                                let json = labels.text(conn, t)?;
-                                let value = serde_json::from_str::<serde_json::Value>(&json)
-                                    .ok()
-                                    .and_then(|v| v.get(tag_keys[k]).map(tag_value_text));
-                                let c = value.map_or(NO_VALUE, |v| tag_values.code(&v));
-                                tag_cache.insert((t, k), c);
-                                c
-                            }
-                        },
-                    }
-                }
-            };
-            buf.push(code);
-        }
-        buf.push(currencies.code(row.get_ref(C_CURRENCY)?.as_str()?));
-        let billed = stored_amount(row, C_BILLED)?.unwrap_or_default();
-        let same = |c: usize| -> rusqlite::Result<bool> {
-            Ok(row.get_ref(c)?.as_blob_or_null()? == row.get_ref(C_BILLED)?.as_blob_or_null()?)
-        };
-        let effective = if same(C_EFFECTIVE)? {
-            billed
-        } else {
-            stored_amount(row, C_EFFECTIVE)?.unwrap_or_default()
-        };
-        let list = if same(C_LIST)? {
-            billed
-        } else {
-            stored_amount(row, C_LIST)?.unwrap_or(billed)
-        };
-        let coupon = stored_amount(row, C_COUPON)?.unwrap_or_default();
-        let line = RollupSums {
-            billed,
-            effective,
-            list,
-            net: billed - coupon,
-            lines: 1,
-        };
-        let i = match index.get(buf.as_slice()) {
-            Some(&i) => i,
-            None => {
-                let key: Box<[u64]> = buf.clone().into_boxed_slice();
-                index.insert(key.clone(), sums.len());
-                keys.push(key);
-                sums.push(RollupSums::default());
-                sums.len() - 1
-            }
-        };
-        sums[i].add(&line, 1)?;
-        Ok(true)
-    })?;
-    let mut out = Groups::new();
-    for (key, s) in keys.into_iter().zip(sums) {
-        let mut texts = Vec::with_capacity(group_by.len());
-        for (g, &code) in group_by.iter().zip(key.iter()) {
-            let t = if code == NO_VALUE {
-                None
-            } else {
-                Some(match g {
-                    GroupBy::Month => months.texts[code as usize].clone(),
-                    GroupBy::Account => r.accounts[code as usize].id.clone(),
-                    GroupBy::Provider => providers.texts[code as usize].clone(),
-                    GroupBy::Tag(_) => tag_values.texts[code as usize].clone(),
-                    _ => labels.text(conn, code as i64)?.to_string(),
-                })
-            };
-            texts.push(t);
-        }
-        let currency = currencies.texts[key[group_by.len()] as usize].clone();
-        out.entry((texts, currency)).or_default().add(&s, 1)?;
     }
     Ok(out)
 }

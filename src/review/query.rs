@@ -157,9 +157,6 @@ impl Resolved {
         if let Some(id) = self.region {
             push("region =", Value::Integer(id), &mut sql);
         }
-        if let Some(id) = self.resource {
-            push("resource =", Value::Integer(id), &mut sql);
-        }
         if let Some(ids) = &self.categories {
             let list: Vec<String> = ids.iter().map(i64::to_string).collect();
             sql.push_str(&format!(" AND category IN ({})", list.join(",")));
@@ -313,8 +310,16 @@ pub(crate) fn scan(
     mut visit: impl FnMut(usize, &Row<'_>) -> Result<bool>,
 ) -> Result<()> {
     let (conds, args) = r.conditions();
-    let sql =
-        format!("SELECT {COLUMNS} FROM cost_lines WHERE account_id = ?1{conds} ORDER BY month, id");
+    // A resource's lines come from its index (they are few); others from the account's months.
+    let sql = if r.resource.is_some() {
+        format!(
+            "SELECT {COLUMNS} FROM cost_lines WHERE id IN (
+                SELECT id FROM cost_lines_resource WHERE resource = ?2 AND account_id = ?1)
+             AND +account_id = ?1{conds} ORDER BY month, id"
+        )
+    } else {
+        format!("SELECT {COLUMNS} FROM cost_lines WHERE account_id = ?1{conds} ORDER BY month, id")
+    };
     let mut stmt = conn.prepare_cached(&sql)?;
     for (i, account) in r.accounts.iter().enumerate() {
         let mut values = vec![Value::Text(account.id.clone())];
@@ -332,9 +337,26 @@ pub(crate) fn scan(
 /// An (account, month, service label, member label or 0) range of `cost_lines_rank`.
 type Range = (String, String, i64, i64);
 
-/// The (account, month, service, member) keys of the rollups under `r`, as label ids: the
-/// ranges of `cost_lines_rank` that hold its lines.
+/// The (account, month, service, member) ranges of `cost_lines_rank` that hold lines under
+/// `r`: from the facts when `r` narrows by what only they and the lines know (so that no range
+/// without a matching line is walked), else from the rollups.
 fn rollup_ranges(conn: &Connection, r: &Resolved) -> Result<Vec<Range>> {
+    if !r.rollup_exact() && r.text.is_none() {
+        let mut out: Vec<Range> = Vec::new();
+        for f in facts(conn, r)? {
+            let range = (
+                r.accounts[f.account].id.clone(),
+                f.month,
+                f.labels[0],
+                f.labels[1],
+            );
+            if out.last() != Some(&range) {
+                out.push(range);
+            }
+        }
+        out.dedup();
+        return Ok(out);
+    }
     let mut stmt = conn.prepare_cached(
         "SELECT DISTINCT month, service, sub_account_id FROM cost_rollups
          WHERE account_id = ?1 AND (?2 IS NULL OR month >= ?2) AND (?3 IS NULL OR month <= ?3)
@@ -503,4 +525,79 @@ pub(crate) fn largest_by_scan(
     let mut ranked: Vec<(Option<Vec<u8>>, i64)> = heap.into_iter().map(|Reverse(x)| x).collect();
     ranked.sort_by(|a, b| b.cmp(a));
     Ok(ranked.into_iter().skip(skip).map(|(_, id)| id).collect())
+}
+
+/// One row of `cost_facts` under a filter.
+pub(crate) struct Fact {
+    /// Index in `Resolved::accounts`.
+    pub account: usize,
+    pub month: String,
+    /// By `costs::facts::FACT_LABELS` (0 for none).
+    pub labels: [i64; 8],
+    pub currency: String,
+    pub sums: crate::costs::facts::FactSums,
+}
+
+/// Whether the facts answer `r` exactly: everything but a text search narrows them.
+pub(crate) fn facts_answer(r: &Resolved) -> bool {
+    r.text.is_none()
+}
+
+/// The facts under `r` (which [`facts_answer`]), in key order per account.
+pub(crate) fn facts(conn: &Connection, r: &Resolved) -> Result<Vec<Fact>> {
+    use crate::costs::facts::{read_fact, FACT_LABELS};
+    let mut conds = String::new();
+    let mut args: Vec<Value> = Vec::new();
+    let mut push = |cond: String, v: Value, conds: &mut String| {
+        args.push(v);
+        conds.push_str(&format!(" AND {cond} ?{}", args.len() + 1));
+    };
+    if let Some(f) = &r.from {
+        push("month >=".into(), Value::Text(f.clone()), &mut conds);
+    }
+    if let Some(t) = &r.to {
+        push("month <=".into(), Value::Text(t.clone()), &mut conds);
+    }
+    for (col, v) in [
+        ("service", r.service.as_ref().map(|s| s.1)),
+        ("sub_account", r.sub_account.as_ref().map(|s| s.1)),
+        ("region", r.region),
+        ("resource", r.resource),
+    ] {
+        if let Some(id) = v {
+            push(format!("{col} ="), Value::Integer(id), &mut conds);
+        }
+    }
+    if let Some(ids) = &r.categories {
+        let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+        conds.push_str(&format!(" AND category IN ({})", list.join(",")));
+    }
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT month, {}, currency, billed_cost, effective_cost, list_cost, net_cost, quantity,
+                quantity_billed, lines
+         FROM cost_facts WHERE account_id = ?1{conds}",
+        FACT_LABELS.join(", ")
+    ))?;
+    let mut out = Vec::new();
+    for (i, a) in r.accounts.iter().enumerate() {
+        let mut values = vec![Value::Text(a.id.clone())];
+        values.extend(args.iter().cloned());
+        let mut rows = stmt.query(params_from_iter(values))?;
+        while let Some(row) = rows.next()? {
+            let (labels, currency, sums) = read_fact(row, 1)?;
+            if let Some(ok) = &r.tags {
+                if !ok.contains(&labels[7]) {
+                    continue;
+                }
+            }
+            out.push(Fact {
+                account: i,
+                month: row.get(0)?,
+                labels,
+                currency,
+                sums,
+            });
+        }
+    }
+    Ok(out)
 }

@@ -140,6 +140,31 @@ CREATE TABLE cost_rollups (
     PRIMARY KEY (account_id, sub_account_id, month, service, currency)
 ) STRICT, WITHOUT ROWID;
 
+-- Exact sums per resource-month (costs::facts): what the explorer's groupings and month over
+-- month read instead of the lines. Label ids, 0 for none; amounts are canonical decimal text.
+CREATE TABLE cost_facts (
+    account_id      TEXT NOT NULL,
+    month           TEXT NOT NULL,
+    service         INTEGER NOT NULL,
+    sub_account     INTEGER NOT NULL,
+    resource        INTEGER NOT NULL,
+    region          INTEGER NOT NULL,
+    category        INTEGER NOT NULL,
+    charge_class    INTEGER NOT NULL,
+    sku             INTEGER NOT NULL,
+    tags            INTEGER NOT NULL,
+    currency        TEXT NOT NULL,
+    billed_cost     TEXT NOT NULL,
+    effective_cost  TEXT NOT NULL,
+    list_cost       TEXT NOT NULL,   -- a line without a list cost counts at its billed cost
+    net_cost        TEXT NOT NULL,   -- billed - cash coupons
+    quantity        TEXT NOT NULL,   -- of the lines that state a pricing quantity
+    quantity_billed TEXT NOT NULL,   -- billed cost of the lines with a quantity other than 0
+    lines           INTEGER NOT NULL,
+    PRIMARY KEY (account_id, month, service, sub_account, resource, region, category,
+                 charge_class, sku, tags, currency)
+) STRICT, WITHOUT ROWID;
+
 CREATE TABLE import_slices (
     provider    TEXT NOT NULL,
     account_id  TEXT NOT NULL REFERENCES accounts(id),
