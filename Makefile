@@ -47,7 +47,8 @@ bindings:
 
 ## The real release app (bundled UI, custom protocol) in a real window under Xvfb, driven by
 ## tauri-driver + WebKitWebDriver; each test prepares its own ledger with the `billfold` CLI.
-## Writes assets/screenshot.png (the demo ledger's overview).
+## Writes assets/screenshot.png (the demo ledger's overview) and assets/screenshot-bills.png
+## (its Bills page).
 test-e2e: ui-build
 	cargo build --release -p billfold -p billfold-desktop
 	cargo fmt --manifest-path tests-e2e/Cargo.toml -- --check

@@ -4,11 +4,26 @@
 const COMMANDS: &[&str] = &[
     "scopes",
     "overview",
-    "bill_lines",
     "set_balance_alert",
     "record_movement",
     "open_demo",
     "import_bills",
+    "review_facets",
+    "review_lines",
+    "review_groups",
+    "original_row",
+    "review_diff",
+    "review_mark",
+    "review_marks",
+    "reviewer",
+    "set_reviewer",
+    "reconciliation",
+    "add_invoice",
+    "add_assertion",
+    "sign_off",
+    "add_fx_rate",
+    "convert_amount",
+    "export_review",
 ];
 
 fn main() {

@@ -2,12 +2,15 @@
 //! function, map the result to transport types and the error to `{code, message}`.
 //! They run off the main thread (`async`), so the window never waits on SQLite.
 
+use billfold::costs::GroupBy;
 use billfold::ledger::{self, NewVoucher, TopUpMethod, VoucherKind};
-use billfold::money::{parse_amount, parse_positive};
+use billfold::money::{parse_amount, parse_positive, Currency};
+use billfold::review::{annotations, export, fx, reconcile};
 use billfold::{accounts, demo, overview as core, review, time};
 use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt;
 
+use crate::convert;
 use crate::dto::{self, CommandError};
 use crate::Ledger;
 
@@ -38,33 +41,6 @@ pub fn overview(
     let conn = ledger.conn()?;
     let o = core::overview(&conn, &scope.into(), ledger.now(), months)?;
     Ok(o.into())
-}
-
-/// The bill lines behind a bar of the trend, in each account of the scope that bills in the
-/// bar's currency (the explorer of `billfold lines`, one page per account).
-#[tauri::command(async)]
-pub fn bill_lines(ledger: State<'_, Ledger>, request: dto::LinesRequest) -> Reply<dto::BillLines> {
-    let conn = ledger.conn()?;
-    let mut out = dto::BillLines {
-        total_lines: 0,
-        lines: Vec::new(),
-    };
-    for account in core::scope_accounts(&conn, &request.scope.clone().into())? {
-        if account.currency.code() != request.currency {
-            continue;
-        }
-        let filter = review::LineFilter {
-            account: Some(account.id.clone()),
-            service: request.service.clone(),
-            from: Some(request.month.clone()),
-            to: Some(request.month.clone()),
-            ..Default::default()
-        };
-        let page = review::lines(&conn, &filter, review::SortBy::Billed, 1)?;
-        out.total_lines += u32::try_from(page.total_lines).unwrap_or(u32::MAX);
-        out.lines.extend(page.lines.into_iter().map(Into::into));
-    }
-    Ok(out)
 }
 
 #[tauri::command(async)]
@@ -161,4 +137,243 @@ pub fn import_bills(app: AppHandle, ledger: State<'_, Ledger>) -> Reply<Option<d
         },
     };
     Ok(Some(crate::import::import_paths(&app, &ledger, &paths)))
+}
+
+// ---- bill review (issue 5) ----
+
+/// The values the explorer's filters can take in a scope: every line of the scope grouped by
+/// each filter dimension at once (one core call), reduced to the distinct values.
+#[tauri::command(async)]
+pub fn review_facets(ledger: State<'_, Ledger>, scope: dto::Scope) -> Reply<dto::Facets> {
+    let filter = dto::ReviewFilter::of_scope(scope).to_core()?;
+    let by = [
+        GroupBy::Month,
+        GroupBy::Account,
+        GroupBy::Provider,
+        GroupBy::SubAccount,
+        GroupBy::Service,
+        GroupBy::Region,
+        GroupBy::Category,
+    ];
+    let all = review::groups(&*ledger.conn()?, &filter, &by)?;
+    Ok(convert::facets(all))
+}
+
+/// One page (100 lines) of the explorer, with the exact totals of every matching line.
+#[tauri::command(async)]
+pub fn review_lines(ledger: State<'_, Ledger>, query: dto::LinesQuery) -> Reply<dto::LinePage> {
+    let filter = query.filter.to_core()?;
+    let sort: review::SortBy = query.sort.parse()?;
+    let page = review::lines(&*ledger.conn()?, &filter, sort, query.page.max(1) as usize)?;
+    Ok(page.into())
+}
+
+/// The explorer's lines grouped by one dimension, exact sums per currency.
+#[tauri::command(async)]
+pub fn review_groups(ledger: State<'_, Ledger>, query: dto::GroupsQuery) -> Reply<dto::Groups> {
+    let filter = query.filter.to_core()?;
+    let by: GroupBy = query.by.parse()?;
+    let all = review::groups(&*ledger.conn()?, &filter, std::slice::from_ref(&by))?;
+    Ok(convert::groups(&by, all))
+}
+
+/// The original row of a line, as its file had it.
+#[tauri::command(async)]
+pub fn original_row(ledger: State<'_, Ledger>, line_id: i64) -> Reply<dto::OriginalRow> {
+    let row = review::original_row(&*ledger.conn()?, line_id)?;
+    Ok(convert::original_row(row))
+}
+
+/// Month over month over the explorer's filter (its period aside), bounded for the window.
+#[tauri::command(async)]
+pub fn review_diff(ledger: State<'_, Ledger>, query: dto::DiffQuery) -> Reply<dto::Diff> {
+    convert::check_month(&query.from)?;
+    convert::check_month(&query.to)?;
+    let mut filter = query.filter.to_core()?;
+    (filter.from, filter.to) = (None, None);
+    let by = match query.by.as_str() {
+        "service" => review::DiffBy::Service,
+        "resource" => review::DiffBy::Resource,
+        other => {
+            return Err(billfold::Error::invalid(format!(
+                "'{other}' is not a comparison: expected service or resource"
+            ))
+            .into())
+        }
+    };
+    let d = review::diff(&*ledger.conn()?, &filter, &query.from, &query.to, by)?;
+    Ok(d.into())
+}
+
+/// Puts a review mark (reviewed, disputed, accepted) with a note, signed with the reviewer's
+/// name, at the shell's clock.
+#[tauri::command(async)]
+pub fn review_mark(ledger: State<'_, Ledger>, request: dto::MarkRequest) -> Reply<dto::Mark> {
+    let at = ledger.now();
+    let note = request
+        .note
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty());
+    let target: annotations::Target = request.target.into();
+    let mark = annotations::mark(&*ledger.conn()?, &target, &request.status, note, at)?;
+    Ok(mark.into())
+}
+
+/// The current marks (optionally of one status), orphans flagged.
+#[tauri::command(async)]
+pub fn review_marks(ledger: State<'_, Ledger>, status: Option<String>) -> Reply<dto::Marks> {
+    let status = status.filter(|s| !s.is_empty());
+    let all = annotations::list(&*ledger.conn()?, status.as_deref())?;
+    Ok(convert::marks(all))
+}
+
+/// The reviewer's name (a local setting), if set.
+#[tauri::command(async)]
+pub fn reviewer(ledger: State<'_, Ledger>) -> Reply<Option<String>> {
+    Ok(review::reviewer(&*ledger.conn()?)?)
+}
+
+#[tauri::command(async)]
+pub fn set_reviewer(ledger: State<'_, Ledger>, name: String) -> Reply<()> {
+    review::set_reviewer(&*ledger.conn()?, &name)?;
+    Ok(())
+}
+
+/// Reconciliation of the scope: one account, each account of an organization, or all.
+#[tauri::command(async)]
+pub fn reconciliation(ledger: State<'_, Ledger>, scope: dto::Scope) -> Reply<dto::Reconciliation> {
+    let conn = ledger.conn()?;
+    let mut out = dto::Reconciliation::empty();
+    match scope {
+        dto::Scope::All => out.extend(reconcile::reconcile(&conn, None)?),
+        dto::Scope::Account { id } => out.extend(reconcile::reconcile(&conn, Some(&id))?),
+        dto::Scope::Org { .. } => {
+            for account in core::scope_accounts(&conn, &scope.into())? {
+                out.extend(reconcile::reconcile(&conn, Some(&account.id))?);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Records an invoice as the provider issued it (a later amount for the same id replaces it).
+#[tauri::command(async)]
+pub fn add_invoice(ledger: State<'_, Ledger>, request: dto::InvoiceRequest) -> Reply<()> {
+    let amount = parse_amount(&request.amount)?;
+    let id = request.invoice_id.trim();
+    if id.is_empty() {
+        return Err(billfold::Error::invalid("the invoice id must not be empty").into());
+    }
+    reconcile::add_invoice(&*ledger.conn()?, id, amount, &request.account)?;
+    Ok(())
+}
+
+/// Records "the provider shows PURSE = AMOUNT on AT" for checking against the ledger.
+#[tauri::command(async)]
+pub fn add_assertion(ledger: State<'_, Ledger>, request: dto::AssertionRequest) -> Reply<()> {
+    let amount = parse_amount(&request.amount)?;
+    let at = time::parse(&request.at)?;
+    reconcile::add_assertion(
+        &*ledger.conn()?,
+        &request.account,
+        &request.purse,
+        amount,
+        at,
+    )?;
+    Ok(())
+}
+
+/// Signs off a month of an account: its billed totals as they are now.
+#[tauri::command(async)]
+pub fn sign_off(
+    ledger: State<'_, Ledger>,
+    request: dto::SignoffRequest,
+) -> Reply<Vec<dto::Signoff>> {
+    convert::check_month(&request.month)?;
+    let at = ledger.now();
+    let done = reconcile::sign_off(&*ledger.conn()?, &request.account, &request.month, at)?;
+    Ok(done.into_iter().map(convert::signoff).collect())
+}
+
+/// Records an exchange rate: 1 FROM = RATE TO on a date.
+#[tauri::command(async)]
+pub fn add_fx_rate(ledger: State<'_, Ledger>, request: dto::FxRateRequest) -> Reply<()> {
+    let (from, to) = (
+        Currency::parse(&request.from)?,
+        Currency::parse(&request.to)?,
+    );
+    let rate = parse_positive(&request.rate)?;
+    let on = time::parse(&request.on)?.date_naive();
+    fx::add(&*ledger.conn()?, &from, &to, rate, on)?;
+    Ok(())
+}
+
+/// Converts an amount with the latest rate on or before a date; says which rate it used.
+#[tauri::command(async)]
+pub fn convert_amount(
+    ledger: State<'_, Ledger>,
+    request: dto::ConvertRequest,
+) -> Reply<dto::Converted> {
+    let amount = parse_amount(&request.amount)?;
+    let (from, to) = (
+        Currency::parse(&request.from)?,
+        Currency::parse(&request.to)?,
+    );
+    let on = time::parse(&request.on)?.date_naive();
+    Ok(fx::convert(&*ledger.conn()?, amount, &from, &to, on)?.into())
+}
+
+/// Exports the explorer's view as CSV, or the review as an XLSX workbook, to a file chosen in
+/// the native save dialog (opened here, in Rust); `None` when cancelled. Written on a
+/// connection of its own, so the window keeps answering while a large export runs.
+#[tauri::command(async)]
+pub fn export_review(
+    app: AppHandle,
+    ledger: State<'_, Ledger>,
+    request: dto::ExportRequest,
+) -> Reply<Option<dto::ExportDone>> {
+    let filter = request.filter.to_core()?;
+    let (name, label, ext) = match request.format.as_str() {
+        "csv" => ("billfold-lines.csv", "CSV", "csv"),
+        "xlsx" => ("billfold-review.xlsx", "Excel workbook", "xlsx"),
+        other => {
+            return Err(billfold::Error::invalid(format!(
+                "'{other}' is not an export format: expected csv or xlsx"
+            ))
+            .into())
+        }
+    };
+    let path = match &ledger.save_override {
+        Some(p) if p.is_dir() => p.join(name),
+        Some(p) => p.clone(),
+        None => match app
+            .dialog()
+            .file()
+            .set_title("Export")
+            .set_file_name(name)
+            .add_filter(label, &[ext])
+            .blocking_save_file()
+            .map(|f| f.into_path())
+        {
+            None => return Ok(None),
+            Some(Ok(p)) => p,
+            Some(Err(e)) => {
+                return Err(CommandError::internal(format!(
+                    "the dialog answered a location that is not a file path: {e}"
+                )))
+            }
+        },
+    };
+    let conn = billfold::store::open(&ledger.path)?;
+    let lines = if ext == "xlsx" {
+        export::workbook(&conn, &filter, request.filter.account().as_deref(), &path)?
+    } else {
+        export::lines_csv(&conn, &filter, &path)?
+    };
+    Ok(Some(dto::ExportDone {
+        path: path.display().to_string(),
+        format: ext.to_string(),
+        lines: u32::try_from(lines).unwrap_or(u32::MAX),
+    }))
 }

@@ -185,35 +185,6 @@ pub struct Alert {
     pub due_at: Option<String>,
 }
 
-/// The bill lines behind one bar of the trend: a month, optionally one service.
-#[derive(Debug, Clone, Deserialize, TS)]
-pub struct LinesRequest {
-    pub scope: Scope,
-    pub currency: String,
-    /// `YYYY-MM`.
-    pub month: String,
-    pub service: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct BillLines {
-    /// Every matching line, though at most 100 per account are listed (largest first).
-    pub total_lines: u32,
-    pub lines: Vec<BillLine>,
-}
-
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct BillLine {
-    pub service: String,
-    pub account: String,
-    pub source_file: String,
-    pub source_line: u32,
-    pub resource_id: Option<String>,
-    pub description: Option<String>,
-    pub billed_cost: String,
-    pub effective_cost: String,
-}
-
 /// The balance-alert switch of one account.
 #[derive(Debug, Clone, Deserialize, TS)]
 pub struct BalanceAlertRequest {
@@ -282,6 +253,452 @@ pub struct ImportedFile {
     pub error: Option<CommandError>,
 }
 
+// ---- bill review (issue 5) ----
+
+/// Which cost lines the Bills page covers: the scope and every narrowing the user chose.
+/// `None` (or an empty text) means any.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct ReviewFilter {
+    pub scope: Scope,
+    /// One billing account of the scope.
+    pub account: Option<String>,
+    pub provider: Option<String>,
+    /// Sub account / member.
+    pub sub_account: Option<String>,
+    pub service: Option<String>,
+    pub region: Option<String>,
+    /// Charge category (usage, purchase, tax, credit, adjustment), any case.
+    pub category: Option<String>,
+    pub resource: Option<String>,
+    /// First and last month, `YYYY-MM`, both included.
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// `KEY` (the line has the tag) or `KEY=VALUE`.
+    pub tag: Option<String>,
+    /// Text in the description, resource id or resource name (any case).
+    pub text: Option<String>,
+}
+
+/// The values the filters of a scope can take (every line of the scope, any period).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Facets {
+    /// Oldest first.
+    pub months: Vec<String>,
+    pub accounts: Vec<String>,
+    pub providers: Vec<String>,
+    pub members: Vec<String>,
+    pub services: Vec<String>,
+    pub regions: Vec<String>,
+    pub categories: Vec<String>,
+    pub currencies: Vec<String>,
+}
+
+/// One page of the explorer's lines.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct LinesQuery {
+    pub filter: ReviewFilter,
+    /// `billed`, `effective`, `list` (largest first) or `source` (file order).
+    pub sort: String,
+    /// 1-based.
+    pub page: u32,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct LinePage {
+    pub page: u32,
+    pub page_size: u32,
+    /// Every matching line, not only this page.
+    pub total_lines: u32,
+    /// Exact billed sums of every matching line, one per currency (never added across).
+    pub totals: Vec<CurrencyTotal>,
+    pub lines: Vec<Line>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct CurrencyTotal {
+    pub currency: String,
+    pub billed_cost: String,
+    pub lines: u32,
+}
+
+/// One cost line, with where it came from and its current review mark.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Line {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub source_file: String,
+    pub source_line: u32,
+    pub provider: String,
+    pub account: String,
+    pub sub_account: Option<String>,
+    pub month: String,
+    pub charge_start: Option<String>,
+    pub charge_end: Option<String>,
+    pub category: String,
+    pub charge_class: Option<String>,
+    pub service: String,
+    pub resource_id: Option<String>,
+    pub resource_name: Option<String>,
+    pub region: Option<String>,
+    pub sku_id: Option<String>,
+    pub pricing_quantity: Option<String>,
+    pub currency: String,
+    pub billed_cost: String,
+    pub effective_cost: String,
+    pub list_cost: Option<String>,
+    pub invoice_id: Option<String>,
+    /// Tags as the JSON object text the bill had.
+    pub tags: Option<String>,
+    pub description: Option<String>,
+    /// Cash coupons used on the line (net amount = billed − coupons).
+    pub coupon_paid: Option<String>,
+    /// `reviewed`, `disputed` or `accepted`: the mark of the line, else of its
+    /// resource-month, else of its service-month.
+    pub review: Option<String>,
+}
+
+/// The lines of a filter grouped by one dimension.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct GroupsQuery {
+    pub filter: ReviewFilter,
+    /// `month`, `service`, `account`, `sub_account`, `provider`, `region`, `category`,
+    /// `resource` or `tag:KEY`.
+    pub by: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Groups {
+    pub by: String,
+    /// How many (value, currency) groups there are. At most 200 are listed: by month in
+    /// order; otherwise per currency, largest first (each currency keeps its largest).
+    pub total_groups: u32,
+    pub groups: Vec<Group>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Group {
+    /// `None`: the lines have no value for this dimension (no region, no such tag...).
+    pub value: Option<String>,
+    pub currency: String,
+    pub billed_cost: String,
+    pub effective_cost: String,
+    pub list_cost: String,
+    pub net_cost: String,
+    pub lines: u32,
+}
+
+/// The original row of a line, as its file had it.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct OriginalRow {
+    pub source_file: String,
+    /// The file's columns, in the file's order where the core keeps it.
+    pub fields: Vec<RowField>,
+    /// The raw record when the header is not known.
+    pub raw: Option<String>,
+    /// Why there is no row (a line recorded in Billfold, not imported).
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RowField {
+    pub column: String,
+    pub value: String,
+}
+
+/// Month over month, over the explorer's filter (its period aside).
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct DiffQuery {
+    pub filter: ReviewFilter,
+    /// `YYYY-MM`: the earlier and the later month.
+    pub from: String,
+    pub to: String,
+    /// `service` or `resource`.
+    pub by: String,
+}
+
+/// The month-over-month comparison, bounded: counts of every row, the 200 largest changes,
+/// the ten biggest movers each way, up to 200 unit-price changes and the correction lines.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Diff {
+    pub from: String,
+    pub to: String,
+    pub by: String,
+    pub counts: DiffCounts,
+    /// Rows that are new, gone or changed, largest change first (at most 200).
+    pub rows: Vec<DiffRow>,
+    pub movers_by_amount: Vec<DiffRow>,
+    pub movers_by_pct: Vec<DiffRow>,
+    pub unit_price_changes: Vec<UnitPriceChange>,
+    pub total_unit_price_changes: u32,
+    /// Lines of either month that correct an earlier period (the core keeps the first 100).
+    pub corrections: Vec<Correction>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct DiffCounts {
+    pub new: u32,
+    pub gone: u32,
+    pub changed: u32,
+    pub same: u32,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct DiffRow {
+    /// The service, or the resource id (`(service)` for lines without one).
+    pub key: String,
+    pub service: String,
+    pub currency: String,
+    /// `new`, `gone`, `changed` or `same`.
+    pub status: String,
+    pub from_amount: String,
+    pub to_amount: String,
+    pub change: String,
+    /// Percent of the earlier month, two decimals; `None` when the row is new.
+    pub change_pct: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct UnitPriceChange {
+    pub resource: String,
+    pub sku: Option<String>,
+    pub currency: String,
+    pub from_unit_price: String,
+    pub to_unit_price: String,
+}
+
+/// A line that corrects an earlier period (FOCUS `ChargeClass = Correction`, adjustments).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Correction {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub source_file: String,
+    pub source_line: u32,
+    pub account: String,
+    pub month: String,
+    pub service: String,
+    pub resource_id: Option<String>,
+    pub category: String,
+    pub charge_class: Option<String>,
+    pub currency: String,
+    pub billed_cost: String,
+}
+
+/// What a review mark is put on.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum MarkTarget {
+    Line {
+        #[ts(type = "number")]
+        id: i64,
+    },
+    Resource {
+        resource: String,
+        month: String,
+        account: Option<String>,
+    },
+    Service {
+        service: String,
+        month: String,
+        account: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct MarkRequest {
+    pub target: MarkTarget,
+    /// `reviewed`, `disputed` or `accepted`.
+    pub status: String,
+    pub note: Option<String>,
+}
+
+/// The current mark of a charge.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Mark {
+    #[ts(type = "number")]
+    pub id: i64,
+    /// `line`, `resource` or `service`.
+    pub target: String,
+    pub provider: Option<String>,
+    pub account: Option<String>,
+    pub month: String,
+    pub resource_id: Option<String>,
+    pub sku_id: Option<String>,
+    pub service: Option<String>,
+    pub status: String,
+    pub note: Option<String>,
+    pub reviewer: Option<String>,
+    pub at: String,
+    /// Lines that carry the charge now.
+    pub lines: u32,
+    /// No line carries the charge any more (a re-issued bill dropped it): shown, never dropped.
+    pub orphaned: bool,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Marks {
+    /// Every current mark of the status asked; at most 500 (the newest) are listed.
+    pub total: u32,
+    pub orphaned: u32,
+    pub marks: Vec<Mark>,
+}
+
+/// Reconciliation of the scope's accounts.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Reconciliation {
+    /// The purses a balance assertion can name.
+    pub purses: Vec<String>,
+    pub invoices: Vec<InvoiceCheck>,
+    pub assertions: Vec<AssertionCheck>,
+    pub payment_split: Vec<SplitDeparture>,
+    pub completeness: Vec<Completeness>,
+    pub signoffs: Vec<Signoff>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct InvoiceCheck {
+    pub invoice_id: String,
+    pub account: String,
+    pub currency: String,
+    pub invoice_amount: String,
+    /// The billed sum of the lines that carry this invoice id.
+    pub lines_billed: String,
+    /// Invoice − lines.
+    pub difference: String,
+    pub lines: u32,
+    pub matches: bool,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct AssertionCheck {
+    pub account: String,
+    pub purse: String,
+    pub at: String,
+    pub provider_says: String,
+    pub ledger_says: String,
+    /// Provider − ledger.
+    pub difference: String,
+    pub matches: bool,
+    /// Journal entries since the last matching assertion of this purse: where to look.
+    pub entries_since: u32,
+    /// The first 20 of them.
+    #[ts(type = "number[]")]
+    pub entry_ids: Vec<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SplitDeparture {
+    #[ts(type = "number")]
+    pub line_id: i64,
+    pub account: String,
+    pub source_file: String,
+    pub source_line: u32,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Completeness {
+    pub account: String,
+    pub provider: String,
+    pub month: String,
+    /// `provisional`, `final`...
+    pub status: String,
+    /// Days between the first and last delivered day with no line.
+    pub missing_days: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Signoff {
+    pub account: String,
+    pub month: String,
+    pub currency: String,
+    pub signed_at: String,
+    pub reviewer: Option<String>,
+    pub signed_billed: String,
+    pub current_billed: String,
+    /// Current − signed.
+    pub difference: String,
+    pub signed_lines: u32,
+    pub current_lines: u32,
+    /// A later import changed the month after it was signed off.
+    pub changed: bool,
+}
+
+/// An invoice as the provider issued it.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct InvoiceRequest {
+    pub account: String,
+    pub invoice_id: String,
+    pub amount: String,
+}
+
+/// "The provider shows PURSE = AMOUNT on AT."
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct AssertionRequest {
+    pub account: String,
+    pub purse: String,
+    pub amount: String,
+    /// A date (`YYYY-MM-DD`) or an RFC 3339 time.
+    pub at: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct SignoffRequest {
+    pub account: String,
+    /// `YYYY-MM`.
+    pub month: String,
+}
+
+/// 1 FROM = RATE TO on a date.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct FxRateRequest {
+    pub from: String,
+    pub to: String,
+    pub rate: String,
+    /// `YYYY-MM-DD`.
+    pub on: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct ConvertRequest {
+    pub amount: String,
+    pub from: String,
+    pub to: String,
+    /// `YYYY-MM-DD`: the latest rate on or before it is used.
+    pub on: String,
+}
+
+/// A converted figure and the rate that made it.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Converted {
+    pub amount: String,
+    pub from: String,
+    /// Exact to 10 decimal places; rounded only for display.
+    pub converted: String,
+    pub to: String,
+    /// 1 `from` = `rate` `to`.
+    pub rate: String,
+    pub rate_date: String,
+    /// The stored rate was TO→FROM and was inverted.
+    pub inverted: bool,
+}
+
+/// Export of the explorer's current view (`csv`: its lines with their marks) or of the review
+/// (`xlsx`: lines, marks and reconciliation, a sheet per section).
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct ExportRequest {
+    pub filter: ReviewFilter,
+    /// `csv` or `xlsx`.
+    pub format: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ExportDone {
+    /// Where the file was written (shown to the user; the web view cannot open it).
+    pub path: String,
+    pub format: String,
+    pub lines: u32,
+}
+
 /// Every exported type, for the binding generator and its freshness test.
 #[cfg(test)]
 pub(crate) fn bindings() -> Vec<(String, String)> {
@@ -309,13 +726,45 @@ pub(crate) fn bindings() -> Vec<(String, String)> {
         RenewalItem,
         Alert,
         BalanceAlertRequest,
-        LinesRequest,
-        BillLines,
-        BillLine,
         Movement,
         ImportProgress,
         ImportReport,
         ImportedFile,
+        ReviewFilter,
+        Facets,
+        LinesQuery,
+        LinePage,
+        CurrencyTotal,
+        Line,
+        GroupsQuery,
+        Groups,
+        Group,
+        OriginalRow,
+        RowField,
+        DiffQuery,
+        Diff,
+        DiffCounts,
+        DiffRow,
+        UnitPriceChange,
+        Correction,
+        MarkTarget,
+        MarkRequest,
+        Mark,
+        Marks,
+        Reconciliation,
+        InvoiceCheck,
+        AssertionCheck,
+        SplitDeparture,
+        Completeness,
+        Signoff,
+        InvoiceRequest,
+        AssertionRequest,
+        SignoffRequest,
+        FxRateRequest,
+        ConvertRequest,
+        Converted,
+        ExportRequest,
+        ExportDone,
     ]
 }
 
@@ -330,7 +779,22 @@ mod tests {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/bindings");
         let update = std::env::var_os("UPDATE_BINDINGS").is_some();
         let mut stale = Vec::new();
-        for (name, text) in super::bindings() {
+        let generated: Vec<(String, String)> = super::bindings();
+        // A file no type generates any more (a removed DTO) is stale too.
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let file = entry.file_name().to_string_lossy().into_owned();
+            let Some(name) = file.strip_suffix(".ts") else {
+                continue;
+            };
+            if !generated.iter().any(|(n, _)| n == name) {
+                if update {
+                    std::fs::remove_file(entry.path()).unwrap();
+                } else {
+                    stale.push(name.to_string());
+                }
+            }
+        }
+        for (name, text) in generated {
             let path = dir.join(format!("{name}.ts"));
             if update {
                 std::fs::create_dir_all(&dir).unwrap();

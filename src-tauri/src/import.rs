@@ -53,6 +53,7 @@ pub fn import_paths(app: &AppHandle, ledger: &Ledger, paths: &[PathBuf]) -> dto:
             format: Format::Auto,
             at: ledger.now(),
             progress: false,
+            settle: false,
         };
         let file = match import::import_file(&mut conn, path, &opts) {
             Ok(r) => dto::ImportedFile {

@@ -25,6 +25,9 @@ pub struct Ledger {
     /// Tests only (`--pick FILE`): the file the import dialog answers without opening, since
     /// a WebDriver cannot drive a native dialog.
     pub pick_override: Option<PathBuf>,
+    /// Tests only (`--save-to PATH`): where the export's save dialog answers without opening
+    /// (a directory: the suggested file name in it).
+    pub save_override: Option<PathBuf>,
 }
 
 impl Ledger {
@@ -35,6 +38,7 @@ impl Ledger {
             conn: Mutex::new(conn),
             fixed_now,
             pick_override: None,
+            save_override: None,
         })
     }
 
@@ -63,6 +67,8 @@ pub struct Options {
     pub at: Option<String>,
     pub demo_if_new: bool,
     pub pick: Option<PathBuf>,
+    /// Tests only: the file (or directory) the export's save dialog answers.
+    pub save_to: Option<PathBuf>,
     /// The UI's language and number format (`--locale zh-CN`); else the OS's LC_ALL,
     /// LC_MESSAGES or LANG.
     pub locale: Option<String>,
@@ -83,6 +89,7 @@ impl Options {
             at: env("BILLFOLD_AT").filter(|t| !t.is_empty()),
             demo_if_new: env("BILLFOLD_DEMO_IF_NEW").as_deref() == Some("1"),
             pick: None,
+            save_to: None,
             blank: false,
             locale: ["LC_ALL", "LC_MESSAGES", "LANG"]
                 .iter()
@@ -96,6 +103,7 @@ impl Options {
                 "--at" => o.at = args.next(),
                 "--demo-if-new" => o.demo_if_new = true,
                 "--pick" => o.pick = args.next().map(PathBuf::from),
+                "--save-to" => o.save_to = args.next().map(PathBuf::from),
                 "--blank" => o.blank = true,
                 "--locale" => o.locale = args.next().and_then(|v| posix_to_bcp47(&v)),
                 _ => {
@@ -136,6 +144,7 @@ pub fn open_ledger(options: &Options) -> billfold::Result<Ledger> {
     let is_new = !path.exists();
     let mut ledger = Ledger::open(path, fixed_now)?;
     ledger.pick_override = options.pick.clone();
+    ledger.save_override = options.save_to.clone();
     if is_new && options.demo_if_new {
         let at = ledger.now();
         billfold::demo::populate(
@@ -205,11 +214,26 @@ pub fn run() {
         .invoke_handler(tauri::generate_handler![
             commands::scopes,
             commands::overview,
-            commands::bill_lines,
             commands::set_balance_alert,
             commands::record_movement,
             commands::open_demo,
             commands::import_bills,
+            commands::review_facets,
+            commands::review_lines,
+            commands::review_groups,
+            commands::original_row,
+            commands::review_diff,
+            commands::review_mark,
+            commands::review_marks,
+            commands::reviewer,
+            commands::set_reviewer,
+            commands::reconciliation,
+            commands::add_invoice,
+            commands::add_assertion,
+            commands::sign_off,
+            commands::add_fx_rate,
+            commands::convert_amount,
+            commands::export_review,
         ])
         .run(tauri::generate_context!())
         .expect("Billfold could not start its window");
@@ -230,11 +254,14 @@ mod tests {
                 "--automation".into(),
                 "--db=/arg.sqlite".into(),
                 "--demo-if-new".into(),
+                "--save-to".into(),
+                "/tmp/out".into(),
             ],
             env,
         );
         assert_eq!(o.db, Some(PathBuf::from("/arg.sqlite")));
         assert!(o.demo_if_new);
+        assert_eq!(o.save_to, Some(PathBuf::from("/tmp/out")));
     }
 
     #[test]

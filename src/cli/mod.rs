@@ -450,7 +450,15 @@ pub fn main() -> i32 {
     match run(cli) {
         Ok(text) => {
             if !text.is_empty() {
-                println!("{text}");
+                use std::io::Write;
+                // A reader that stopped reading (`billfold lines | head`) is not an error.
+                let mut out = std::io::stdout().lock();
+                if let Err(e) = writeln!(out, "{text}").and_then(|_| out.flush()) {
+                    if e.kind() != std::io::ErrorKind::BrokenPipe {
+                        eprintln!("billfold: the output could not be written: {e}");
+                        return 1;
+                    }
+                }
             }
             0
         }

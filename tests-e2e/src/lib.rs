@@ -381,6 +381,51 @@ impl Session {
             .collect()
     }
 
+    /// A real pointer click (W3C actions) at a point of the viewport, in CSS pixels: what a
+    /// user's click on a canvas does, where there is no element to click.
+    pub fn click_at(&self, x: i64, y: i64) {
+        let mouse = json!({
+            "type": "pointer",
+            "id": "mouse",
+            "parameters": {"pointerType": "mouse"},
+            "actions": [
+                {"type": "pointerMove", "duration": 0, "origin": "viewport", "x": x, "y": y},
+                {"type": "pointerDown", "button": 0},
+                {"type": "pointerUp", "button": 0},
+            ],
+        });
+        self.call("POST", "/actions", Some(json!({"actions": [mouse]})))
+            .unwrap();
+        let _ = self.call("DELETE", "/actions", None);
+    }
+
+    /// Waits until a script answers something other than null/false/""; answers it.
+    pub fn wait_until(&self, script: &str, args: Value, timeout: Duration) -> Value {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let v = self.execute(script, args.clone());
+            let done = !(v.is_null() || v == json!(false) || v == json!(""));
+            if done {
+                return v;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "still not true after {timeout:?}: {script}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Chooses an option of a `<select>` as a user does (value, then a change event).
+    pub fn select(&self, css: &str, value: &str) {
+        let ok = self.execute(
+            "const s = document.querySelector(arguments[0]); if (!s) return false;\
+             s.value = arguments[1]; s.dispatchEvent(new Event('change', {bubbles: true})); return s.value === arguments[1];",
+            json!([css, value]),
+        );
+        assert_eq!(ok, json!(true), "cannot choose {value:?} in {css}");
+    }
+
     /// A PNG of the window's content.
     pub fn screenshot(&self, path: &Path) {
         let v = self.call("GET", "/screenshot", None).unwrap();

@@ -87,6 +87,26 @@ fn startup_memory_and_payload() {
          return window.__TAURI_INTERNALS__.invoke('overview', {scope}).then(o => JSON.stringify(o).length);",
         serde_json::json!([]),
     );
+    // The Bills page's commands on the same ledger, every month of the organization.
+    let bills = s.execute(
+        "const filter = {scope: {kind: 'org', id: 'acme'}, account: null, provider: null, sub_account: null,\
+           service: null, region: null, category: null, resource: null, from: null, to: null, tag: null, text: null};\
+         const i = window.__TAURI_INTERNALS__;\
+         return Promise.all([i.invoke('review_lines', {query: {filter, sort: 'billed', page: 1}}),\
+           i.invoke('review_groups', {query: {filter, by: 'resource'}}), i.invoke('review_facets', {scope: filter.scope}),\
+           i.invoke('review_diff', {query: {filter, from: '2026-10', to: '2026-11', by: 'service'}})])\
+           .then(r => r.map(x => JSON.stringify(x).length));",
+        serde_json::json!([]),
+    );
+    eprintln!(
+        "perf: Bills payloads on the demo organization: a page of lines {} bytes, groups by resource {} bytes, \
+         facets {} bytes, month over month by service {} bytes",
+        bills[0], bills[1], bills[2], bills[3]
+    );
+    assert!(
+        bills[0].as_u64().unwrap() < 100_000,
+        "a page of 100 lines over 100 KB"
+    );
     let ratio = rss as f64 / blank_rss as f64;
     eprintln!(
         "perf: session request to figures on screen {to_figures:?}; page load to paint {painted_ms} ms; \

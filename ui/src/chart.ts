@@ -57,7 +57,23 @@ export async function drawTrend(
   const axis = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
   const text = cssVar("--fg-muted", "#666");
   const grid = cssVar("--line", "#ddd");
+  // The centre of each drawn bar segment, in CSS pixels from the canvas's top-left corner:
+  // lets an end-to-end test click a real bar (a WebDriver cannot see inside a canvas).
+  const geometry = {
+    id: "billfold-bar-geometry",
+    afterDraw: (c: Chart) => {
+      const bars: { month: string; service: string; x: number; y: number }[] = [];
+      services.forEach((service, si) => {
+        c.getDatasetMeta(si).data.forEach((el, i) => {
+          const { x, y, base } = el.getProps(["x", "y", "base"], true) as { x: number; y: number; base: number };
+          if (Math.abs(base - y) >= 2) bars.push({ month: trend[i].month, service, x: Math.round(x), y: Math.round((y + base) / 2) });
+        });
+      });
+      host.dataset.bars = JSON.stringify(bars);
+    },
+  };
   const chart = new Chart(canvas, {
+    plugins: [geometry],
     data: {
       labels: trend.map((m) => formatMonth(m.month, locale)),
       datasets: [

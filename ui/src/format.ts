@@ -173,3 +173,99 @@ export function resolveLocale(...candidates: (string | null | undefined)[]): str
   }
   return "en-US";
 }
+
+/** Exact sum of decimal strings (BigInt on the digits, no float). */
+export function sumDecimals(values: string[]): string {
+  let scale = 0;
+  for (const v of values) scale = Math.max(scale, (v.split(".")[1] ?? "").length);
+  let total = 0n;
+  for (const v of values) {
+    const neg = v.startsWith("-");
+    const [i, f = ""] = v.replace(/^[+-]/, "").split(".");
+    const n = BigInt(i + f.padEnd(scale, "0"));
+    total += neg ? -n : n;
+  }
+  const neg = total < 0n;
+  const digits = (neg ? -total : total).toString().padStart(scale + 1, "0");
+  const int = digits.slice(0, digits.length - scale);
+  const frac = scale ? `.${digits.slice(digits.length - scale)}` : "";
+  return `${neg ? "-" : ""}${int}${frac}`;
+}
+
+/** A change: like `formatAmount`, with a plus sign when above zero (a minus sign below). */
+export function formatChange(amount: string, currency: string, locale: string, opts: { full?: boolean } = {}): string {
+  const text = formatAmount(amount, currency, locale, opts);
+  const d = parseDecimal(amount);
+  return !d.neg && !isZero(roundHalfAway(d, opts.full ? d.frac.length : minorUnits(currency))) ? `+${text}` : text;
+}
+
+/**
+ * A percent the core computed (a decimal string such as "-12.50", already in percent), shown
+ * with two decimals, a sign, and the locale's percent sign and spacing ("+12.50%", "+12,50 %").
+ */
+export function formatPercent(pct: string, locale: string): string {
+  const d = roundHalfAway(parseDecimal(pct), 2);
+  const body = render({ ...d, neg: false }, locale);
+  const parts = new Intl.NumberFormat(locale, { style: "percent" }).formatToParts(0.5);
+  let out = "";
+  let placed = false;
+  for (const p of parts) {
+    if (p.type === "integer" || p.type === "group" || p.type === "decimal" || p.type === "fraction") {
+      if (!placed) out += body;
+      placed = true;
+    } else if (p.type === "percentSign" || p.type === "literal") {
+      out += p.value;
+    }
+  }
+  const zero = isZero(d);
+  return `${zero ? "" : d.neg ? MINUS : "+"}${out}`;
+}
+
+/** The last day of a `YYYY-MM` month, `YYYY-MM-DD`. */
+export function lastDayOfMonth(month: string): string {
+  const [y, m] = month.split("-").map(Number);
+  const day = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  return `${month}-${String(day).padStart(2, "0")}`;
+}
+
+/** Checks a typed month, `YYYY-MM`. */
+export function isMonth(text: string): boolean {
+  const m = /^(\d{4})-(\d{2})$/.exec(text.trim());
+  return m !== null && Number(m[2]) >= 1 && Number(m[2]) <= 12;
+}
+
+/** Checks a typed date, `YYYY-MM-DD`. */
+export function isDate(text: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text.trim());
+  if (!m) return false;
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
+}
+
+/** Checks a typed signed amount (balance assertions may be negative). */
+export function isSignedAmountInput(text: string): boolean {
+  return /^-?\d+(\.\d+)?$/.test(text.trim());
+}
+
+/** An RFC 3339 instant as a date and time in UTC ("Nov 8, 2026, 9:00 AM UTC"). */
+export function formatInstant(instant: string, locale: string): string {
+  const t = new Date(instant);
+  if (Number.isNaN(t.getTime())) return instant;
+  return `${new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }).format(t)} UTC`;
+}
+
+/** Days (`YYYY-MM-DD`, sorted) as runs of consecutive days: `[first, last, count]`. */
+export function dayRuns(days: string[]): [string, string, number][] {
+  const runs: [string, string, number][] = [];
+  const next = (d: string) => new Date(Date.parse(`${d}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  for (const d of days) {
+    const last = runs[runs.length - 1];
+    if (last && next(last[1]) === d) {
+      last[1] = d;
+      last[2] += 1;
+    } else {
+      runs.push([d, d, 1]);
+    }
+  }
+  return runs;
+}

@@ -15,6 +15,15 @@ async function flush(ms = 0) {
   await new Promise((r) => setTimeout(r, ms));
 }
 
+/** Waits until `ready` holds (the Bills page is loaded on first use). */
+async function until(ready: () => unknown, timeout = 3000) {
+  const end = Date.now() + timeout;
+  while (!ready()) {
+    if (Date.now() > end) throw new Error("timed out waiting");
+    await flush(5);
+  }
+}
+
 function mount(backend: MockBackend, locale = "en-US", storage = memoryStorage()) {
   setLocale(locale);
   const root = document.createElement("div");
@@ -121,31 +130,16 @@ describe("renewals and trend range", () => {
   });
 });
 
-describe("bill lines", () => {
-  it("opens the lines behind a month, grouped by service, at full precision", async () => {
-    const backend = new MockBackend({
-      lines: {
-        total_lines: 3,
-        lines: [
-          { service: "CVM", account: "acme-admin", source_file: "focus.csv", source_line: 7, resource_id: "ins-1", description: "VM hours", billed_cost: "1200.123456", effective_cost: "1200.123456" },
-          { service: "COS", account: "acme-admin", source_file: "focus.csv", source_line: 9, resource_id: null, description: null, billed_cost: "30.5", effective_cost: "30.5" },
-        ],
-      },
-    });
+describe("drill-down from the overview", () => {
+  it("a month of the trend opens the Bills page's explorer on that month", async () => {
+    const backend = new MockBackend();
     const { app, root } = mount(backend);
     await app.start();
     (root.querySelector("[data-testid=trend-month][data-month='2026-10']") as HTMLElement).click();
-    await flush(5);
-    expect(backend.calls.find((c) => c.method === "billLines")?.arg).toEqual({
-      scope: { kind: "org", id: "acme" }, currency: "USD", month: "2026-10", service: null,
-    });
-    const host = q(root, "bill-lines")!;
-    expect(host.hidden).toBe(false);
-    expect([...host.querySelectorAll(".line-group")].map((g) => (g as HTMLElement).dataset.service)).toEqual(["CVM", "COS"]);
-    const rows = qa(root, "bill-line");
-    expect(rows[0].textContent).toContain("focus.csv:7");
-    expect(rows[0].textContent).toContain("1,200.123456");
-    expect(host.textContent).toContain("The largest 2 of 3 lines.");
+    await until(() => q(root, "lines"));
+    expect(q(root, "nav-bills")?.getAttribute("aria-selected")).toBe("true");
+    const req = backend.argsOf("reviewLines").at(-1) as { filter: Record<string, unknown> };
+    expect(req.filter).toMatchObject({ scope: { kind: "org", id: "acme" }, from: "2026-10", to: "2026-10", service: null });
   });
 });
 

@@ -12,8 +12,16 @@ import {
   parseDecimal,
   resolveLocale,
   roundHalfAway,
+  dayRuns,
+  formatChange,
+  formatInstant,
+  formatPercent,
+  isDate,
+  isMonth,
+  isSignedAmountInput,
+  lastDayOfMonth,
+  sumDecimals,
 } from "../src/format";
-import { sumDecimals } from "../src/app";
 
 describe("formatAmount per locale", () => {
   const cases: [string, string, string][] = [
@@ -112,5 +120,49 @@ describe("resolveLocale", () => {
     expect(resolveLocale(null, "C.UTF-8", "de_DE.UTF-8")).toBe("de-DE");
     expect(resolveLocale("zh-CN", "en-US")).toBe("zh-CN");
     expect(resolveLocale("not a locale!!", undefined)).toBe("en-US");
+  });
+});
+
+describe("review figures", () => {
+  it("changes carry a sign, minus as U+2212", () => {
+    expect(formatChange("12.5", "USD", "en-US")).toBe("+12.50");
+    expect(formatChange("-12.5", "USD", "en-US")).toBe(`${MINUS}12.50`);
+    expect(formatChange("0.004", "USD", "en-US")).toBe("0.00");
+    expect(formatChange("0.001", "USD", "en-US", { full: true })).toBe("+0.001");
+    expect(formatChange("1000", "JPY", "de-DE")).toBe("+1.000");
+  });
+
+  it("percents from the core's decimal, per locale, never through a float", () => {
+    expect(formatPercent("12.345", "en-US")).toBe("+12.35%");
+    expect(formatPercent("-27.5", "en-US")).toBe(`${MINUS}27.50%`);
+    expect(formatPercent("0", "en-US")).toBe("0.00%");
+    expect(formatPercent("1234.5", "de-DE")).toBe("+1.234,50\u00a0%");
+    expect(formatPercent("0.125", "zh-CN")).toBe("+0.13%");
+    // 0.1 + 0.2 style decimals stay exact.
+    expect(formatPercent("33.335", "en-US")).toBe("+33.34%");
+  });
+
+  it("months, dates and days", () => {
+    expect(lastDayOfMonth("2026-02")).toBe("2026-02-28");
+    expect(lastDayOfMonth("2028-02")).toBe("2028-02-29");
+    expect(lastDayOfMonth("2026-12")).toBe("2026-12-31");
+    expect(isMonth("2026-11")).toBe(true);
+    expect(isMonth("2026-13")).toBe(false);
+    expect(isDate("2026-02-29")).toBe(false);
+    expect(isDate("2028-02-29")).toBe(true);
+    expect(isDate("2026-1-01")).toBe(false);
+    expect(isSignedAmountInput("-10.5")).toBe(true);
+    expect(isSignedAmountInput("1,000")).toBe(false);
+    expect(dayRuns(["2026-10-05", "2026-10-06", "2026-10-07", "2026-10-09", "2026-10-31", "2026-11-01"])).toEqual([
+      ["2026-10-05", "2026-10-07", 3],
+      ["2026-10-09", "2026-10-09", 1],
+      ["2026-10-31", "2026-11-01", 2],
+    ]);
+    expect(formatInstant("2026-11-08T09:00:00Z", "en-US")).toBe("Nov 8, 2026, 9:00 AM UTC");
+  });
+
+  it("sums exactly", () => {
+    expect(sumDecimals(["0.1", "0.2"])).toBe("0.3");
+    expect(sumDecimals(["100.005", "-0.005", "1"])).toBe("101.000");
   });
 });

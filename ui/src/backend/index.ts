@@ -1,10 +1,29 @@
 // The UI's only door to the app. `tauri.ts` implements it over IPC; `mock.ts` in memory for tests
 // and for `npm run dev` in a browser. Nothing else in the UI knows which one it talks to.
 
+import type { AssertionRequest } from "../bindings/AssertionRequest";
 import type { BalanceAlertRequest } from "../bindings/BalanceAlertRequest";
-import type { BillLines } from "../bindings/BillLines";
-import type { LinesRequest } from "../bindings/LinesRequest";
 import type { CommandError } from "../bindings/CommandError";
+import type { ConvertRequest } from "../bindings/ConvertRequest";
+import type { Converted } from "../bindings/Converted";
+import type { Diff } from "../bindings/Diff";
+import type { DiffQuery } from "../bindings/DiffQuery";
+import type { ExportDone } from "../bindings/ExportDone";
+import type { ExportRequest } from "../bindings/ExportRequest";
+import type { Facets } from "../bindings/Facets";
+import type { FxRateRequest } from "../bindings/FxRateRequest";
+import type { Groups } from "../bindings/Groups";
+import type { GroupsQuery } from "../bindings/GroupsQuery";
+import type { InvoiceRequest } from "../bindings/InvoiceRequest";
+import type { LinePage } from "../bindings/LinePage";
+import type { LinesQuery } from "../bindings/LinesQuery";
+import type { Mark } from "../bindings/Mark";
+import type { MarkRequest } from "../bindings/MarkRequest";
+import type { Marks } from "../bindings/Marks";
+import type { OriginalRow } from "../bindings/OriginalRow";
+import type { Reconciliation } from "../bindings/Reconciliation";
+import type { Signoff } from "../bindings/Signoff";
+import type { SignoffRequest } from "../bindings/SignoffRequest";
 import type { ErrorCode } from "../bindings/ErrorCode";
 import type { ImportProgress } from "../bindings/ImportProgress";
 import type { ImportReport } from "../bindings/ImportReport";
@@ -18,8 +37,6 @@ export interface Backend {
   scopes(): Promise<Scopes>;
   /** The overview of a scope, as of now, with `months` of expenditure trend (default 6). */
   overview(scope: Scope, months?: number): Promise<Overview>;
-  /** The bill lines behind a bar of the trend. */
-  billLines(request: LinesRequest): Promise<BillLines>;
   /** Switches an account's balance alert on with a threshold, or off. */
   setBalanceAlert(request: BalanceAlertRequest): Promise<void>;
   /** Records a top-up, withdrawal, voucher or prepaid card; answers the core's summary. */
@@ -32,6 +49,33 @@ export interface Backend {
   onImportProgress(listener: (progress: ImportProgress) => void): Promise<() => void>;
   /** An import finished outside `importBills` (files dropped on the window). */
   onImportFinished(listener: (report: ImportReport) => void): Promise<() => void>;
+
+  // ---- bill review ----
+  /** The values the explorer's filters can take in a scope. */
+  reviewFacets(scope: Scope): Promise<Facets>;
+  /** One page (100) of the matching lines, with the exact totals of all of them. */
+  reviewLines(query: LinesQuery): Promise<LinePage>;
+  /** The matching lines grouped by one dimension. */
+  reviewGroups(query: GroupsQuery): Promise<Groups>;
+  /** The original row of a line, as its file had it. */
+  originalRow(lineId: number): Promise<OriginalRow>;
+  /** Month over month. */
+  reviewDiff(query: DiffQuery): Promise<Diff>;
+  /** Marks a line, a resource-month or a service-month. */
+  markReview(request: MarkRequest): Promise<Mark>;
+  /** The current marks (`null`: every status), orphans flagged. */
+  reviewMarks(status: string | null): Promise<Marks>;
+  reviewer(): Promise<string | null>;
+  setReviewer(name: string): Promise<void>;
+  /** Invoices, balance assertions, payment split, completeness and sign-offs of a scope. */
+  reconciliation(scope: Scope): Promise<Reconciliation>;
+  addInvoice(request: InvoiceRequest): Promise<void>;
+  addAssertion(request: AssertionRequest): Promise<void>;
+  signOff(request: SignoffRequest): Promise<Signoff[]>;
+  addFxRate(request: FxRateRequest): Promise<void>;
+  convert(request: ConvertRequest): Promise<Converted>;
+  /** Opens the native save dialog (in Rust) and writes the export; `null` when cancelled. */
+  exportReview(request: ExportRequest): Promise<ExportDone | null>;
 }
 
 /** A refused or failed command: the UI branches on `code`, and shows `message`. */
