@@ -153,7 +153,7 @@ fn rollup_sums(conn: &Connection) -> BTreeMap<String, Decimal> {
 
 /// Every fact equals the sums of its lines, recomputed here from the lines read back one by one.
 fn assert_facts_match_lines(conn: &Connection) {
-    type Key = (String, String, [Option<String>; 8], String);
+    type Key = (String, String, [Option<String>; 10], String);
     // billed, effective, list, net, quantity, quantity billed; lines
     let mut want: BTreeMap<Key, ([Decimal; 6], i64)> = BTreeMap::new();
     for id in line_ids(conn) {
@@ -170,6 +170,8 @@ fn assert_facts_match_lines(conn: &Connection) {
                 l.charge_class.clone(),
                 l.sku_id.clone(),
                 l.tags.clone(),
+                l.description.clone(),
+                l.resource_name.clone(),
             ],
             l.currency.code().to_string(),
         );
@@ -193,14 +195,15 @@ fn assert_facts_match_lines(conn: &Connection) {
     let mut stmt = conn
         .prepare(
             "SELECT account_id, month, service, sub_account, resource, region, category,
-                    charge_class, sku, tags, currency, billed_cost, effective_cost, list_cost,
-                    net_cost, quantity, quantity_billed, lines FROM cost_facts",
+                    charge_class, sku, tags, description, resource_name, currency, billed_cost,
+                    effective_cost, list_cost, net_cost, quantity, quantity_billed, lines
+             FROM cost_facts",
         )
         .unwrap();
     let mut have: BTreeMap<Key, ([Decimal; 6], i64)> = BTreeMap::new();
     let mut rows = stmt.query([]).unwrap();
     while let Some(r) = rows.next().unwrap() {
-        let labels: [Option<String>; 8] =
+        let labels: [Option<String>; 10] =
             std::array::from_fn(|i| text(r.get::<_, i64>(2 + i).unwrap()));
         let dd = |i: usize| d(&r.get::<_, String>(i).unwrap());
         have.insert(
@@ -208,11 +211,11 @@ fn assert_facts_match_lines(conn: &Connection) {
                 r.get(0).unwrap(),
                 r.get(1).unwrap(),
                 labels,
-                r.get(10).unwrap(),
+                r.get(12).unwrap(),
             ),
             (
-                [dd(11), dd(12), dd(13), dd(14), dd(15), dd(16)],
-                r.get(17).unwrap(),
+                [dd(13), dd(14), dd(15), dd(16), dd(17), dd(18)],
+                r.get(19).unwrap(),
             ),
         );
     }

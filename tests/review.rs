@@ -359,3 +359,111 @@ fn the_explorer_groups_a_filter_by_any_dimension_exactly() {
         .unwrap()
         .is_empty());
 }
+
+/// Every grouping and total the explorer answers from the kept sums equals what the lines
+/// themselves add up to, read one by one, for filters on every dimension.
+#[test]
+fn groupings_and_totals_agree_with_the_lines_for_every_filter() {
+    use billfold::costs::GroupBy;
+    use billfold::import::{self, Format, Options};
+    use std::collections::BTreeMap;
+    let mut c = store::open_in_memory().unwrap();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import");
+    for f in [
+        "focus-1.0.csv",
+        "focus-1.2-deviations.csv",
+        "focus-1.3.csv",
+        "tencent-cn.csv",
+        "huawei.csv",
+    ] {
+        let opts = Options {
+            format: Format::Auto,
+            at: t("2025-06-01"),
+            progress: false,
+            settle: false,
+        };
+        import::import_file(&mut c, &dir.join(f), &opts).unwrap();
+    }
+    let filters = vec![
+        LineFilter::default(),
+        LineFilter {
+            from: Some("2024-09".into()),
+            to: Some("2024-09".into()),
+            ..Default::default()
+        },
+        LineFilter {
+            region: Some("us-east-1".into()),
+            ..Default::default()
+        },
+        LineFilter {
+            category: Some("usage".into()),
+            ..Default::default()
+        },
+        LineFilter {
+            tag: Some("env".into()),
+            ..Default::default()
+        },
+        LineFilter {
+            tag: Some("env=prod".into()),
+            ..Default::default()
+        },
+        LineFilter {
+            text: Some("EC2".into()),
+            ..Default::default()
+        },
+        LineFilter {
+            text: Some("web".into()),
+            service: Some("云服务器CVM".into()),
+            ..Default::default()
+        },
+        LineFilter {
+            provider: Some("AWS".into()),
+            sub_account: Some("000011112222".into()),
+            ..Default::default()
+        },
+        LineFilter {
+            resource: Some("ecs-001".into()),
+            ..Default::default()
+        },
+    ];
+    for f in &filters {
+        // The lines, one by one: billed and count per (service, region, currency).
+        let mut want: BTreeMap<(String, Option<String>, String), (Decimal, i64)> = BTreeMap::new();
+        review::for_each_line(&c, f, |l| {
+            let e = want
+                .entry((l.service.clone(), l.region.clone(), l.currency.clone()))
+                .or_default();
+            e.0 += d(&l.billed_cost);
+            e.1 += 1;
+            Ok(())
+        })
+        .unwrap();
+        assert!(
+            !want.is_empty(),
+            "{f:?} matches no line: the test would prove nothing"
+        );
+        let got: BTreeMap<_, _> = review::groups(&c, f, &[GroupBy::Service, GroupBy::Region])
+            .unwrap()
+            .into_iter()
+            .map(|g| {
+                (
+                    (
+                        g.keys["service"].clone().unwrap(),
+                        g.keys["region"].clone(),
+                        g.currency,
+                    ),
+                    (g.billed_cost, g.lines),
+                )
+            })
+            .collect();
+        assert_eq!(got, want, "{f:?}");
+        let page = review::lines(&c, f, SortBy::Billed, 1).unwrap();
+        let lines: i64 = want.values().map(|v| v.1).sum();
+        assert_eq!(page.total_lines as i64, lines, "{f:?}");
+        assert_eq!(page.lines.len() as i64, lines.min(100), "{f:?}");
+        // Largest first, each line really matching.
+        for w in page.lines.windows(2) {
+            assert!(d(&w[0].billed_cost) >= d(&w[1].billed_cost), "{f:?}");
+        }
+    }
+}

@@ -16,8 +16,10 @@ use crate::error::{Error, Result};
 use crate::money::to_text;
 use crate::store::labels;
 
-/// Label columns of a fact, in this order (label ids; 0 for none).
-pub const FACT_LABELS: [&str; 8] = [
+/// Label columns of a fact, in this order (label ids; 0 for none). The description and the
+/// resource name follow the SKU and the resource in real bills, so they add few facts and let a
+/// text search be answered from the facts too.
+pub const FACT_LABELS: [&str; NLABELS] = [
     "service",
     "sub_account",
     "resource",
@@ -26,14 +28,20 @@ pub const FACT_LABELS: [&str; 8] = [
     "charge_class",
     "sku",
     "tags",
+    "description",
+    "resource_name",
 ];
+/// How many labels a fact has.
+pub const NLABELS: usize = 10;
+/// The labels of a fact.
+pub type FactLabels = [i64; NLABELS];
 
 /// Which fact: an account-month, its labels (by [`FACT_LABELS`]) and its currency.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FactKey {
     pub account_id: String,
     pub month: String,
-    pub labels: [i64; 8],
+    pub labels: FactLabels,
     pub currency: String,
 }
 
@@ -117,6 +125,8 @@ fn key_of_line(conn: &Connection, line: &CostLine) -> Result<FactKey> {
             id(line.charge_class.as_deref())?,
             id(line.sku_id.as_deref())?,
             id(line.tags.as_deref())?,
+            id(line.description.as_deref())?,
+            id(line.resource_name.as_deref())?,
         ],
         currency: line.currency.code().to_string(),
     })
@@ -182,23 +192,24 @@ impl FactDelta {
         ))?;
         let mut rows = stmt.query(params)?;
         while let Some(r) = rows.next()? {
-            let mut labels = [0i64; 8];
+            let mut labels = [0i64; NLABELS];
             for (i, l) in labels.iter_mut().enumerate() {
                 *l = r.get::<_, Option<i64>>(2 + i)?.unwrap_or(0);
             }
-            let billed = stored_amount(r, 11)?.unwrap_or_default();
+            let at = 2 + NLABELS;
+            let billed = stored_amount(r, at + 1)?.unwrap_or_default();
             let sums = FactSums::of_line(
                 billed,
-                stored_amount(r, 12)?.unwrap_or_default(),
-                stored_amount(r, 13)?,
-                stored_amount(r, 14)?,
-                stored_amount(r, 15)?,
+                stored_amount(r, at + 2)?.unwrap_or_default(),
+                stored_amount(r, at + 3)?,
+                stored_amount(r, at + 4)?,
+                stored_amount(r, at + 5)?,
             );
             let key = FactKey {
                 account_id: r.get(0)?,
                 month: r.get(1)?,
                 labels,
-                currency: r.get(10)?,
+                currency: r.get(at)?,
             };
             self.add(key, &sums, -1)?;
         }
@@ -208,8 +219,10 @@ impl FactDelta {
     /// Adds the gathered sums to the stored facts (exactly, in Rust); a fact left with no line
     /// is deleted.
     pub fn apply(self, tx: &Transaction<'_>) -> Result<()> {
+        // ?1 account, ?2 month, the labels, the currency; then the sums.
+        let currency_p = 3 + NLABELS;
         let key_cond = format!(
-            "account_id = ?1 AND month = ?2 AND {} AND currency = ?11",
+            "account_id = ?1 AND month = ?2 AND {} AND currency = ?{currency_p}",
             FACT_LABELS
                 .iter()
                 .enumerate()
@@ -222,28 +235,22 @@ impl FactDelta {
                     lines
              FROM cost_facts WHERE {key_cond}"
         ))?;
+        let all: Vec<String> = (1..=currency_p + 7).map(|i| format!("?{i}")).collect();
         let mut write = tx.prepare_cached(&format!(
             "INSERT OR REPLACE INTO cost_facts (account_id, month, {}, currency, billed_cost,
                 effective_cost, list_cost, net_cost, quantity, quantity_billed, lines)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
-            FACT_LABELS.join(", ")
+             VALUES ({})",
+            FACT_LABELS.join(", "),
+            all.join(", ")
         ))?;
         let mut delete = tx.prepare_cached(&format!("DELETE FROM cost_facts WHERE {key_cond}"))?;
         for (k, delta) in self.rows {
-            let l = &k.labels;
-            let key = params![
-                k.account_id,
-                k.month,
-                l[0],
-                l[1],
-                l[2],
-                l[3],
-                l[4],
-                l[5],
-                l[6],
-                l[7],
-                k.currency
-            ];
+            let mut key: Vec<&dyn rusqlite::ToSql> = vec![&k.account_id, &k.month];
+            for l in &k.labels {
+                key.push(l);
+            }
+            key.push(&k.currency);
+            let key = key.as_slice();
             let mut sums = read
                 .query_row(key, |r| {
                     let d = |i: usize| -> rusqlite::Result<Decimal> {
@@ -268,26 +275,20 @@ impl FactDelta {
                 delete.execute(key)?;
             } else {
                 let s = &sums.sums;
-                write.execute(params![
-                    k.account_id,
-                    k.month,
-                    l[0],
-                    l[1],
-                    l[2],
-                    l[3],
-                    l[4],
-                    l[5],
-                    l[6],
-                    l[7],
-                    k.currency,
+                let texts = [
                     to_text(s.billed),
                     to_text(s.effective),
                     to_text(s.list),
                     to_text(s.net),
                     to_text(sums.quantity),
                     to_text(sums.quantity_billed),
-                    s.lines
-                ])?;
+                ];
+                let mut values: Vec<&dyn rusqlite::ToSql> = key.to_vec();
+                for t in &texts {
+                    values.push(t);
+                }
+                values.push(&s.lines);
+                write.execute(values.as_slice())?;
             }
         }
         Ok(())
@@ -296,11 +297,15 @@ impl FactDelta {
 
 /// Reads a fact row: its labels from column `at` on (by [`FACT_LABELS`]), then the currency,
 /// billed, effective, list, net, quantity, quantity billed and lines.
-pub(crate) fn read_fact(r: &rusqlite::Row<'_>, at: usize) -> Result<([i64; 8], String, FactSums)> {
-    let mut labels = [0i64; 8];
+pub(crate) fn read_fact(
+    r: &rusqlite::Row<'_>,
+    at: usize,
+) -> Result<(FactLabels, String, FactSums)> {
+    let mut labels = [0i64; NLABELS];
     for (i, l) in labels.iter_mut().enumerate() {
         *l = r.get(at + i)?;
     }
+    let at = at + NLABELS - 8;
     let d = |i: usize| -> Result<Decimal> {
         let t = r.get_ref(at + i)?.as_str()?;
         stored_decimal(t).ok_or_else(|| {
@@ -331,7 +336,7 @@ pub struct ImportFacts {
     /// (account, month, currency) by number.
     pairs: Vec<(String, String, String)>,
     last: Option<u32>,
-    map: FxHashMap<(u32, [i64; 8]), FactSums>,
+    map: FxHashMap<(u32, FactLabels), FactSums>,
     spilled: bool,
     spill_keys: usize,
 }
@@ -365,7 +370,7 @@ impl ImportFacts {
         account: &str,
         month: &str,
         currency: &str,
-        labels: [i64; 8],
+        labels: FactLabels,
         sums: FactSums,
     ) -> Result<()> {
         let pair = match self.last {
@@ -415,29 +420,29 @@ impl ImportFacts {
             ))?;
             self.spilled = true;
         }
-        let mut insert = tx.prepare_cached(
-            "INSERT INTO temp.import_facts_spill VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,
-                ?11, ?12, ?13, ?14, ?15, ?16)",
-        )?;
+        let params: Vec<String> = (1..=1 + NLABELS + 7).map(|i| format!("?{i}")).collect();
+        let mut insert = tx.prepare_cached(&format!(
+            "INSERT INTO temp.import_facts_spill VALUES ({})",
+            params.join(", ")
+        ))?;
         for ((pair, l), s) in self.map.drain() {
-            insert.execute(params![
-                pair,
-                l[0],
-                l[1],
-                l[2],
-                l[3],
-                l[4],
-                l[5],
-                l[6],
-                l[7],
+            let texts = [
                 to_text(s.sums.billed),
                 to_text(s.sums.effective),
                 to_text(s.sums.list),
                 to_text(s.sums.net),
                 to_text(s.quantity),
                 to_text(s.quantity_billed),
-                s.sums.lines
-            ])?;
+            ];
+            let mut values: Vec<&dyn rusqlite::ToSql> = vec![&pair];
+            for x in &l {
+                values.push(x);
+            }
+            for t in &texts {
+                values.push(t);
+            }
+            values.push(&s.sums.lines);
+            insert.execute(values.as_slice())?;
         }
         Ok(())
     }
@@ -446,7 +451,7 @@ impl ImportFacts {
     /// and combined key by key, so memory stays bounded. (Facts are added to, never set, so
     /// this and a [`FactDelta`] of the lines an import replaces may be applied in any order.)
     pub fn apply(mut self, tx: &Transaction<'_>) -> Result<()> {
-        let key_of = |pairs: &[(String, String, String)], pair: u32, labels: [i64; 8]| {
+        let key_of = |pairs: &[(String, String, String)], pair: u32, labels: FactLabels| {
             let (a, m, c) = &pairs[pair as usize];
             FactKey {
                 account_id: a.clone(),
@@ -470,26 +475,27 @@ impl ImportFacts {
         ))?;
         let mut rows = stmt.query([])?;
         let mut delta = FactDelta::default();
-        let mut current: Option<(u32, [i64; 8])> = None;
+        let mut current: Option<(u32, FactLabels)> = None;
         while let Some(r) = rows.next()? {
             let pair: u32 = r.get(0)?;
-            let mut labels = [0i64; 8];
+            let mut labels = [0i64; NLABELS];
             for (i, l) in labels.iter_mut().enumerate() {
                 *l = r.get(1 + i)?;
             }
+            let at = 1 + NLABELS;
             let d = |i: usize| -> Result<Decimal> {
-                crate::money::parse_amount(r.get_ref(i)?.as_str()?)
+                crate::money::parse_amount(r.get_ref(at + i)?.as_str()?)
             };
             let sums = FactSums {
                 sums: RollupSums {
-                    billed: d(9)?,
-                    effective: d(10)?,
-                    list: d(11)?,
-                    net: d(12)?,
-                    lines: r.get(15)?,
+                    billed: d(0)?,
+                    effective: d(1)?,
+                    list: d(2)?,
+                    net: d(3)?,
+                    lines: r.get(at + 6)?,
                 },
-                quantity: d(13)?,
-                quantity_billed: d(14)?,
+                quantity: d(4)?,
+                quantity_billed: d(5)?,
             };
             // Keys come in order: once a key is done, its sum can go to the ledger.
             if current.is_some_and(|c| c != (pair, labels)) && delta.rows.len() >= self.spill_keys {
@@ -510,20 +516,28 @@ impl ImportFacts {
 mod tests {
     use super::*;
 
-    fn facts_of(conn: &Connection) -> Vec<(String, String, [i64; 8], String, String, i64)> {
+    fn facts_of(conn: &Connection) -> Vec<(String, String, FactLabels, String, String, i64)> {
         let mut stmt = conn
             .prepare(&format!(
-                "SELECT account_id, month, {}, currency, billed_cost, lines FROM cost_facts ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10",
+                "SELECT account_id, month, {}, currency, billed_cost, lines FROM cost_facts ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12",
                 FACT_LABELS.join(", ")
             ))
             .unwrap();
         let rows = stmt
             .query_map([], |r| {
-                let mut l = [0i64; 8];
+                let mut l = [0i64; NLABELS];
                 for (i, x) in l.iter_mut().enumerate() {
                     *x = r.get(2 + i)?;
                 }
-                Ok((r.get(0)?, r.get(1)?, l, r.get(10)?, r.get(11)?, r.get(12)?))
+                let at = 2 + NLABELS;
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    l,
+                    r.get(at)?,
+                    r.get(at + 1)?,
+                    r.get(at + 2)?,
+                ))
             })
             .unwrap();
         rows.map(|r| r.unwrap()).collect()
@@ -550,7 +564,7 @@ mod tests {
                     "a",
                     month,
                     "USD",
-                    [1 + i % 5, 0, i % 13, 0, 2, 0, 0, 0],
+                    [1 + i % 5, 0, i % 13, 0, 2, 0, 0, 0, 0, 0],
                     sums,
                 )
                 .unwrap();

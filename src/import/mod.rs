@@ -1005,7 +1005,8 @@ fn bind_row(
         }
         stmt.raw_bind_parameter(at + k, a)?;
     }
-    // Fact labels: service, member, resource, region, category, charge class, SKU, tags.
+    // Fact labels: service, member, resource, region, category, charge class, SKU, tags,
+    // description, resource name (costs::facts::FACT_LABELS).
     let fact_label = |k: usize| label(k).unwrap_or(0);
     let fact = FactSums::of_line(
         sums[0].unwrap_or_default(),
@@ -1028,6 +1029,8 @@ fn bind_row(
             fact_label(4),
             fact_label(7),
             fact_label(8),
+            fact_label(9),
+            fact_label(10),
         ],
         fact,
     )?;

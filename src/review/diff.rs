@@ -1,14 +1,14 @@
 //! Month over month: what is new, gone or changed between two months, the biggest movers,
-//! unit-price changes and the lines that correct an earlier period. One scan of each month,
-//! grouping by integer label ids; texts are looked up once per row of the result.
+//! unit-price changes and the lines that correct an earlier period. From the facts of each
+//! month (resource-months, grouped by integer label ids); texts are looked up once per row of
+//! the result, and only the correction lines are read.
 
 use rust_decimal::{Decimal, RoundingStrategy};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use super::query::{self, *};
+use super::query;
 use super::{line_from_row, LineFilter, LineOut};
-use crate::costs::stored_amount;
 use crate::error::{Error, Result};
 use crate::store::labels::Labels;
 use rusqlite::Connection;
@@ -91,8 +91,9 @@ fn lines_of_fact(
          WHERE x.account_id = ?1 AND x.month = ?2 AND x.service = ?3 AND x.sub_account = ?4
            AND COALESCE(l.resource, 0) = ?5 AND COALESCE(l.region, 0) = ?6 AND l.category = ?7
            AND COALESCE(l.charge_class, 0) = ?8 AND COALESCE(l.sku, 0) = ?9
-           AND COALESCE(l.tags, 0) = ?10 AND l.currency = ?11
-         ORDER BY x.id LIMIT ?12",
+           AND COALESCE(l.tags, 0) = ?10 AND COALESCE(l.description, 0) = ?11
+           AND COALESCE(l.resource_name, 0) = ?12 AND l.currency = ?13
+         ORDER BY x.id LIMIT ?14",
         cols.join(", ")
     ))?;
     let l = &fact.labels;
@@ -107,6 +108,8 @@ fn lines_of_fact(
         l[5],
         l[6],
         l[7],
+        l[8],
+        l[9],
         fact.currency,
         limit as i64
     ])?;
@@ -118,7 +121,7 @@ fn lines_of_fact(
 }
 
 /// Month over month: what is new, gone or changed, the biggest movers, unit-price changes and
-/// corrections. From the facts unless the filter searches text.
+/// corrections.
 pub fn diff(
     conn: &Connection,
     base: &LineFilter,
@@ -154,70 +157,34 @@ pub fn diff(
         let Some(r) = query::resolve(conn, &f)? else {
             continue;
         };
-        if query::facts_answer(&r) {
-            // From the facts: a resource-month's sums, its quantity and what that quantity
-            // cost; the correction lines are read from the facts that hold some.
-            for fact in query::facts(conn, &r)? {
-                let l = &fact.labels;
-                let (service, resource, sku) = (l[0], l[2], l[6]);
-                let key = match by {
-                    DiffBy::Service => (service, service),
-                    DiffBy::Resource => (if resource == 0 { NONE } else { resource }, service),
-                };
-                let billed = fact.sums.sums.billed;
-                sums.entry((key.0, key.1, fact.currency.clone()))
-                    .or_default()[i] += billed;
-                let class = (l[5] != 0).then_some(l[5]);
-                let correction = is_correction(class, l[4]);
-                if resource != 0 && !fact.sums.quantity.is_zero() && !correction {
-                    let sku = if sku == 0 { NONE } else { sku };
-                    let u = &mut units
-                        .entry((resource, sku, fact.currency.clone()))
-                        .or_default()[i];
-                    u.0 += fact.sums.quantity_billed;
-                    u.1 += fact.sums.quantity;
-                }
-                if correction && corrections.len() < MAX_CORRECTIONS {
-                    let account = &r.accounts[fact.account].id;
-                    let left = MAX_CORRECTIONS - corrections.len();
-                    corrections.extend(lines_of_fact(conn, account, &fact, left, &mut labels)?);
-                }
-            }
-            continue;
-        }
-        query::scan(conn, &r, |_, row| {
-            let billed = stored_amount(row, C_BILLED)?.unwrap_or_default();
-            let service: i64 = row.get(C_SERVICE)?;
-            let resource: Option<i64> = row.get(C_RESOURCE)?;
-            let currency = row.get_ref(C_CURRENCY)?.as_str()?;
+        // From the facts: a resource-month's sums, its quantity and what that quantity
+        // cost; the correction lines are read from the facts that hold some.
+        for fact in query::facts(conn, &r)? {
+            let l = &fact.labels;
+            let (service, resource, sku) = (l[0], l[2], l[6]);
             let key = match by {
                 DiffBy::Service => (service, service),
-                DiffBy::Resource => (resource.unwrap_or(NONE), service),
+                DiffBy::Resource => (if resource == 0 { NONE } else { resource }, service),
             };
-            match sums.get_mut(&(key.0, key.1, currency.to_string())) {
-                Some(s) => s[i] += billed,
-                None => {
-                    let mut s = [Decimal::ZERO; 2];
-                    s[i] = billed;
-                    sums.insert((key.0, key.1, currency.to_string()), s);
-                }
-            }
-            let correction = is_correction(row.get(C_CLASS)?, row.get(C_CATEGORY)?);
-            if let (Some(res), Some(q)) = (resource, stored_amount(row, C_QUANTITY)?) {
-                if !q.is_zero() && !correction {
-                    let sku: Option<i64> = row.get(C_SKU)?;
-                    let u = &mut units
-                        .entry((res, sku.unwrap_or(NONE), currency.to_string()))
-                        .or_default()[i];
-                    u.0 += billed;
-                    u.1 += q;
-                }
+            let billed = fact.sums.sums.billed;
+            sums.entry((key.0, key.1, fact.currency.clone()))
+                .or_default()[i] += billed;
+            let class = (l[5] != 0).then_some(l[5]);
+            let correction = is_correction(class, l[4]);
+            if resource != 0 && !fact.sums.quantity.is_zero() && !correction {
+                let sku = if sku == 0 { NONE } else { sku };
+                let u = &mut units
+                    .entry((resource, sku, fact.currency.clone()))
+                    .or_default()[i];
+                u.0 += fact.sums.quantity_billed;
+                u.1 += fact.sums.quantity;
             }
             if correction && corrections.len() < MAX_CORRECTIONS {
-                corrections.push(line_from_row(conn, &mut labels, row)?);
+                let account = &r.accounts[fact.account].id;
+                let left = MAX_CORRECTIONS - corrections.len();
+                corrections.extend(lines_of_fact(conn, account, &fact, left, &mut labels)?);
             }
-            Ok(true)
-        })?;
+        }
     }
     let hundred = Decimal::from(100);
     let mut rows: Vec<DiffRow> = Vec::with_capacity(sums.len());

@@ -1,18 +1,18 @@
 //! The explorer's grouped view and `billfold costs`: the lines of a filter grouped by any
-//! dimensions, always split by currency, with exact sums. Answered from the cheapest source
-//! that is exact for the filter and the grouping: the rollups (account, member, month,
-//! service), else the facts (resource-months: everything but a text search), else a scan of
-//! the lines. Group keys are short lists of integer codes (label ids, or numbers of small
-//! texts), looked up in one hash map; texts are resolved once per group at the end.
+//! dimensions, always split by currency, with exact sums — never by reading the lines: from
+//! the rollups (account, member, month, service) when they answer the filter and the grouping,
+//! else from the facts (resource-months). Group keys are short lists of integer codes (label
+//! ids, or numbers of small texts), looked up in one hash map; texts are resolved once per
+//! group at the end.
 
 use std::collections::BTreeMap;
 
-use rusqlite::{Connection, Row};
+use rusqlite::Connection;
 use rustc_hash::FxHashMap;
 
 use super::query::{self, tag_value_text, Resolved};
 use super::{rollup_rows, LineFilter};
-use crate::costs::{stored_amount, CostGroup, GroupBy, RollupSums};
+use crate::costs::{CostGroup, GroupBy, RollupSums};
 use crate::error::Result;
 use crate::store::labels::Labels;
 
@@ -54,7 +54,7 @@ pub fn groups(
                 .add(&row.sums, 1)?;
         }
         acc
-    } else if query::facts_answer(&r) {
+    } else {
         let mut g = Grouper::new(conn, &r, group_by);
         for f in query::facts(conn, &r)? {
             let l = |i: usize| (f.labels[i] != 0).then_some(f.labels[i]);
@@ -68,14 +68,6 @@ pub fn groups(
             };
             g.add(f.account, &f.month, &dims, &f.currency, &f.sums.sums)?;
         }
-        g.finish()?
-    } else {
-        let mut g = Grouper::new(conn, &r, group_by);
-        query::scan(conn, &r, |account, row| {
-            let (month, dims, currency, sums) = line_parts(row)?;
-            g.add(account, month, &dims, currency, &sums)?;
-            Ok(true)
-        })?;
         g.finish()?
     };
     Ok(groups
@@ -102,48 +94,6 @@ pub(crate) struct Dims {
     pub region: Option<i64>,
     pub category: Option<i64>,
     pub tags: Option<i64>,
-}
-
-/// A line's month, dimensions, currency and sums, from a row of `query::COLUMNS`.
-fn line_parts<'r>(row: &'r Row<'_>) -> Result<(&'r str, Dims, &'r str, RollupSums)> {
-    use query::*;
-    let billed = stored_amount(row, C_BILLED)?.unwrap_or_default();
-    // Most lines bill what they cost: no second decoding then.
-    let same = |c: usize| -> rusqlite::Result<bool> {
-        Ok(row.get_ref(c)?.as_blob_or_null()? == row.get_ref(C_BILLED)?.as_blob_or_null()?)
-    };
-    let effective = if same(C_EFFECTIVE)? {
-        billed
-    } else {
-        stored_amount(row, C_EFFECTIVE)?.unwrap_or_default()
-    };
-    let list = if same(C_LIST)? {
-        billed
-    } else {
-        stored_amount(row, C_LIST)?.unwrap_or(billed)
-    };
-    let coupon = stored_amount(row, C_COUPON)?.unwrap_or_default();
-    let dims = Dims {
-        service: row.get(C_SERVICE)?,
-        sub_account: row.get(C_SUB)?,
-        resource: row.get(C_RESOURCE)?,
-        region: row.get(C_REGION)?,
-        category: row.get(C_CATEGORY)?,
-        tags: row.get(C_TAGS)?,
-    };
-    let sums = RollupSums {
-        billed,
-        effective,
-        list,
-        net: billed - coupon,
-        lines: 1,
-    };
-    Ok((
-        row.get_ref(C_MONTH)?.as_str()?,
-        dims,
-        row.get_ref(C_CURRENCY)?.as_str()?,
-        sums,
-    ))
 }
 
 /// What a group key's code stands for when a dimension has no value.

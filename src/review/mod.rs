@@ -281,7 +281,7 @@ pub fn lines(
 }
 
 /// Exact billed totals and line counts per currency of the lines under `r`: from the rollups
-/// or the facts when they answer it, else by a scan.
+/// when they answer it, else from the facts.
 fn totals(conn: &Connection, r: &Resolved) -> Result<Vec<CurrencyTotal>> {
     let mut acc: BTreeMap<String, (Decimal, usize)> = BTreeMap::new();
     if r.rollup_exact() {
@@ -290,27 +290,12 @@ fn totals(conn: &Connection, r: &Resolved) -> Result<Vec<CurrencyTotal>> {
             t.0 = checked(t.0, row.sums.billed)?;
             t.1 += row.sums.lines as usize;
         }
-    } else if query::facts_answer(r) {
+    } else {
         for f in query::facts(conn, r)? {
             let t = acc.entry(f.currency).or_default();
             t.0 = checked(t.0, f.sums.sums.billed)?;
             t.1 += f.sums.sums.lines as usize;
         }
-    } else {
-        query::scan(conn, r, |_, row| {
-            let billed = stored_amount(row, C_BILLED)?.unwrap_or_default();
-            let currency = row.get_ref(query::C_CURRENCY)?.as_str()?;
-            match acc.get_mut(currency) {
-                Some(t) => {
-                    t.0 = checked(t.0, billed)?;
-                    t.1 += 1;
-                }
-                None => {
-                    acc.insert(currency.to_string(), (billed, 1));
-                }
-            }
-            Ok(true)
-        })?;
     }
     Ok(acc
         .into_iter()

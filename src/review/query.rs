@@ -341,7 +341,7 @@ type Range = (String, String, i64, i64);
 /// `r`: from the facts when `r` narrows by what only they and the lines know (so that no range
 /// without a matching line is walked), else from the rollups.
 fn rollup_ranges(conn: &Connection, r: &Resolved) -> Result<Vec<Range>> {
-    if !r.rollup_exact() && r.text.is_none() {
+    if !r.rollup_exact() {
         let mut out: Vec<Range> = Vec::new();
         for f in facts(conn, r)? {
             let range = (
@@ -533,17 +533,14 @@ pub(crate) struct Fact {
     pub account: usize,
     pub month: String,
     /// By `costs::facts::FACT_LABELS` (0 for none).
-    pub labels: [i64; 8],
+    pub labels: crate::costs::facts::FactLabels,
     pub currency: String,
     pub sums: crate::costs::facts::FactSums,
 }
 
-/// Whether the facts answer `r` exactly: everything but a text search narrows them.
-pub(crate) fn facts_answer(r: &Resolved) -> bool {
-    r.text.is_none()
-}
-
-/// The facts under `r` (which [`facts_answer`]), in key order per account.
+/// The facts under `r`, in key order per account. They answer every filter exactly: each
+/// narrowing of a [`LineFilter`] is a dimension of theirs (the text search too: descriptions,
+/// resource ids and resource names are).
 pub(crate) fn facts(conn: &Connection, r: &Resolved) -> Result<Vec<Fact>> {
     use crate::costs::facts::{read_fact, FACT_LABELS};
     let mut conds = String::new();
@@ -587,6 +584,15 @@ pub(crate) fn facts(conn: &Connection, r: &Resolved) -> Result<Vec<Fact>> {
             let (labels, currency, sums) = read_fact(row, 1)?;
             if let Some(ok) = &r.tags {
                 if !ok.contains(&labels[7]) {
+                    continue;
+                }
+            }
+            if let Some(ok) = &r.text {
+                // description, resource, resource name
+                if ![labels[8], labels[2], labels[9]]
+                    .iter()
+                    .any(|l| ok.contains(l))
+                {
                     continue;
                 }
             }

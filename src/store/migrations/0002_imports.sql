@@ -140,8 +140,9 @@ CREATE TABLE cost_rollups (
     PRIMARY KEY (account_id, sub_account_id, month, service, currency)
 ) STRICT, WITHOUT ROWID;
 
--- Exact sums per resource-month (costs::facts): what the explorer's groupings and month over
--- month read instead of the lines. Label ids, 0 for none; amounts are canonical decimal text.
+-- Exact sums per resource-month (costs::facts): what the explorer's groupings, totals, text
+-- searches and month over month read instead of the lines. Label ids, 0 for none; amounts are
+-- canonical decimal text.
 CREATE TABLE cost_facts (
     account_id      TEXT NOT NULL,
     month           TEXT NOT NULL,
@@ -153,6 +154,8 @@ CREATE TABLE cost_facts (
     charge_class    INTEGER NOT NULL,
     sku             INTEGER NOT NULL,
     tags            INTEGER NOT NULL,
+    description     INTEGER NOT NULL,
+    resource_name   INTEGER NOT NULL,
     currency        TEXT NOT NULL,
     billed_cost     TEXT NOT NULL,
     effective_cost  TEXT NOT NULL,
@@ -162,7 +165,7 @@ CREATE TABLE cost_facts (
     quantity_billed TEXT NOT NULL,   -- billed cost of the lines with a quantity other than 0
     lines           INTEGER NOT NULL,
     PRIMARY KEY (account_id, month, service, sub_account, resource, region, category,
-                 charge_class, sku, tags, currency)
+                 charge_class, sku, tags, description, resource_name, currency)
 ) STRICT, WITHOUT ROWID;
 
 CREATE TABLE import_slices (
