@@ -167,6 +167,7 @@ fn month_over_month_finds_new_gone_changed_unit_prices_and_corrections() {
     assert_eq!(diff.unit_price_changes[0].from_unit_price, "10");
     assert_eq!(diff.unit_price_changes[0].to_unit_price, "12");
     assert_eq!(diff.corrections.len(), 1);
+    assert_eq!(diff.corrections_total, 1);
 }
 
 #[test]
@@ -290,6 +291,43 @@ fn conversions_name_their_rate_and_date() {
     assert!(back.inverted);
     assert_eq!(back.converted, d("10"));
     assert!(fx::convert(&c, d("1"), &usd, &cny, day("2026-10-01")).is_err());
+    let kept: Vec<(String, String)> = fx::list(&c)
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.on, billfold::money::to_text(r.rate)))
+        .collect();
+    assert_eq!(
+        kept,
+        [
+            ("2026-11-01".to_string(), "7.1234".to_string()),
+            ("2026-11-20".to_string(), "7.2".to_string())
+        ]
+    );
+}
+
+#[test]
+fn a_currency_narrows_to_the_accounts_billing_in_it() {
+    let c = ledger();
+    let usd = LineFilter {
+        currency: Some("usd".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        review::lines(&c, &usd, SortBy::Billed, 1)
+            .unwrap()
+            .total_lines,
+        7
+    );
+    let cny = LineFilter {
+        currency: Some("CNY".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        review::lines(&c, &cny, SortBy::Billed, 1)
+            .unwrap()
+            .total_lines,
+        0
+    );
 }
 
 #[test]

@@ -270,6 +270,7 @@ impl dto::ReviewFilter {
             to,
             tag: given(&self.tag),
             text: given(&self.text),
+            currency: None,
         })
     }
 

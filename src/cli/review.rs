@@ -19,6 +19,9 @@ pub struct FilterArgs {
     /// The accounts of an organization (its admin and members).
     #[arg(long)]
     pub org: Option<String>,
+    /// The accounts billing in this currency.
+    #[arg(long)]
+    pub currency: Option<String>,
     #[arg(long)]
     pub provider: Option<String>,
     /// Sub account / member.
@@ -60,6 +63,7 @@ impl FilterArgs {
         Ok(LineFilter {
             account: self.account.clone(),
             org: self.org.clone(),
+            currency: self.currency.clone(),
             provider: self.provider.clone(),
             sub_account: self.member.clone(),
             service: self.service.clone(),
@@ -160,6 +164,11 @@ pub enum FxCmd {
         rate: String,
         #[arg(long)]
         on: String,
+    },
+    /// The rates kept.
+    List {
+        #[arg(long)]
+        json: bool,
     },
     /// Converts with the latest rate on or before the date, and says which rate it used.
     Convert {
@@ -453,6 +462,17 @@ pub fn run_fx(conn: &Connection, cmd: &FxCmd) -> Result<String> {
             let (from, to) = (Currency::parse(from)?, Currency::parse(to)?);
             fx::add(conn, &from, &to, parse_positive(rate)?, date(on)?)?;
             Ok(format!("1 {from} = {rate} {to} on {on}"))
+        }
+        FxCmd::List { json: j } => {
+            let rates = fx::list(conn)?;
+            if *j {
+                return json(&rates);
+            }
+            Ok(rates
+                .iter()
+                .map(|r| format!("{}\t1 {} = {} {}", r.on, r.from, to_text(r.rate), r.to))
+                .collect::<Vec<_>>()
+                .join("\n"))
         }
         FxCmd::Convert {
             amount,

@@ -56,8 +56,10 @@ pub struct Diff {
     pub movers_by_amount: Vec<String>,
     pub movers_by_pct: Vec<String>,
     pub unit_price_changes: Vec<UnitPriceChange>,
-    /// Lines of either month that correct an earlier period (the first 100).
+    /// Lines of either month that correct an earlier period (the first 100), and how many
+    /// there are.
     pub corrections: Vec<LineOut>,
+    pub corrections_total: u64,
 }
 
 /// Corrections kept at most in a diff.
@@ -147,6 +149,7 @@ pub fn diff(
     // (resource, sku or NONE, currency) → per month (billed, quantity)
     let mut units: FxHashMap<(i64, i64, String), [(Decimal, Decimal); 2]> = FxHashMap::default();
     let mut corrections = Vec::new();
+    let mut corrections_total = 0u64;
     let mut labels = Labels::default();
     for (i, month) in [from, to].into_iter().enumerate() {
         let f = LineFilter {
@@ -178,6 +181,9 @@ pub fn diff(
                     .or_default()[i];
                 u.0 += fact.sums.quantity_billed;
                 u.1 += fact.sums.quantity;
+            }
+            if correction {
+                corrections_total += fact.sums.sums.lines as u64;
             }
             if correction && corrections.len() < MAX_CORRECTIONS {
                 let account = &r.accounts[fact.account].id;
@@ -286,5 +292,6 @@ pub fn diff(
         movers_by_pct,
         unit_price_changes,
         corrections,
+        corrections_total,
     })
 }

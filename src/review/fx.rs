@@ -34,6 +34,44 @@ pub fn add(
     Ok(())
 }
 
+/// One rate the user keeps: 1 `from` = `rate` `to`, on a date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rate {
+    pub from: String,
+    pub to: String,
+    /// `YYYY-MM-DD`.
+    pub on: String,
+    #[serde(with = "crate::money::text")]
+    pub rate: Decimal,
+}
+
+/// Every rate kept, by currency pair then date.
+pub fn list(conn: &Connection) -> Result<Vec<Rate>> {
+    let mut stmt = conn.prepare(
+        "SELECT from_currency, to_currency, on_date, rate FROM fx_rates
+         ORDER BY from_currency, to_currency, on_date",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (from, to, on, rate) = row?;
+        out.push(Rate {
+            from,
+            to,
+            on,
+            rate: crate::money::parse_amount(&rate)?,
+        });
+    }
+    Ok(out)
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Converted {
     #[serde(with = "crate::money::text")]

@@ -35,6 +35,8 @@ pub struct LineFilter {
     pub account: Option<String>,
     /// Only lines of the accounts of this organization (the admin's and the members').
     pub org: Option<String>,
+    /// Only lines in this currency (of the accounts billing in it).
+    pub currency: Option<String>,
     /// The billing account's provider (a marketplace line naming its seller still belongs to
     /// its billing account's provider).
     pub provider: Option<String>,

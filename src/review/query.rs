@@ -199,15 +199,19 @@ pub(crate) fn resolve(conn: &Connection, f: &LineFilter) -> Result<Option<Resolv
          WHERE (?1 IS NULL OR id = ?1)
            AND (?2 IS NULL OR org_id = ?2)
            AND (?3 IS NULL OR provider = ?3)
+           AND (?4 IS NULL OR currency = upper(?4))
          ORDER BY id",
     )?;
     let accounts: Vec<ScopeAccount> = stmt
-        .query_map(rusqlite::params![f.account, f.org, f.provider], |r| {
-            Ok(ScopeAccount {
-                id: r.get(0)?,
-                provider: r.get(1)?,
-            })
-        })?
+        .query_map(
+            rusqlite::params![f.account, f.org, f.provider, f.currency],
+            |r| {
+                Ok(ScopeAccount {
+                    id: r.get(0)?,
+                    provider: r.get(1)?,
+                })
+            },
+        )?
         .collect::<rusqlite::Result<_>>()?;
     if accounts.is_empty() {
         return Ok(None);
