@@ -63,6 +63,43 @@ fn costs_group_by_on_a_ten_million_line_ledger() {
                 }
             }
         }
+        // The same sums without the member, as RollupDelta keeps them.
+        {
+            let rows: Vec<(String, String, String, String, String, String, i64)> = tx
+                .prepare("SELECT account_id, month, service, currency, billed_cost, list_cost, lines FROM cost_rollups")
+                .unwrap()
+                .query_map([], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+                })
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            let mut coarse: std::collections::BTreeMap<
+                (String, String, String, String),
+                (rust_decimal::Decimal, rust_decimal::Decimal, i64),
+            > = Default::default();
+            for (a, m, s, c, b, l, n) in rows {
+                let e = coarse.entry((a, m, s, c)).or_default();
+                e.0 += b.parse::<rust_decimal::Decimal>().unwrap();
+                e.1 += l.parse::<rust_decimal::Decimal>().unwrap();
+                e.2 += n;
+            }
+            let mut ins = tx
+                .prepare("INSERT INTO cost_rollups_by_service VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?5, ?7)")
+                .unwrap();
+            for ((a, m, s, c), (b, l, n)) in coarse {
+                ins.execute(rusqlite::params![
+                    a,
+                    m,
+                    s,
+                    c,
+                    b.to_string(),
+                    l.to_string(),
+                    n
+                ])
+                .unwrap();
+            }
+        }
         tx.commit().unwrap();
         let lines: i64 = conn
             .query_row("SELECT SUM(lines) FROM cost_rollups", [], |r| r.get(0))

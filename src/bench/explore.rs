@@ -162,7 +162,7 @@ pub fn run(db: &Path, month: &str, runs: usize) -> Result<ExploreReport> {
     let one = |sql: &str| -> Result<i64> { Ok(conn.query_row(sql, [], |r| r.get(0))?) };
     let lines = one("SELECT COUNT(*) FROM cost_lines")?;
     let lines_in_month: i64 = conn.query_row(
-        "SELECT COALESCE(SUM(lines), 0) FROM cost_rollups WHERE month = ?1",
+        "SELECT COALESCE(SUM(lines), 0) FROM cost_rollups_by_service WHERE month = ?1",
         [month],
         |r| r.get(0),
     )?;

@@ -126,66 +126,116 @@ impl RollupDelta {
     /// Adds the gathered sums to the stored rollups and facts (exactly, in Rust).
     pub fn apply(self, tx: &Transaction<'_>) -> Result<()> {
         self.facts.apply(tx)?;
-        let mut read = tx.prepare_cached(
-            "SELECT billed_cost, effective_cost, list_cost, net_cost, lines FROM cost_rollups
-             WHERE account_id = ?1 AND sub_account_id = ?2 AND month = ?3 AND service = ?4 AND currency = ?5",
-        )?;
-        let mut write = tx.prepare_cached(
-            "INSERT OR REPLACE INTO cost_rollups
-             (account_id, sub_account_id, month, service, currency, billed_cost, effective_cost, list_cost, net_cost, lines)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        )?;
-        let mut delete = tx.prepare_cached(
-            "DELETE FROM cost_rollups
-             WHERE account_id = ?1 AND sub_account_id = ?2 AND month = ?3 AND service = ?4 AND currency = ?5",
-        )?;
-        for (k, delta) in self.rows {
-            let keyp = params![
-                k.account_id,
-                k.sub_account_id,
-                k.month,
-                k.service,
-                k.currency
+        // The same changes without the member, for `cost_rollups_by_service`.
+        let mut coarse: BTreeMap<[String; 4], RollupSums> = BTreeMap::new();
+        for (k, delta) in &self.rows {
+            let key = [
+                k.account_id.clone(),
+                k.month.clone(),
+                k.service.clone(),
+                k.currency.clone(),
             ];
-            let stored = read
-                .query_row(keyp, |r| {
-                    Ok((
-                        [r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?],
-                        r.get::<_, i64>(4)?,
-                    ))
-                })
-                .optional()?;
-            let mut sums = RollupSums::default();
-            if let Some((s, lines)) = stored {
-                let d = |t: &str| t.parse::<Decimal>().unwrap_or_default();
-                sums = RollupSums {
-                    billed: d(&s[0]),
-                    effective: d(&s[1]),
-                    list: d(&s[2]),
-                    net: d(&s[3]),
-                    lines,
-                };
-            }
-            sums.add(&delta, 1)?;
-            if sums.lines <= 0 {
-                delete.execute(keyp)?;
-            } else {
-                write.execute(params![
-                    k.account_id,
-                    k.sub_account_id,
-                    k.month,
-                    k.service,
-                    k.currency,
-                    to_text(sums.billed),
-                    to_text(sums.effective),
-                    to_text(sums.list),
-                    to_text(sums.net),
-                    sums.lines
-                ])?;
-            }
+            coarse.entry(key).or_default().add(delta, 1)?;
         }
-        Ok(())
+        apply_to(
+            tx,
+            "cost_rollups",
+            &[
+                "account_id",
+                "sub_account_id",
+                "month",
+                "service",
+                "currency",
+            ],
+            self.rows.into_iter().map(|(k, d)| {
+                (
+                    vec![
+                        k.account_id,
+                        k.sub_account_id,
+                        k.month,
+                        k.service,
+                        k.currency,
+                    ],
+                    d,
+                )
+            }),
+        )?;
+        apply_to(
+            tx,
+            "cost_rollups_by_service",
+            &["account_id", "month", "service", "currency"],
+            coarse.into_iter().map(|(k, d)| (k.to_vec(), d)),
+        )
     }
+}
+
+/// Adds each delta to the row of `table` with that key (exactly, in Rust); a row left with no
+/// line is deleted.
+fn apply_to(
+    tx: &Transaction<'_>,
+    table: &str,
+    key_columns: &[&str],
+    deltas: impl Iterator<Item = (Vec<String>, RollupSums)>,
+) -> Result<()> {
+    let cond = key_columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{c} = ?{}", i + 1))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let n = key_columns.len();
+    let mut read = tx.prepare_cached(&format!(
+        "SELECT billed_cost, effective_cost, list_cost, net_cost, lines FROM {table} WHERE {cond}"
+    ))?;
+    let values: Vec<String> = (1..=n + 5).map(|i| format!("?{i}")).collect();
+    let mut write = tx.prepare_cached(&format!(
+        "INSERT OR REPLACE INTO {table} ({}, billed_cost, effective_cost, list_cost, net_cost, lines)
+         VALUES ({})",
+        key_columns.join(", "),
+        values.join(", ")
+    ))?;
+    let mut delete = tx.prepare_cached(&format!("DELETE FROM {table} WHERE {cond}"))?;
+    for (key, delta) in deltas {
+        let keyp = rusqlite::params_from_iter(key.iter());
+        let stored = read
+            .query_row(keyp, |r| {
+                Ok((
+                    [r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?],
+                    r.get::<_, i64>(4)?,
+                ))
+            })
+            .optional()?;
+        let mut sums = RollupSums::default();
+        if let Some((s, lines)) = stored {
+            let d = |t: &str| t.parse::<Decimal>().unwrap_or_default();
+            sums = RollupSums {
+                billed: d(&s[0]),
+                effective: d(&s[1]),
+                list: d(&s[2]),
+                net: d(&s[3]),
+                lines,
+            };
+        }
+        sums.add(&delta, 1)?;
+        if sums.lines <= 0 {
+            delete.execute(rusqlite::params_from_iter(key.iter()))?;
+        } else {
+            let mut all: Vec<&dyn rusqlite::ToSql> =
+                key.iter().map(|k| k as &dyn rusqlite::ToSql).collect();
+            let texts = [
+                to_text(sums.billed),
+                to_text(sums.effective),
+                to_text(sums.list),
+                to_text(sums.net),
+            ];
+            for t in &texts {
+                all.push(t);
+            }
+            all.push(&sums.lines);
+            write.execute(all.as_slice())?;
+        }
+    }
+    Ok(())
 }
 
 /// One month of the expenditure trend, in one currency.
@@ -223,7 +273,7 @@ pub fn trend(
         .collect();
     if let (Some(first), Some(last)) = (months.first(), months.last()) {
         let mut stmt = conn.prepare_cached(
-            "SELECT month, service, billed_cost, net_cost FROM cost_rollups
+            "SELECT month, service, billed_cost, net_cost FROM cost_rollups_by_service
              WHERE account_id = ?1 AND currency = ?2 AND month >= ?3 AND month <= ?4",
         )?;
         for account in accounts {

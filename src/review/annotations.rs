@@ -173,7 +173,7 @@ fn the_account(
              ORDER BY account_id"
         }
         _ => {
-            "SELECT DISTINCT account_id FROM cost_rollups WHERE service = ?1 AND month = ?2
+            "SELECT DISTINCT account_id FROM cost_rollups_by_service WHERE service = ?1 AND month = ?2
              ORDER BY account_id"
         }
     };
@@ -243,7 +243,7 @@ fn lines_for(conn: &Connection, a: &Annotation) -> Result<i64> {
             )?,
         },
         _ => conn.query_row(
-            "SELECT COALESCE(SUM(lines), 0) FROM cost_rollups
+            "SELECT COALESCE(SUM(lines), 0) FROM cost_rollups_by_service
              WHERE account_id = ?1 AND month = ?2 AND service = ?3",
             params![o(&a.account), a.month, o(&a.service)],
             |r| r.get(0),

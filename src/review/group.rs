@@ -38,7 +38,8 @@ pub fn groups(
     };
     let groups = if r.rollup_exact() && group_by.iter().all(in_rollups) {
         let mut acc = Groups::new();
-        for (i, row) in rollup_rows(conn, &r)? {
+        let by_member = group_by.contains(&GroupBy::SubAccount);
+        for (i, row) in rollup_rows(conn, &r, by_member)? {
             let key = group_by
                 .iter()
                 .map(|g| match g {

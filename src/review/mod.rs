@@ -287,7 +287,7 @@ pub fn lines(
 fn totals(conn: &Connection, r: &Resolved) -> Result<Vec<CurrencyTotal>> {
     let mut acc: BTreeMap<String, (Decimal, usize)> = BTreeMap::new();
     if r.rollup_exact() {
-        for (_, row) in rollup_rows(conn, r)? {
+        for (_, row) in rollup_rows(conn, r, false)? {
             let t = acc.entry(row.currency).or_default();
             t.0 = checked(t.0, row.sums.billed)?;
             t.1 += row.sums.lines as usize;
@@ -325,15 +325,30 @@ pub(crate) struct RollupRow {
 }
 
 /// The rollup rows of the accounts, months, service and member of `r`, with their account's
-/// index in `r.accounts`.
-pub(crate) fn rollup_rows(conn: &Connection, r: &Resolved) -> Result<Vec<(usize, RollupRow)>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT month, service, sub_account_id, currency, billed_cost, effective_cost, list_cost,
-                net_cost, lines
-         FROM cost_rollups
-         WHERE account_id = ?1 AND (?2 IS NULL OR month >= ?2) AND (?3 IS NULL OR month <= ?3)
-           AND (?4 IS NULL OR service = ?4) AND (?5 IS NULL OR sub_account_id = ?5)",
-    )?;
+/// index in `r.accounts`; `by_member` when the caller needs the member (else the rows without
+/// it are read, `sub_account` empty, far fewer for an organization of many members).
+pub(crate) fn rollup_rows(
+    conn: &Connection,
+    r: &Resolved,
+    by_member: bool,
+) -> Result<Vec<(usize, RollupRow)>> {
+    let mut stmt = if by_member || r.sub_account.is_some() {
+        conn.prepare_cached(
+            "SELECT month, service, sub_account_id, currency, billed_cost, effective_cost,
+                    list_cost, net_cost, lines
+             FROM cost_rollups
+             WHERE account_id = ?1 AND (?2 IS NULL OR month >= ?2) AND (?3 IS NULL OR month <= ?3)
+               AND (?4 IS NULL OR service = ?4) AND (?5 IS NULL OR sub_account_id = ?5)",
+        )?
+    } else {
+        conn.prepare_cached(
+            "SELECT month, service, '', currency, billed_cost, effective_cost, list_cost,
+                    net_cost, lines
+             FROM cost_rollups_by_service
+             WHERE account_id = ?1 AND (?2 IS NULL OR month >= ?2) AND (?3 IS NULL OR month <= ?3)
+               AND (?4 IS NULL OR service = ?4) AND ?5 IS NULL",
+        )?
+    };
     let mut out = Vec::new();
     for (i, a) in r.accounts.iter().enumerate() {
         let rows = stmt.query_map(

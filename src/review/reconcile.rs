@@ -460,7 +460,8 @@ fn month_totals(
     month: &str,
 ) -> Result<BTreeMap<String, (Decimal, i64)>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT currency, billed_cost, lines FROM cost_rollups WHERE account_id = ?1 AND month = ?2",
+        "SELECT currency, billed_cost, lines FROM cost_rollups_by_service
+         WHERE account_id = ?1 AND month = ?2",
     )?;
     let mut out: BTreeMap<String, (Decimal, i64)> = BTreeMap::new();
     for row in stmt.query_map(params![account_id, month], |r| {
