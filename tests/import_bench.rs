@@ -74,10 +74,9 @@ fn costs_group_by_on_a_ten_million_line_ledger() {
                 .unwrap()
                 .map(Result::unwrap)
                 .collect();
-            let mut coarse: std::collections::BTreeMap<
-                (String, String, String, String),
-                (rust_decimal::Decimal, rust_decimal::Decimal, i64),
-            > = Default::default();
+            type Key = (String, String, String, String);
+            type Sums = (rust_decimal::Decimal, rust_decimal::Decimal, i64);
+            let mut coarse: std::collections::BTreeMap<Key, Sums> = Default::default();
             for (a, m, s, c, b, l, n) in rows {
                 let e = coarse.entry((a, m, s, c)).or_default();
                 e.0 += b.parse::<rust_decimal::Decimal>().unwrap();
