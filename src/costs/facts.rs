@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 
 use super::rollups::RollupSums;
-use super::{stored_amount, stored_decimal, CostLine};
+use super::{stored_amount, stored_decimal, AccountMonths, CostLine};
 use crate::error::{Error, Result};
 use crate::money::to_text;
 use crate::store::labels;
@@ -305,7 +305,13 @@ pub(crate) fn read_fact(
     for (i, l) in labels.iter_mut().enumerate() {
         *l = r.get(at + i)?;
     }
-    let at = at + NLABELS - 8;
+    let currency = r.get(at + NLABELS)?;
+    Ok((labels, currency, read_sums(r, at + NLABELS + 1)?))
+}
+
+/// Reads the sums of a fact from column `at` on: billed, effective, list, net, quantity,
+/// quantity billed (canonical decimal texts), then the lines.
+fn read_sums(r: &rusqlite::Row<'_>, at: usize) -> Result<FactSums> {
     let d = |i: usize| -> Result<Decimal> {
         let t = r.get_ref(at + i)?.as_str()?;
         stored_decimal(t).ok_or_else(|| {
@@ -315,27 +321,26 @@ pub(crate) fn read_fact(
             )
         })
     };
-    let sums = FactSums {
+    Ok(FactSums {
         sums: RollupSums {
-            billed: d(9)?,
-            effective: d(10)?,
-            list: d(11)?,
-            net: d(12)?,
-            lines: r.get(at + 15)?,
+            billed: d(0)?,
+            effective: d(1)?,
+            list: d(2)?,
+            net: d(3)?,
+            lines: r.get(at + 6)?,
         },
-        quantity: d(13)?,
-        quantity_billed: d(14)?,
-    };
-    Ok((labels, r.get(at + 8)?, sums))
+        quantity: d(4)?,
+        quantity_billed: d(5)?,
+    })
 }
 
 /// The facts of one import, gathered by the writing thread from the rows it binds, keyed by
 /// (account-month number, label ids). Memory is bounded: past [`SPILL_KEYS`] keys the partial
 /// sums go to a temporary table and are combined at the end.
 pub struct ImportFacts {
-    /// (account, month, currency) by number.
-    pairs: Vec<(String, String, String)>,
-    last: Option<u32>,
+    pairs: AccountMonths,
+    /// The currency of each account-month, by its number.
+    currencies: Vec<String>,
     map: FxHashMap<(u32, FactLabels), FactSums>,
     spilled: bool,
     spill_keys: usize,
@@ -354,8 +359,8 @@ impl ImportFacts {
     /// Spilling past `keys` keys (tests use a small number).
     pub fn with_spill_keys(keys: usize) -> Self {
         ImportFacts {
-            pairs: Vec::new(),
-            last: None,
+            pairs: AccountMonths::default(),
+            currencies: Vec::new(),
             map: FxHashMap::default(),
             spilled: false,
             spill_keys: keys.max(1),
@@ -373,30 +378,10 @@ impl ImportFacts {
         labels: FactLabels,
         sums: FactSums,
     ) -> Result<()> {
-        let pair = match self.last {
-            Some(p) if self.pairs[p as usize].0 == account && self.pairs[p as usize].1 == month => {
-                p
-            }
-            _ => {
-                let p = match self
-                    .pairs
-                    .iter()
-                    .position(|(a, m, _)| a == account && m == month)
-                {
-                    Some(p) => p as u32,
-                    None => {
-                        self.pairs.push((
-                            account.to_string(),
-                            month.to_string(),
-                            currency.to_string(),
-                        ));
-                        (self.pairs.len() - 1) as u32
-                    }
-                };
-                self.last = Some(p);
-                p
-            }
-        };
+        let (pair, new) = self.pairs.number(account, month);
+        if new {
+            self.currencies.push(currency.to_string());
+        }
         match self.map.get_mut(&(pair, labels)) {
             Some(s) => s.add(&sums, 1)?,
             None => {
@@ -451,19 +436,19 @@ impl ImportFacts {
     /// and combined key by key, so memory stays bounded. (Facts are added to, never set, so
     /// this and a [`FactDelta`] of the lines an import replaces may be applied in any order.)
     pub fn apply(mut self, tx: &Transaction<'_>) -> Result<()> {
-        let key_of = |pairs: &[(String, String, String)], pair: u32, labels: FactLabels| {
-            let (a, m, c) = &pairs[pair as usize];
+        let key_of = |this: &ImportFacts, pair: u32, labels: FactLabels| {
+            let (a, m) = this.pairs.get(pair);
             FactKey {
                 account_id: a.clone(),
                 month: m.clone(),
                 labels,
-                currency: c.clone(),
+                currency: this.currencies[pair as usize].clone(),
             }
         };
         if !self.spilled {
             let mut delta = FactDelta::default();
             for ((pair, labels), sums) in std::mem::take(&mut self.map) {
-                delta.add(key_of(&self.pairs, pair, labels), &sums, 1)?;
+                delta.add(key_of(&self, pair, labels), &sums, 1)?;
             }
             return delta.apply(tx);
         }
@@ -482,27 +467,13 @@ impl ImportFacts {
             for (i, l) in labels.iter_mut().enumerate() {
                 *l = r.get(1 + i)?;
             }
-            let at = 1 + NLABELS;
-            let d = |i: usize| -> Result<Decimal> {
-                crate::money::parse_amount(r.get_ref(at + i)?.as_str()?)
-            };
-            let sums = FactSums {
-                sums: RollupSums {
-                    billed: d(0)?,
-                    effective: d(1)?,
-                    list: d(2)?,
-                    net: d(3)?,
-                    lines: r.get(at + 6)?,
-                },
-                quantity: d(4)?,
-                quantity_billed: d(5)?,
-            };
+            let sums = read_sums(r, 1 + NLABELS)?;
             // Keys come in order: once a key is done, its sum can go to the ledger.
             if current.is_some_and(|c| c != (pair, labels)) && delta.rows.len() >= self.spill_keys {
                 std::mem::take(&mut delta).apply(tx)?;
             }
             current = Some((pair, labels));
-            delta.add(key_of(&self.pairs, pair, labels), &sums, 1)?;
+            delta.add(key_of(&self, pair, labels), &sums, 1)?;
         }
         drop(rows);
         drop(stmt);

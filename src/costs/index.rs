@@ -2,8 +2,9 @@
 //! writes their entries in sorted runs ([`IndexRuns`]), the ledger's own lines one at a time
 //! ([`index_lines`]), and a trigger removes a deleted line's entries.
 
-use rusqlite::{params, Transaction};
+use rusqlite::{params, Statement, Transaction};
 
+use super::AccountMonths;
 use crate::error::Result;
 
 /// Writes the hand-kept index entries (`cost_lines_rank`, `cost_lines_resource`) of the lines
@@ -31,9 +32,7 @@ pub fn index_lines(tx: &Transaction<'_>, first: i64, last: i64) -> Result<()> {
 /// more than [`RUN_ENTRIES`] at a time.
 #[derive(Default)]
 pub struct IndexRuns {
-    /// (account, month) pairs, numbered as they come.
-    pairs: Vec<(String, String)>,
-    last: Option<u32>,
+    pairs: AccountMonths,
     rank: Vec<RankEntry>,
     resource: Vec<(i64, u32, i64)>,
 }
@@ -42,6 +41,32 @@ pub struct IndexRuns {
 pub const RUN_ENTRIES: usize = 1 << 18;
 /// Entries per INSERT statement when a run is written.
 const RUN_ROWS: usize = 32;
+
+/// Inserts `rows` into `into` (`table (columns)`), [`RUN_ROWS`] rows per statement (fewer
+/// statement runs per entry); `bind` binds one row's `cols` values from parameter `base + 1`.
+fn insert_rows<T>(
+    tx: &Transaction<'_>,
+    into: &str,
+    cols: usize,
+    rows: &[T],
+    bind: impl Fn(&mut Statement<'_>, usize, &T) -> rusqlite::Result<()>,
+) -> Result<()> {
+    let sql = |n: usize| format!("INSERT INTO {into} VALUES {}", placeholders(n, cols));
+    let mut many = tx.prepare_cached(&sql(RUN_ROWS))?;
+    let mut one = tx.prepare_cached(&sql(1))?;
+    let full = rows.len() / RUN_ROWS * RUN_ROWS;
+    for chunk in rows[..full].chunks(RUN_ROWS) {
+        for (r, row) in chunk.iter().enumerate() {
+            bind(&mut many, r * cols, row)?;
+        }
+        many.raw_execute()?;
+    }
+    for row in &rows[full..] {
+        bind(&mut one, 0, row)?;
+        one.raw_execute()?;
+    }
+    Ok(())
+}
 
 /// `(?1,?2,..),(..)`: `rows` groups of `cols` numbered parameters.
 fn placeholders(rows: usize, cols: usize) -> String {
@@ -76,26 +101,7 @@ impl IndexRuns {
         resource: Option<i64>,
         id: i64,
     ) -> Result<()> {
-        let pair = match self.last {
-            Some(p) if self.pairs[p as usize].0 == account && self.pairs[p as usize].1 == month => {
-                p
-            }
-            _ => {
-                let p = match self
-                    .pairs
-                    .iter()
-                    .position(|(a, m)| a == account && m == month)
-                {
-                    Some(p) => p as u32,
-                    None => {
-                        self.pairs.push((account.to_string(), month.to_string()));
-                        (self.pairs.len() - 1) as u32
-                    }
-                };
-                self.last = Some(p);
-                p
-            }
-        };
+        let (pair, _) = self.pairs.number(account, month);
         let mut key = [0u8; 18];
         let n = billed.len().min(18);
         key[..n].copy_from_slice(&billed[..n]);
@@ -119,10 +125,10 @@ impl IndexRuns {
     pub fn flush(&mut self, tx: &Transaction<'_>) -> Result<()> {
         // Where each pair sorts by (account, month) and by (month, account).
         let mut by_account: Vec<u32> = (0..self.pairs.len() as u32).collect();
-        by_account.sort_by(|&a, &b| self.pairs[a as usize].cmp(&self.pairs[b as usize]));
+        by_account.sort_by(|&a, &b| self.pairs.get(a).cmp(self.pairs.get(b)));
         let mut by_month = by_account.clone();
         by_month.sort_by(|&a, &b| {
-            let (pa, pb) = (&self.pairs[a as usize], &self.pairs[b as usize]);
+            let (pa, pb) = (self.pairs.get(a), self.pairs.get(b));
             (&pa.1, &pa.0).cmp(&(&pb.1, &pb.0))
         });
         let mut order_account = vec![0u32; self.pairs.len()];
@@ -154,71 +160,35 @@ impl IndexRuns {
         });
         self.resource
             .sort_unstable_by_key(|&(r, p, id)| (r, order_month[p as usize], id));
-        // Many rows per statement: fewer statement runs per entry.
-        let rank_sql = |n: usize| {
-            format!(
-                "INSERT INTO cost_lines_rank (account_id, month, service, sub_account, billed_cost, id) VALUES {}",
-                placeholders(n, 6)
-            )
-        };
-        let mut many = tx.prepare_cached(&rank_sql(RUN_ROWS))?;
-        let mut one = tx.prepare_cached(&rank_sql(1))?;
-        for chunk in self.rank.chunks(RUN_ROWS) {
-            let rows: Vec<&[RankEntry]> = if chunk.len() == RUN_ROWS {
-                vec![chunk]
-            } else {
-                chunk.chunks(1).collect()
-            };
-            for part in rows {
-                let stmt = if part.len() == RUN_ROWS {
-                    &mut many
-                } else {
-                    &mut one
-                };
-                for (r, e) in part.iter().enumerate() {
-                    let (account, month) = &self.pairs[e.pair as usize];
-                    let b = r * 6;
-                    stmt.raw_bind_parameter(b + 1, account)?;
-                    stmt.raw_bind_parameter(b + 2, month)?;
-                    stmt.raw_bind_parameter(b + 3, e.service)?;
-                    stmt.raw_bind_parameter(b + 4, e.sub)?;
-                    stmt.raw_bind_parameter(b + 5, key(e))?;
-                    stmt.raw_bind_parameter(b + 6, e.id)?;
-                }
-                stmt.raw_execute()?;
-            }
-        }
-        let resource_sql = |n: usize| {
-            format!(
-                "INSERT INTO cost_lines_resource (resource, month, account_id, id) VALUES {}",
-                placeholders(n, 4)
-            )
-        };
-        let mut many = tx.prepare_cached(&resource_sql(RUN_ROWS))?;
-        let mut one = tx.prepare_cached(&resource_sql(1))?;
-        for chunk in self.resource.chunks(RUN_ROWS) {
-            let rows: Vec<&[(i64, u32, i64)]> = if chunk.len() == RUN_ROWS {
-                vec![chunk]
-            } else {
-                chunk.chunks(1).collect()
-            };
-            for part in rows {
-                let stmt = if part.len() == RUN_ROWS {
-                    &mut many
-                } else {
-                    &mut one
-                };
-                for (r, &(res, p, id)) in part.iter().enumerate() {
-                    let (account, month) = &self.pairs[p as usize];
-                    let b = r * 4;
-                    stmt.raw_bind_parameter(b + 1, res)?;
-                    stmt.raw_bind_parameter(b + 2, month)?;
-                    stmt.raw_bind_parameter(b + 3, account)?;
-                    stmt.raw_bind_parameter(b + 4, id)?;
-                }
-                stmt.raw_execute()?;
-            }
-        }
+        let pairs = &self.pairs;
+        insert_rows(
+            tx,
+            "cost_lines_rank (account_id, month, service, sub_account, billed_cost, id)",
+            6,
+            &self.rank,
+            |stmt, b, e| {
+                let (account, month) = pairs.get(e.pair);
+                stmt.raw_bind_parameter(b + 1, account)?;
+                stmt.raw_bind_parameter(b + 2, month)?;
+                stmt.raw_bind_parameter(b + 3, e.service)?;
+                stmt.raw_bind_parameter(b + 4, e.sub)?;
+                stmt.raw_bind_parameter(b + 5, key(e))?;
+                stmt.raw_bind_parameter(b + 6, e.id)
+            },
+        )?;
+        insert_rows(
+            tx,
+            "cost_lines_resource (resource, month, account_id, id)",
+            4,
+            &self.resource,
+            |stmt, b, &(res, p, id)| {
+                let (account, month) = pairs.get(p);
+                stmt.raw_bind_parameter(b + 1, res)?;
+                stmt.raw_bind_parameter(b + 2, month)?;
+                stmt.raw_bind_parameter(b + 3, account)?;
+                stmt.raw_bind_parameter(b + 4, id)
+            },
+        )?;
         self.rank.clear();
         self.resource.clear();
         Ok(())

@@ -24,6 +24,48 @@ use crate::store::amount_key;
 use crate::store::labels::{Interner, Labels};
 
 pub use index::{index_lines, IndexRuns};
+
+/// The (account, month) pairs of an import, numbered as they come (an import has few, and its
+/// lines come grouped, so the last one is tried first).
+#[derive(Default)]
+pub(crate) struct AccountMonths {
+    pairs: Vec<(String, String)>,
+    last: Option<u32>,
+}
+
+impl AccountMonths {
+    /// The number of (account, month), and whether it is new.
+    pub fn number(&mut self, account: &str, month: &str) -> (u32, bool) {
+        if let Some(p) = self.last {
+            let (a, m) = &self.pairs[p as usize];
+            if a == account && m == month {
+                return (p, false);
+            }
+        }
+        let found = self
+            .pairs
+            .iter()
+            .position(|(a, m)| a == account && m == month);
+        let (p, new) = match found {
+            Some(p) => (p as u32, false),
+            None => {
+                self.pairs.push((account.to_string(), month.to_string()));
+                ((self.pairs.len() - 1) as u32, true)
+            }
+        };
+        self.last = Some(p);
+        (p, new)
+    }
+
+    /// The (account, month) numbered `n`.
+    pub fn get(&self, n: u32) -> &(String, String) {
+        &self.pairs[n as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.pairs.len()
+    }
+}
 pub use rollups::{trend, RollupDelta, RollupKey, RollupSums, ServiceAmount, TrendMonth};
 
 /// How a line was paid, where the source says so. `None` = the source does not tell.
