@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, Transaction};
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 
@@ -251,25 +251,10 @@ impl FactDelta {
             }
             key.push(&k.currency);
             let key = key.as_slice();
-            let mut sums = read
-                .query_row(key, |r| {
-                    let d = |i: usize| -> rusqlite::Result<Decimal> {
-                        Ok(stored_decimal(r.get_ref(i)?.as_str()?).unwrap_or_default())
-                    };
-                    Ok(FactSums {
-                        sums: RollupSums {
-                            billed: d(0)?,
-                            effective: d(1)?,
-                            list: d(2)?,
-                            net: d(3)?,
-                            lines: r.get(6)?,
-                        },
-                        quantity: d(4)?,
-                        quantity_billed: d(5)?,
-                    })
-                })
-                .optional()?
-                .unwrap_or_default();
+            let mut sums = match read.query(key)?.next()? {
+                Some(r) => read_sums(r, 0)?,
+                None => FactSums::default(),
+            };
             sums.add(&delta, 1)?;
             if sums.sums.lines <= 0 {
                 delete.execute(key)?;
