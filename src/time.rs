@@ -26,6 +26,28 @@ pub fn midnight(d: NaiveDate) -> DateTime<Utc> {
     Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight exists"))
 }
 
+/// An end of validity as a person writes it: a time as given, or a date meaning through that
+/// day — until the next midnight UTC (a voucher "expiring 2026-12-31" still pays on the 31st).
+pub fn parse_until(text: &str) -> Result<DateTime<Utc>> {
+    match NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
+        Ok(d) => d
+            .succ_opt()
+            .map(midnight)
+            .ok_or_else(|| Error::invalid(format!("'{text}' is the last day there is"))),
+        Err(_) => parse(text),
+    }
+}
+
+/// How an end of validity reads: "through 2026-12-31" when it falls at midnight UTC (the day
+/// before is the last one), else "until" the time.
+pub fn until_text(t: DateTime<Utc>) -> String {
+    if t.time() == chrono::NaiveTime::MIN {
+        format!("through {}", (t - Duration::days(1)).format("%Y-%m-%d"))
+    } else {
+        format!("until {}", to_db(t))
+    }
+}
+
 /// The stored form: RFC 3339 UTC with whole seconds, so that text order is time order.
 pub fn to_db(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
@@ -66,6 +88,15 @@ pub fn add_months(t: DateTime<Utc>, months: u32) -> DateTime<Utc> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_date_of_validity_means_through_that_day() {
+        let t = parse_until("2026-12-31").unwrap();
+        assert_eq!(to_db(t), "2027-01-01T00:00:00Z");
+        assert_eq!(until_text(t), "through 2026-12-31");
+        let t = parse_until("2026-12-31T12:00:00Z").unwrap();
+        assert_eq!(until_text(t), "until 2026-12-31T12:00:00Z");
+    }
 
     #[test]
     fn parses_the_forms_people_type() {

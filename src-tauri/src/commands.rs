@@ -84,7 +84,7 @@ pub fn record_movement(ledger: State<'_, Ledger>, movement: dto::Movement) -> Re
                         .into())
                     }
                 },
-                expires: time::parse(&expires)?,
+                expires: time::parse_until(&expires)?,
                 products: None,
                 number: None,
             };
@@ -95,7 +95,7 @@ pub fn record_movement(ledger: State<'_, Ledger>, movement: dto::Movement) -> Re
             amount,
             expires,
         } => {
-            let expires = expires.as_deref().map(time::parse).transpose()?;
+            let expires = expires.as_deref().map(time::parse_until).transpose()?;
             ledger::buy_card(
                 &mut conn,
                 &account,

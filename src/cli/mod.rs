@@ -497,10 +497,6 @@ fn open(cli_db: &Option<PathBuf>) -> Result<Connection> {
     store::open(&path)
 }
 
-fn date_or_time(text: &str) -> Result<DateTime<Utc>> {
-    time::parse(text)
-}
-
 /// Parses every argument before the ledger is opened, so that malformed input never touches
 /// the file.
 pub fn run(cli: Cli) -> Result<String> {
@@ -631,7 +627,7 @@ pub fn run(cli: Cli) -> Result<String> {
                 } else {
                     VoucherKind::Regular
                 },
-                expires: date_or_time(&expires)?,
+                expires: time::parse_until(&expires)?,
                 products,
                 number,
             };
@@ -652,7 +648,7 @@ pub fn run(cli: Cli) -> Result<String> {
             op_id,
         }) => {
             let amount = parse_positive(&amount)?;
-            let expires = expires.as_deref().map(date_or_time).transpose()?;
+            let expires = expires.as_deref().map(time::parse_until).transpose()?;
             let at = when.time()?;
             said(ledger::add_coupon(
                 &mut open(db)?,
@@ -671,7 +667,7 @@ pub fn run(cli: Cli) -> Result<String> {
             op_id,
         }) => {
             let amount = parse_positive(&amount)?;
-            let expires = expires.as_deref().map(date_or_time).transpose()?;
+            let expires = expires.as_deref().map(time::parse_until).transpose()?;
             let at = when.time()?;
             said(ledger::buy_card(
                 &mut open(db)?,
@@ -869,7 +865,7 @@ pub fn run(cli: Cli) -> Result<String> {
                 account_id: account,
                 product,
                 region,
-                expires_at: date_or_time(&expires)?,
+                expires_at: time::parse_until(&expires)?,
                 auto_renew,
                 status,
             };

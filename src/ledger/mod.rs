@@ -411,11 +411,11 @@ pub fn add_voucher(
             replayed: false,
             reference: Some(label.clone()),
             summary: format!(
-                "{} voucher {label} of {} on '{}', valid until {}",
+                "{} voucher {label} of {} on '{}', valid {}",
                 v.kind.as_str(),
                 amount_text(v.amount, &payer.currency),
                 payer.id,
-                to_db(v.expires)
+                crate::time::until_text(v.expires)
             ),
         })
     })
@@ -683,10 +683,10 @@ pub fn buy_card(
         e.post(card, &cur, amount, 0);
         let id = journal::write(tx, &e)?;
         let mut summary = format!(
-            "prepaid card {label} of {} bought on '{}', valid until {}",
+            "prepaid card {label} of {} bought on '{}', valid {}",
             amount_text(amount, &cur),
             account.id,
-            to_db(expires)
+            crate::time::until_text(expires)
         );
         if let Some(bonus) = card_bonus(tx, amount)? {
             let v = NewVoucher {
