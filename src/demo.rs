@@ -86,43 +86,6 @@ pub fn populate(conn: &mut Connection, now: DateTime<Utc>) -> Result<()> {
         start,
         Some("demo-3"),
     )?;
-    ledger::grant(
-        conn,
-        "acme-hq",
-        d("500"),
-        ledger::journal::BookKind::Complimentary,
-        start,
-        None,
-    )?;
-    ledger::buy_card(
-        conn,
-        "acme-hq",
-        d("10000"),
-        Some(now + Duration::days(20)),
-        start,
-        None,
-    )?;
-    ledger::add_voucher(
-        conn,
-        "acme-web",
-        &NewVoucher {
-            amount: d("1200"),
-            kind: VoucherKind::Regular,
-            expires: now + Duration::days(9),
-            products: None,
-            number: Some("HW-V-2026-118".into()),
-        },
-        start,
-        None,
-    )?;
-    ledger::add_coupon(
-        conn,
-        "acme-hq",
-        d("150"),
-        Some(now + Duration::days(60)),
-        start,
-        None,
-    )?;
     ledger::restrict(conn, "acme-hq", "SMS", &["cash".into(), "card".into()])?;
 
     let products = [
@@ -181,6 +144,45 @@ pub fn populate(conn: &mut Connection, now: DateTime<Utc>) -> Result<()> {
             )?;
         }
     }
+    // Bought and granted after the charges, so that the overview shows them with a balance.
+    let recent = now - Duration::days(10);
+    ledger::grant(
+        conn,
+        "acme-hq",
+        d("500"),
+        ledger::journal::BookKind::Complimentary,
+        recent,
+        None,
+    )?;
+    ledger::buy_card(
+        conn,
+        "acme-hq",
+        d("10000"),
+        Some(now + Duration::days(20)),
+        recent,
+        None,
+    )?;
+    ledger::add_voucher(
+        conn,
+        "acme-web",
+        &NewVoucher {
+            amount: d("1200"),
+            kind: VoucherKind::Regular,
+            expires: now + Duration::days(9),
+            products: None,
+            number: Some("HW-V-2026-118".into()),
+        },
+        recent,
+        None,
+    )?;
+    ledger::add_coupon(
+        conn,
+        "acme-hq",
+        d("150"),
+        Some(now + Duration::days(60)),
+        recent,
+        None,
+    )?;
     let late = now - Duration::hours(3);
     ledger::hold(conn, "acme-hq", d("55"), "HOLD-CVM-GPU-1", late)?;
     accounts::set_alert(conn, "acme-hq", Some(d("20000")))?;

@@ -221,6 +221,19 @@ fn the_demo_ledger_opens_with_figures_and_alerts() {
     let blocks = v["currencies"].as_array().unwrap();
     assert_eq!(blocks.len(), 2, "CNY and USD are shown apart");
     assert!(v["alerts"].as_array().unwrap().len() >= 3);
+    // Every purse of the overview has something to show.
+    let cny = &blocks.iter().find(|b| b["currency"] == "CNY").unwrap()["balances"];
+    for purse in [
+        "cash",
+        "complimentary",
+        "vouchers",
+        "prepaid_cards",
+        "frozen",
+    ] {
+        assert_ne!(cny[purse], "0", "{purse}");
+    }
+    let cny = blocks.iter().find(|b| b["currency"] == "CNY").unwrap();
+    assert_ne!(cny["cash_coupons"]["count"], 0);
     assert!(blocks.iter().all(|b| b["trend"]
         .as_array()
         .unwrap()
