@@ -240,20 +240,53 @@ fn a_focus_bill_of_a_prepaid_account_is_settled_in_the_deduction_order() {
 }
 
 #[test]
-fn a_postpaid_accounts_bill_is_not_settled() {
+fn a_postpaid_accounts_final_month_is_settled_and_what_is_left_is_owed() {
     let mut c = store::open_in_memory().unwrap();
+    // 012345678901: 2024-09 final (every line invoiced), 2024-10 provisional; the other account's
+    // 2024-09 provisional (a line without an invoice id).
     let r = import::import_file(
         &mut c,
-        &fixture("focus-1.0.csv"),
+        &fixture("focus-1.2-deviations.csv"),
         &settle_opts("2025-06-01"),
     )
     .unwrap();
     let st = r.settlement.unwrap();
-    assert!(st.settled.is_empty());
-    assert!(!st.not_settled.is_empty());
+    let settled: Vec<(&str, &str)> = st
+        .settled
+        .iter()
+        .map(|g| (g.account.as_str(), g.month.as_str()))
+        .collect();
     assert!(
-        st.not_settled[0].contains("postpaid"),
-        "{}",
-        st.not_settled[0]
+        settled.iter().all(|s| *s == ("012345678901", "2024-09")),
+        "{settled:?}"
+    );
+    assert!(!settled.is_empty());
+    assert_eq!(st.not_settled.len(), 2, "{:?}", st.not_settled);
+    assert!(st.not_settled.iter().all(|n| n.contains("provisional")));
+    // Nothing in its purses: the whole final month is owed, and shows as unpaid.
+    let o = overview(
+        &c,
+        &Scope::Account("012345678901".into()),
+        t("2025-06-02"),
+        6,
+    )
+    .unwrap();
+    let block = &o.currencies[0];
+    let september: Decimal = st.settled.iter().map(|g| g.amount).sum();
+    assert_eq!(block.balances.arrears, september);
+    assert_eq!(block.unpaid_orders.amount, september);
+    // Paying it repays the arrears.
+    ledger::topup(
+        &mut c,
+        "012345678901",
+        september,
+        TopUpMethod::BankTransfer,
+        t("2025-06-03"),
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        balances(&c, "012345678901", "2025-06-04").arrears,
+        Decimal::ZERO
     );
 }

@@ -1,10 +1,13 @@
-//! Settling imported bills (`billfold import --settle`, issue 3): the charges of a prepaid
-//! account's imported lines are deducted from its purses, inside the import's transaction.
+//! Settling imported bills (`billfold import --settle`, issue 3): the charges of an account's
+//! imported lines are deducted from its purses, inside the import's transaction.
 //!
 //! The rules (written down in docs/IMPORT.md, "Settling"):
 //! - One deduction per (account, month, service) of the file, at the time of the import: a
 //!   month's bill is settled when it is imported, not line by line in the past (the ledger's
-//!   later operations would make that impossible), with the product's restriction.
+//!   later operations would make that impossible), with the product's restriction. A prepaid
+//!   account's bill is settled at once; a postpaid account's at the monthly settlement, i.e.
+//!   once its month is final (SPEC §2: the real usage is deducted at the monthly settlement).
+//!   What the purses cannot pay becomes arrears: the unpaid amount, overdue 15 days later.
 //! - Lines that say how they were paid (Tencent and Huawei exports) are posted with the
 //!   provider's own split: each part from the ledger's purses of that kind (vouchers and cards
 //!   earliest expiry first), credit-line payments as arrears. A part the ledger's purses cannot
@@ -19,7 +22,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Transaction};
+use rusqlite::{params, OptionalExtension, Transaction};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -162,22 +165,36 @@ pub fn settle_lines(
                 paid_complimentary, paid_card, paid_cash, paid_arrears, paid_credit
          FROM cost_lines WHERE id BETWEEN ?1 AND ?2 ORDER BY id",
     )?;
+    // A postpaid account's month is settled once its bill is final (the monthly settlement).
+    let mut provisional: BTreeMap<(String, String), bool> = BTreeMap::new();
+    let mut slice_status =
+        tx.prepare_cached("SELECT status FROM import_slices WHERE account_id = ?1 AND month = ?2")?;
     let mut rows = stmt.query(params![first, last])?;
     while let Some(r) = rows.next()? {
         let account: String = r.get(0)?;
-        if !accounts.contains_key(&account) {
-            let a = get_account(tx, &account)?;
-            if a.mode != PaymentMode::Prepaid {
-                report.not_settled.push(format!(
-                    "'{account}' is postpaid: its bill is what it owes, nothing is deducted at import"
-                ));
-            }
-            accounts.insert(account.clone(), a);
-        }
-        if accounts[&account].mode != PaymentMode::Prepaid {
-            continue;
-        }
         let month: String = r.get(1)?;
+        if !accounts.contains_key(&account) {
+            accounts.insert(account.clone(), get_account(tx, &account)?);
+        }
+        if accounts[&account].mode == PaymentMode::Postpaid {
+            let key = (account.clone(), month.clone());
+            if !provisional.contains_key(&key) {
+                let status: Option<String> = slice_status
+                    .query_row(params![account, month], |r| r.get(0))
+                    .optional()?;
+                let open = status.as_deref() != Some("final");
+                if open {
+                    report.not_settled.push(format!(
+                        "'{account}' {month}: postpaid, and the month's bill is provisional: it is \
+                         settled when a final export of the month is imported"
+                    ));
+                }
+                provisional.insert(key.clone(), open);
+            }
+            if provisional[&key] {
+                continue;
+            }
+        }
         let service = labels.text(tx, r.get(2)?)?.to_string();
         let mut a = Amounts {
             billed: stored_amount(r, 4)?.unwrap_or_default(),
