@@ -233,6 +233,7 @@ impl dto::ReviewFilter {
             to: None,
             tag: None,
             text: None,
+            currency: None,
         }
     }
 
@@ -270,7 +271,7 @@ impl dto::ReviewFilter {
             to,
             tag: given(&self.tag),
             text: given(&self.text),
-            currency: None,
+            currency: given(&self.currency),
         })
     }
 
@@ -749,6 +750,9 @@ mod tests {
         assert_eq!(c.service.as_deref(), Some("CVM"), "trimmed");
         assert_eq!(c.region, None, "blank means any");
         assert_eq!(c.from.as_deref(), Some("2026-10"));
+        assert_eq!(c.currency, None);
+        f.currency = Some(" CNY ".into());
+        assert_eq!(f.to_core().unwrap().currency.as_deref(), Some("CNY"));
 
         let mut f = filter(dto::Scope::Account { id: "a".into() });
         assert_eq!(f.to_core().unwrap().account.as_deref(), Some("a"));
@@ -958,6 +962,18 @@ mod tests {
         assert_eq!(fc.regions, ["us-east-1"]);
         assert_eq!(fc.currencies, ["CNY", "USD"]);
         assert_eq!(fc.accounts, ["acct-0001", "acct-0002"]);
+
+        // A per-currency figure narrows to its currency: only the yuan lines.
+        let mut cny = dto::ReviewFilter::of_scope(dto::Scope::All);
+        cny.currency = Some("CNY".into());
+        let page: dto::LinePage =
+            review::lines(&conn, &cny.to_core().unwrap(), review::SortBy::Billed, 1)
+                .unwrap()
+                .into();
+        assert_eq!(page.total_lines, 44);
+        assert!(page.lines.iter().all(|l| l.currency == "CNY"));
+        assert_eq!(page.totals.len(), 1);
+        assert_eq!(page.totals[0].currency, "CNY");
         drop(conn);
         let _ = std::fs::remove_dir_all(dir);
     }

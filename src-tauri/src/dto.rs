@@ -277,6 +277,9 @@ pub struct ReviewFilter {
     pub tag: Option<String>,
     /// Text in the description, resource id or resource name (any case).
     pub text: Option<String>,
+    /// Only lines in this currency (of the accounts billing in it): what a per-currency
+    /// figure (a trend bar, a group, a row of month over month) narrows to.
+    pub currency: Option<String>,
 }
 
 /// The values the filters of a scope can take (every line of the scope, any period).

@@ -139,7 +139,7 @@ describe("drill-down from the overview", () => {
     await until(() => q(root, "lines"));
     expect(q(root, "nav-bills")?.getAttribute("aria-selected")).toBe("true");
     const req = backend.argsOf("reviewLines").at(-1) as { filter: Record<string, unknown> };
-    expect(req.filter).toMatchObject({ scope: { kind: "org", id: "acme" }, from: "2026-10", to: "2026-10", service: null });
+    expect(req.filter).toMatchObject({ scope: { kind: "org", id: "acme" }, from: "2026-10", to: "2026-10", service: null, currency: "USD" });
   });
 });
 

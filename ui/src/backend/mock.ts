@@ -276,6 +276,7 @@ export class MockBackend implements Backend {
       if (!eq(f.account, l.account) || !eq(f.provider, l.provider) || !eq(f.sub_account, l.sub_account)) return false;
       if (!eq(f.service, l.service) || !eq(f.region, l.region) || !eq(f.resource, l.resource_id)) return false;
       if (f.category && f.category.toLowerCase() !== l.category.toLowerCase()) return false;
+      if (f.currency && f.currency.toUpperCase() !== l.currency) return false;
       if (period && f.from && l.month < f.from) return false;
       if (period && f.to && l.month > f.to) return false;
       if (f.text) {
@@ -562,7 +563,7 @@ export class MockBackend implements Backend {
 export function emptyFilter(scope: Scope): ReviewFilter {
   return {
     scope, account: null, provider: null, sub_account: null, service: null, region: null, category: null,
-    resource: null, from: null, to: null, tag: null, text: null,
+    resource: null, from: null, to: null, tag: null, text: null, currency: null,
   };
 }
 

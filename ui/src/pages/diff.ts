@@ -87,7 +87,7 @@ export class DiffView implements BillsView {
   private open(d: Diff, r: DiffRow): void {
     const month = r.status === "gone" ? d.from : d.to;
     const resource = d.by === "resource" && !r.key.startsWith("(");
-    this.ctx.openLines({ from: month, to: month, service: r.service, resource: resource ? r.key : "" });
+    this.ctx.openLines({ from: month, to: month, service: r.service, resource: resource ? r.key : "", currency: r.currency });
   }
 
   private amounts(r: DiffRow, cells: "full" | "short"): Node[] {

@@ -211,9 +211,10 @@ class OverviewView {
     );
   }
 
-  /** The explorer for a month (and a service), from a bar, a month or a service cell. */
-  private open(month: string, service: string | null): void {
-    this.host.openBills({ from: month, to: month, service: service ?? "" });
+  /** The explorer for a month (and a service) of one currency's block, from a bar, a month or
+   * a service cell: the lines behind that figure, none of another currency. */
+  private open(month: string, service: string | null, currency: string): void {
+    this.host.openBills({ from: month, to: month, service: service ?? "", currency });
   }
 
   private trendBlock(c: CurrencyOverview): HTMLElement {
@@ -259,8 +260,9 @@ class OverviewView {
                   class: "link",
                   "data-testid": "trend-month",
                   "data-month": m.month,
+                  "data-currency": c.currency,
                   title: t("openLines"),
-                  onclick: () => this.open(m.month, null),
+                  onclick: () => this.open(m.month, null, c.currency),
                 },
                 formatMonth(m.month, this.locale),
               ),
@@ -281,8 +283,9 @@ class OverviewView {
                         "data-testid": "trend-service",
                         "data-month": m.month,
                         "data-service": s,
+                        "data-currency": c.currency,
                         title: t("openLines"),
-                        onclick: () => this.open(m.month, s),
+                        onclick: () => this.open(m.month, s, c.currency),
                       },
                       this.money(x.amount, c.currency),
                     )
@@ -316,7 +319,7 @@ class OverviewView {
     );
     if (this.host.chart) {
       void this.host
-        .chart(chartHost, trend, c.currency, this.locale, (month, service) => this.open(month, service))
+        .chart(chartHost, trend, c.currency, this.locale, (month, service) => this.open(month, service, c.currency))
         .then((dispose) => this.host.onDispose(dispose));
     }
     return section;
