@@ -22,6 +22,7 @@ const COMMANDS: &[&str] = &[
     "add_assertion",
     "sign_off",
     "add_fx_rate",
+    "fx_rates",
     "convert_amount",
     "export_review",
 ];

@@ -309,6 +309,15 @@ pub fn add_fx_rate(ledger: State<'_, Ledger>, request: dto::FxRateRequest) -> Re
     Ok(())
 }
 
+/// The rates the user keeps, by currency pair then date.
+#[tauri::command(async)]
+pub fn fx_rates(ledger: State<'_, Ledger>) -> Reply<Vec<dto::FxRate>> {
+    Ok(fx::list(&*ledger.conn()?)?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}
+
 /// Converts an amount with the latest rate on or before a date; says which rate it used.
 #[tauri::command(async)]
 pub fn convert_amount(

@@ -715,6 +715,17 @@ pub fn signoff(s: reconcile::SignoffCheck) -> dto::Signoff {
     }
 }
 
+impl From<fx::Rate> for dto::FxRate {
+    fn from(r: fx::Rate) -> Self {
+        dto::FxRate {
+            from: r.from,
+            to: r.to,
+            on: r.on,
+            rate: to_text(r.rate),
+        }
+    }
+}
+
 impl From<fx::Converted> for dto::Converted {
     fn from(c: fx::Converted) -> Self {
         dto::Converted {

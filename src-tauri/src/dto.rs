@@ -661,6 +661,16 @@ pub struct FxRateRequest {
     pub on: String,
 }
 
+/// A rate the user keeps: 1 FROM = RATE TO on a date.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct FxRate {
+    pub from: String,
+    pub to: String,
+    /// `YYYY-MM-DD`.
+    pub on: String,
+    pub rate: String,
+}
+
 #[derive(Debug, Clone, Deserialize, TS)]
 pub struct ConvertRequest {
     pub amount: String,
@@ -764,6 +774,7 @@ pub(crate) fn bindings() -> Vec<(String, String)> {
         AssertionRequest,
         SignoffRequest,
         FxRateRequest,
+        FxRate,
         ConvertRequest,
         Converted,
         ExportRequest,

@@ -232,6 +232,7 @@ pub fn run() {
             commands::add_assertion,
             commands::sign_off,
             commands::add_fx_rate,
+            commands::fx_rates,
             commands::convert_amount,
             commands::export_review,
         ])

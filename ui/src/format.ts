@@ -135,6 +135,13 @@ export function formatMonth(month: string, locale: string, style: "short" | "lon
   );
 }
 
+/** A calendar day (`YYYY-MM-DD`) as a date, the same day in every time zone. */
+export function formatDay(day: string, locale: string): string {
+  const t = new Date(`${day}T00:00:00Z`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(t.getTime())) return day;
+  return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeZone: "UTC" }).format(t);
+}
+
 /** An RFC 3339 instant as a date ("23 Nov 2026" style, per locale). */
 export function formatDate(instant: string, locale: string): string {
   const t = new Date(instant);

@@ -290,6 +290,7 @@ const en = {
   rateTo: "in",
   rate: "Rate",
   addRate: "Add rate",
+  noRates: "No rate kept yet.",
   invalidCurrency: "Enter currency codes such as USD and CNY.",
   dayRun: "{first} to {last} ({n} days)",
 };
@@ -586,6 +587,7 @@ const zhCN: Catalogue = {
   rateTo: "折合",
   rate: "汇率",
   addRate: "添加汇率",
+  noRates: "尚未维护任何汇率。",
   invalidCurrency: "请输入币种代码，例如 USD 和 CNY。",
   dayRun: "{first} 至 {last}（{n} 天）",
 };

@@ -676,6 +676,55 @@ describe("reconciliation", () => {
   });
 });
 
+describe("exchange rates", () => {
+  it("lists the rates kept beside the form, and again after one is added", async () => {
+    const backend = new MockBackend();
+    backend.rates.push({ from: "USD", to: "CNY", rate: "7.1", on: "2026-09-30" });
+    const { root } = await openBills(backend);
+    q(root, "bills-view-reconcile")!.click();
+    await until(() => q(root, "fx-rates"));
+    const rows = () => qa(root, "fx-rate-row").map((r) => [r.dataset.from, r.dataset.to, r.dataset.on, r.dataset.rate]);
+    expect(rows()).toEqual([["USD", "CNY", "2026-09-30", "7.1"]]);
+    expect(q(root, "fx-rate-row")?.textContent).toBe("USDCNY7.1Sep 30, 2026");
+    // The table sits beside the form, in the same section.
+    expect(q(root, "fx-form")?.parentElement).toBe(q(root, "fx-rates")?.parentElement);
+    const calls = backend.argsOf("fxRates").length;
+    const form = q(root, "fx-form")!;
+    for (const [id, v] of [["fx-from", "usd"], ["fx-to", "cny"], ["fx-rate", "7.12345678"], ["fx-on", "2026-10-31"]]) {
+      (q(form, id) as HTMLInputElement).value = v;
+    }
+    form.dispatchEvent(new Event("submit", { cancelable: true }));
+    await settled(backend);
+    expect(backend.argsOf("fxRates").length).toBe(calls + 1);
+    expect(rows()).toEqual([
+      ["USD", "CNY", "2026-09-30", "7.1"],
+      ["USD", "CNY", "2026-10-31", "7.12345678"],
+    ]);
+    expect(qa(root, "fx-rate-row")[1].textContent, "every digit of the rate").toContain("7.12345678");
+  });
+
+  it("says when no rate is kept, and shows its own error without hiding the checks", async () => {
+    const { root } = await openBills();
+    q(root, "bills-view-reconcile")!.click();
+    await until(() => q(root, "fx-rates-empty"));
+    expect(q(root, "fx-rates-empty")?.textContent).toBe("No rate kept yet.");
+    const failing = await openBills(new MockBackend({ failOn: { fxRates: { code: "storage", message: "disk I/O error" } } }));
+    q(failing.root, "bills-view-reconcile")!.click();
+    await until(() => q(failing.root, "fx-rates-error"));
+    expect(q(failing.root, "fx-rates-error")?.textContent).toContain("disk I/O error");
+    expect(q(failing.root, "invoice-row")).not.toBeNull();
+  });
+
+  it("shows the days of rates in Simplified Chinese", async () => {
+    const backend = new MockBackend();
+    backend.rates.push({ from: "USD", to: "CNY", rate: "7.1", on: "2026-09-30" });
+    const { root } = await openBills(backend, "zh-CN");
+    q(root, "bills-view-reconcile")!.click();
+    await until(() => q(root, "fx-rates"));
+    expect(q(root, "fx-rate-row")?.textContent).toContain("2026年9月30日");
+  });
+});
+
 describe("export", () => {
   it("exports the current view as CSV and the review as XLSX through Rust's save dialog", async () => {
     const { root, backend } = await openBills();

@@ -11,6 +11,7 @@ import type { DiffQuery } from "../bindings/DiffQuery";
 import type { ExportDone } from "../bindings/ExportDone";
 import type { ExportRequest } from "../bindings/ExportRequest";
 import type { Facets } from "../bindings/Facets";
+import type { FxRate } from "../bindings/FxRate";
 import type { FxRateRequest } from "../bindings/FxRateRequest";
 import type { Groups } from "../bindings/Groups";
 import type { GroupsQuery } from "../bindings/GroupsQuery";
@@ -73,6 +74,8 @@ export interface Backend {
   addAssertion(request: AssertionRequest): Promise<void>;
   signOff(request: SignoffRequest): Promise<Signoff[]>;
   addFxRate(request: FxRateRequest): Promise<void>;
+  /** The rates the user keeps, by currency pair then date. */
+  fxRates(): Promise<FxRate[]>;
   convert(request: ConvertRequest): Promise<Converted>;
   /** Opens the native save dialog (in Rust) and writes the export; `null` when cancelled. */
   exportReview(request: ExportRequest): Promise<ExportDone | null>;

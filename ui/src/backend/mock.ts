@@ -10,6 +10,7 @@ import type { DiffRow } from "../bindings/DiffRow";
 import type { ExportDone } from "../bindings/ExportDone";
 import type { ExportRequest } from "../bindings/ExportRequest";
 import type { Facets } from "../bindings/Facets";
+import type { FxRate } from "../bindings/FxRate";
 import type { FxRateRequest } from "../bindings/FxRateRequest";
 import type { Group } from "../bindings/Group";
 import type { Groups } from "../bindings/Groups";
@@ -531,6 +532,15 @@ export class MockBackend implements Backend {
     return this.answer("addFxRate", request, () => {
       this.rates.push(request);
     });
+  }
+
+  fxRates(): Promise<FxRate[]> {
+    return this.answer("fxRates", undefined, () =>
+      // One rate per pair and day (a later one replaces it), by pair then date, as the core keeps them.
+      [...new Map(this.rates.map((r) => [`${r.from}|${r.to}|${r.on}`, r])).values()]
+        .map(({ from, to, on, rate }) => ({ from, to, on, rate }))
+        .sort((a, b) => a.from.localeCompare(b.from) || a.to.localeCompare(b.to) || a.on.localeCompare(b.on)),
+    );
   }
 
   convert(request: ConvertRequest): Promise<Converted> {

@@ -44,6 +44,7 @@ export const tauriBackend: Backend = {
   addAssertion: (request) => call("add_assertion", { request }),
   signOff: (request) => call("sign_off", { request }),
   addFxRate: (request) => call("add_fx_rate", { request }),
+  fxRates: () => call("fx_rates"),
   convert: (request) => call("convert_amount", { request }),
   exportReview: (request) => call("export_review", { request }),
 };
