@@ -554,6 +554,7 @@ impl From<review::Diff> for dto::Diff {
                     to_unit_price: u.to_unit_price,
                 })
                 .collect(),
+            corrections_total: u32::try_from(d.corrections_total).unwrap_or(u32::MAX),
             corrections: d
                 .corrections
                 .into_iter()

@@ -435,6 +435,8 @@ pub struct Diff {
     pub total_unit_price_changes: u32,
     /// Lines of either month that correct an earlier period (the core keeps the first 100).
     pub corrections: Vec<Correction>,
+    /// How many correction lines there are in all (more than listed when over 100).
+    pub corrections_total: u32,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

@@ -590,6 +590,29 @@ describe("month over month", () => {
     expect(lastFilter(backend)).toMatchObject({ service: "COS", from: "2026-11", to: "2026-11" });
   });
 
+  it("says how many corrections there are, and how many are listed", async () => {
+    const many = Array.from({ length: 105 }, (_, i) =>
+      line(500 + i, { month: "2026-11", service: "CVM", billed_cost: `-${i + 1}`, charge_class: "Correction" }),
+    );
+    const { root } = await openBills(new MockBackend({ lines: [...sampleLines(), ...many] }));
+    q(root, "bills-view-diff")!.click();
+    await until(() => q(root, "diff-counts"));
+    // The sample's two (one a month) and 105 more.
+    expect(q(root, "corrections-count")?.dataset.value).toBe("107");
+    expect(q(root, "corrections-count")?.textContent).toBe("107");
+    expect(qa(root, "correction")).toHaveLength(100);
+    expect(q(root, "corrections-shown")?.textContent).toBe("100 of 107 shown.");
+  });
+
+  it("shows the count alone when every correction is listed", async () => {
+    const { root } = await openBills();
+    q(root, "bills-view-diff")!.click();
+    await until(() => q(root, "diff-counts"));
+    expect(q(root, "corrections-count")?.dataset.value).toBe("2");
+    expect(qa(root, "correction")).toHaveLength(2);
+    expect(q(root, "corrections-shown")).toBeNull();
+  });
+
   it("compares by resource on request", async () => {
     const { root, backend } = await openBills();
     q(root, "bills-view-diff")!.click();

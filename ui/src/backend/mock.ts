@@ -431,6 +431,9 @@ export class MockBackend implements Backend {
       rows.sort((x, y) => compareDecimal(abs(y.change), abs(x.change)));
       const moving = rows.filter((r) => r.status !== "same");
       const count = (s: string) => rows.filter((r) => r.status === s).length;
+      const corrections = lines.filter(
+        (l) => (l.month === query.from || l.month === query.to) && (l.charge_class ?? "").toLowerCase() === "correction",
+      );
       return {
         from: query.from, to: query.to, by: query.by,
         counts: { new: count("new"), gone: count("gone"), changed: count("changed"), same: count("same") },
@@ -440,9 +443,9 @@ export class MockBackend implements Backend {
           .sort((x, y) => compareDecimal(abs(y.change_pct ?? "0"), abs(x.change_pct ?? "0"))).slice(0, 10),
         unit_price_changes: [],
         total_unit_price_changes: 0,
-        corrections: lines
-          .filter((l) => (l.month === query.from || l.month === query.to) && (l.charge_class ?? "").toLowerCase() === "correction")
-          .map((l) => ({
+        corrections_total: corrections.length,
+        // The core lists the first 100.
+        corrections: corrections.slice(0, 100).map((l) => ({
             id: l.id, source_file: l.source_file, source_line: l.source_line, account: l.account, month: l.month,
             service: l.service, resource_id: l.resource_id, category: l.category, charge_class: l.charge_class,
             currency: l.currency, billed_cost: l.billed_cost,
