@@ -2,7 +2,7 @@
 /// off Tauri's "every app command is allowed" default: a window gets only what
 /// `capabilities/default.json` grants.
 const COMMANDS: &[&str] = &[
-    "scopes",
+    "start",
     "overview",
     "set_balance_alert",
     "record_movement",

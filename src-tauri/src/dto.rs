@@ -41,6 +41,26 @@ pub enum Scope {
     Org { id: String },
 }
 
+/// What the window asks first: everything it needs to paint, in one round trip.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct StartRequest {
+    /// The scope the window remembers, if any; the default one when the ledger lacks it.
+    pub scope: Option<Scope>,
+    /// Months of expenditure trend (6 when `None`).
+    pub months: Option<u32>,
+    /// Also the overview of the scope chosen (the window is on the overview page).
+    pub overview: bool,
+}
+
+/// The scope switcher's choices, the scope chosen and, when asked, its overview.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Start {
+    pub scopes: Scopes,
+    /// `None` when the ledger has no account yet (the empty state).
+    pub scope: Option<Scope>,
+    pub overview: Option<Overview>,
+}
+
 /// The choices of the scope switcher.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct Scopes {
@@ -726,6 +746,8 @@ pub(crate) fn bindings() -> Vec<(String, String)> {
         CommandError,
         ErrorCode,
         Scope,
+        StartRequest,
+        Start,
         Scopes,
         OrgInfo,
         AccountInfo,

@@ -212,7 +212,7 @@ pub fn run() {
             }
         })
         .invoke_handler(tauri::generate_handler![
-            commands::scopes,
+            commands::start,
             commands::overview,
             commands::set_balance_alert,
             commands::record_movement,

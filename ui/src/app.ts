@@ -6,7 +6,9 @@ import type { ImportProgress } from "./bindings/ImportProgress";
 import type { ImportReport } from "./bindings/ImportReport";
 import type { Movement } from "./bindings/Movement";
 import type { Scope } from "./bindings/Scope";
+import type { Overview } from "./bindings/Overview";
 import type { Scopes } from "./bindings/Scopes";
+import type { Start } from "./bindings/Start";
 import type { Backend } from "./backend/index";
 import { h } from "./dom";
 import { formatCount, formatDate, isAmountInput } from "./format";
@@ -42,20 +44,6 @@ export function parseScopeKey(key: string): Scope | null {
   const m = /^(account|org):(.+)$/.exec(key);
   if (!m) return null;
   return m[1] === "account" ? { kind: "account", id: m[2] } : { kind: "org", id: m[2] };
-}
-
-function scopeExists(scopes: Scopes, scope: Scope): boolean {
-  if (scope.kind === "all") return true;
-  if (scope.kind === "org") return scopes.orgs.some((o) => o.id === scope.id);
-  return scopes.accounts.some((a) => a.id === scope.id);
-}
-
-function defaultScope(scopes: Scopes): Scope {
-  if (scopes.orgs.length === 1 && scopes.accounts.every((a) => a.org === scopes.orgs[0].id)) {
-    return { kind: "org", id: scopes.orgs[0].id };
-  }
-  if (scopes.accounts.length === 1) return { kind: "account", id: scopes.accounts[0].id };
-  return { kind: "all" };
 }
 
 export class App {
@@ -105,7 +93,7 @@ export class App {
     cb?.();
   }
 
-  /** Reloads the scope list and the current page. */
+  /** Reloads the scope list and the current page: on the overview, in one round trip. */
   async reload(): Promise<void> {
     const seq = ++this.loadSeq;
     if (!this.header) {
@@ -113,21 +101,28 @@ export class App {
       this.main.setAttribute("aria-busy", "true");
       this.main.replaceChildren(h("p", { class: "loading", "data-testid": "loading" }, t("loading")));
     }
+    const overview = this.page === "overview";
+    let start: Start;
     try {
-      this.scopes = await this.backend.scopes();
+      start = await this.backend.start({
+        scope: parseScopeKey(this.storage?.getItem(SCOPE_KEY) ?? ""),
+        months: overview && this.months !== 6 ? this.months : null,
+        overview,
+      });
     } catch (e) {
       if (seq === this.loadSeq) this.showError(e, this.main);
       return;
     }
     if (seq !== this.loadSeq) return;
-    if (this.scopes.accounts.length === 0) {
+    this.scopes = start.scopes;
+    if (!start.scope) {
       this.showEmpty();
       return;
     }
-    const saved = parseScopeKey(this.storage?.getItem(SCOPE_KEY) ?? "");
-    this.scope = saved && scopeExists(this.scopes, saved) ? saved : defaultScope(this.scopes);
+    this.scope = start.scope;
     this.renderShell();
-    await this.loadPage(seq);
+    if (overview && start.overview && this.page === "overview") this.showOverview(start.overview);
+    else await this.loadPage(seq);
   }
 
   private dispose(): void {
@@ -186,35 +181,41 @@ export class App {
       this.dispose();
       this.pageHost.replaceChildren(h("p", { class: "loading", "data-testid": "loading" }, t("loading")));
     }
+    let overview: Overview;
     try {
-      const overview = await this.backend.overview(this.scope, this.months === 6 ? undefined : this.months);
-      if (seq !== this.loadSeq || this.page !== "overview") return;
-      this.dispose();
-      this.main.removeAttribute("aria-busy");
-      this.asOf = overview.as_of;
-      const asOf = this.header?.querySelector("[data-testid=as-of]");
-      if (asOf) asOf.textContent = t("asOf", { date: formatDate(overview.as_of, this.locale) });
-      this.pageHost.replaceChildren(
-        renderOverview(overview, {
-          backend: this.backend,
-          locale: this.locale,
-          scope: this.scope,
-          scopes: this.scopes,
-          chart: this.chart,
-          months: this.months,
-          setMonths: (n) => {
-            this.months = n;
-            void this.loadOverview(++this.loadSeq);
-          },
-          reload: () => this.reload(),
-          openBills: (preset) => void this.switchPage("bills", preset),
-          onDispose: (d) => this.disposers.push(d),
-        }),
-      );
-      this.painted();
+      overview = await this.backend.overview(this.scope, this.months === 6 ? undefined : this.months);
     } catch (e) {
       if (seq === this.loadSeq) this.showError(e, this.pageHost);
+      return;
     }
+    if (seq !== this.loadSeq || this.page !== "overview") return;
+    this.showOverview(overview);
+  }
+
+  private showOverview(overview: Overview): void {
+    this.dispose();
+    this.main.removeAttribute("aria-busy");
+    this.asOf = overview.as_of;
+    const asOf = this.header?.querySelector("[data-testid=as-of]");
+    if (asOf) asOf.textContent = t("asOf", { date: formatDate(overview.as_of, this.locale) });
+    this.pageHost.replaceChildren(
+      renderOverview(overview, {
+        backend: this.backend,
+        locale: this.locale,
+        scope: this.scope,
+        scopes: this.scopes,
+        chart: this.chart,
+        months: this.months,
+        setMonths: (n) => {
+          this.months = n;
+          void this.loadOverview(++this.loadSeq);
+        },
+        reload: () => this.reload(),
+        openBills: (preset) => void this.switchPage("bills", preset),
+        onDispose: (d) => this.disposers.push(d),
+      }),
+    );
+    this.painted();
   }
 
   private async showBills(seq: number, preset?: BillsPreset): Promise<void> {

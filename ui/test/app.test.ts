@@ -182,13 +182,37 @@ describe("states", () => {
   });
 });
 
+describe("start-up", () => {
+  beforeEach(() => setLocale("en-US"));
+
+  it("paints the figures from one round trip", async () => {
+    const backend = new MockBackend();
+    const { app, root } = mount(backend);
+    await app.start();
+    expect(backend.calls.map((c) => c.method)).toEqual(["start"]);
+    expect(q(root, "available-balance")?.textContent).toBe("12,345.67");
+  });
+
+  it("opens on a default scope when the remembered one is gone from the ledger", async () => {
+    const storage = memoryStorage();
+    storage.setItem("billfold.scope", "account:closed-long-ago");
+    const backend = new MockBackend();
+    const { app, root } = mount(backend, "en-US", storage);
+    await app.start();
+    expect(backend.argsOf("start")[0]).toMatchObject({ scope: { kind: "account", id: "closed-long-ago" } });
+    expect((q(root, "scope-select") as HTMLSelectElement).value).toBe("org:acme");
+  });
+});
+
 describe("scope", () => {
   it("switches scope and remembers it", async () => {
     const backend = new MockBackend();
     const storage = memoryStorage();
     const { app, root } = mount(backend, "en-US", storage);
     await app.start();
-    expect(backend.calls.find((c) => c.method === "overview")?.arg).toEqual({ kind: "org", id: "acme" });
+    // Nothing remembered: the shell picks the default scope (the one organization).
+    expect(backend.argsOf("start")).toEqual([{ scope: null, months: null, overview: true }]);
+    expect((q(root, "scope-select") as HTMLSelectElement).value).toBe("org:acme");
     const select = q(root, "scope-select") as HTMLSelectElement;
     select.value = "account:acme-dev";
     select.dispatchEvent(new Event("change"));
@@ -199,7 +223,7 @@ describe("scope", () => {
     const again = new MockBackend();
     const second = mount(again, "en-US", storage);
     await second.app.start();
-    expect(again.calls.find((c) => c.method === "overview")?.arg).toEqual({ kind: "account", id: "acme-dev" });
+    expect(again.argsOf("start")).toEqual([{ scope: { kind: "account", id: "acme-dev" }, months: null, overview: true }]);
     expect((q(second.root, "scope-select") as HTMLSelectElement).value).toBe("account:acme-dev");
   });
 

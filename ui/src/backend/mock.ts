@@ -34,6 +34,8 @@ import type { Movement } from "../bindings/Movement";
 import type { Overview } from "../bindings/Overview";
 import type { Scope } from "../bindings/Scope";
 import type { Scopes } from "../bindings/Scopes";
+import type { Start } from "../bindings/Start";
+import type { StartRequest } from "../bindings/StartRequest";
 import { type Backend, BackendError } from "./index";
 
 export interface MockOptions {
@@ -192,8 +194,15 @@ export class MockBackend implements Backend {
     return this.calls.filter((c) => c.method === method).map((c) => c.arg);
   }
 
-  scopes(): Promise<Scopes> {
-    return this.answer("scopes", undefined, () => this.options.scopes ?? sampleScopes());
+  start(request: StartRequest): Promise<Start> {
+    return this.answer("start", request, () => {
+      const scopes = this.options.scopes ?? sampleScopes();
+      const scope = pickScope(scopes, request.scope);
+      if (scope && request.overview && request.months !== null) this.calls.push({ method: "months", arg: request.months });
+      const o = this.options.overview ?? sampleOverview();
+      const overview = scope && request.overview ? (typeof o === "function" ? o(scope) : o) : null;
+      return { scopes, scope, overview };
+    });
   }
 
   overview(scope: Scope, months?: number): Promise<Overview> {
@@ -571,6 +580,21 @@ export class MockBackend implements Backend {
       return { path: `/home/user/${name}`, format: request.format, lines: this.matching(request.filter).length };
     });
   }
+}
+
+/** The shell's choice of scope (`pick_scope` in src-tauri/src/convert.rs): the one asked when
+ * the ledger has it, else one organization holding every account, else the only account, else
+ * every account; `null` without accounts. */
+export function pickScope(scopes: Scopes, asked: Scope | null): Scope | null {
+  if (scopes.accounts.length === 0) return null;
+  const exists = (s: Scope) =>
+    s.kind === "all" || (s.kind === "org" ? scopes.orgs.some((o) => o.id === s.id) : scopes.accounts.some((a) => a.id === s.id));
+  if (asked && exists(asked)) return asked;
+  if (scopes.orgs.length === 1 && scopes.accounts.every((a) => a.org === scopes.orgs[0].id)) {
+    return { kind: "org", id: scopes.orgs[0].id };
+  }
+  if (scopes.accounts.length === 1) return { kind: "account", id: scopes.accounts[0].id };
+  return { kind: "all" };
 }
 
 export function emptyFilter(scope: Scope): ReviewFilter {

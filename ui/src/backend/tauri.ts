@@ -20,7 +20,7 @@ export function isTauri(): boolean {
 }
 
 export const tauriBackend: Backend = {
-  scopes: () => call("scopes"),
+  start: (request) => call("start", { request }),
   overview: (scope, months) => call("overview", { scope, months: months ?? null }),
   setBalanceAlert: (request) => call("set_balance_alert", { request }),
   recordMovement: (movement) => call("record_movement", { movement }),
