@@ -66,6 +66,9 @@ export class App {
   private header: HTMLElement | null = null;
   private bills: BillsPage | null = null;
   private loadSeq = 0;
+  /** Counts the pages drawn: work scheduled for after a paint is dropped when the page is gone. */
+  private drawn = 0;
+  private listening = false;
 
   constructor(options: AppOptions) {
     this.backend = options.backend;
@@ -82,15 +85,34 @@ export class App {
   /** Loads the scopes and the remembered scope's overview. */
   async start(): Promise<void> {
     this.root.replaceChildren(this.main, this.status);
-    void this.backend.onImportProgress((p) => this.showProgress(p));
-    void this.backend.onImportFinished((r) => this.showImportReport(r));
     await this.reload();
   }
 
+  /** The first page (or state) is on screen: say so, then start what can wait for it. */
   private painted(): void {
     const cb = this.onPainted;
     this.onPainted = undefined;
     cb?.();
+    // Import progress and drop reports: each listener is a round trip, after the figures.
+    if (!this.listening) {
+      this.listening = true;
+      void this.backend.onImportProgress((p) => this.showProgress(p));
+      void this.backend.onImportFinished((r) => this.showImportReport(r));
+    }
+  }
+
+  /** Runs `work` once the current page has been painted (the chart: the figures come first),
+   * unless the page was replaced meanwhile. */
+  private afterPaint(work: () => void): void {
+    const drawn = this.drawn;
+    const run = () => {
+      if (drawn === this.drawn) work();
+    };
+    // A task queued from a frame callback runs once that frame is painted; queued one task
+    // later, so that whatever marks the paint (main.ts) runs first.
+    const later = () => setTimeout(() => setTimeout(run, 0), 0);
+    if (typeof requestAnimationFrame === "function") requestAnimationFrame(later);
+    else later();
   }
 
   /** Reloads the scope list and the current page: on the overview, in one round trip. */
@@ -126,6 +148,7 @@ export class App {
   }
 
   private dispose(): void {
+    this.drawn++;
     for (const d of this.disposers) d();
     this.disposers = [];
   }
@@ -198,6 +221,7 @@ export class App {
     this.asOf = overview.as_of;
     const asOf = this.header?.querySelector("[data-testid=as-of]");
     if (asOf) asOf.textContent = t("asOf", { date: formatDate(overview.as_of, this.locale) });
+    const drawn = this.drawn;
     this.pageHost.replaceChildren(
       renderOverview(overview, {
         backend: this.backend,
@@ -212,7 +236,9 @@ export class App {
         },
         reload: () => this.reload(),
         openBills: (preset) => void this.switchPage("bills", preset),
-        onDispose: (d) => this.disposers.push(d),
+        afterPaint: (work) => this.afterPaint(work),
+        // A chart that arrives after its page was replaced is removed at once.
+        onDispose: (d) => (drawn === this.drawn ? this.disposers.push(d) : d()),
       }),
     );
     this.painted();

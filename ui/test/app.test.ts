@@ -202,6 +202,59 @@ describe("start-up", () => {
     expect(backend.argsOf("start")[0]).toMatchObject({ scope: { kind: "account", id: "closed-long-ago" } });
     expect((q(root, "scope-select") as HTMLSelectElement).value).toBe("org:acme");
   });
+
+  it("draws the chart only once the figures are painted, and listens for imports after them", async () => {
+    const backend = new MockBackend();
+    setLocale("en-US");
+    const root = document.createElement("div");
+    document.body.replaceChildren(root);
+    const events: string[] = [];
+    const progress = backend.onImportProgress.bind(backend);
+    backend.onImportProgress = (l) => {
+      events.push("listen");
+      return progress(l);
+    };
+    const app = new App({
+      backend,
+      root,
+      locale: "en-US",
+      onPainted: () => events.push(root.querySelector("[data-testid=available-balance]") ? "painted" : "painted without figures"),
+      chart: async () => {
+        events.push("chart");
+        return () => undefined;
+      },
+    });
+    await app.start();
+    expect(events).toEqual(["painted", "listen"]);
+    await until(() => events.includes("chart"));
+    expect(events).toEqual(["painted", "listen", "chart"]);
+  });
+
+  it("does not draw the chart of a page replaced before it was painted", async () => {
+    const backend = new MockBackend();
+    const { root } = mount(backend);
+    let drawn = 0;
+    let removed = 0;
+    const app = new App({
+      backend,
+      root,
+      locale: "en-US",
+      storage: memoryStorage(),
+      chart: async () => {
+        drawn++;
+        return () => void removed++;
+      },
+    });
+    await app.start();
+    // Another scope before the first page's frame: its chart is never drawn.
+    const select = q(root, "scope-select") as HTMLSelectElement;
+    select.value = "account:acme-dev";
+    select.dispatchEvent(new Event("change"));
+    await until(() => drawn > 0);
+    await flush(30);
+    expect(drawn).toBe(1);
+    expect(removed).toBe(0);
+  });
 });
 
 describe("scope", () => {

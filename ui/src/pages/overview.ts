@@ -39,6 +39,8 @@ export interface OverviewHost {
   reload(): Promise<void>;
   /** Opens the Bills page's explorer with this filter. */
   openBills(preset: BillsPreset): void;
+  /** Runs work once the page is painted (the chart: the figures come first). */
+  afterPaint(work: () => void): void;
   /** Registers a clean-up for when the page is replaced (the chart). */
   onDispose(dispose: () => void): void;
 }
@@ -317,10 +319,14 @@ class OverviewView {
       h("p", { class: "summary", "data-testid": "trend-summary" }, summary, " ", h("span", { class: "muted" }, t("trendClick"))),
       h("details", {}, h("summary", {}, t("trendTable")), table),
     );
-    if (this.host.chart) {
-      void this.host
-        .chart(chartHost, trend, c.currency, this.locale, (month, service) => this.open(month, service, c.currency))
-        .then((dispose) => this.host.onDispose(dispose));
+    const chart = this.host.chart;
+    if (chart) {
+      // Chart.js is a module of its own, parsed and drawn after the figures are on screen.
+      this.host.afterPaint(() => {
+        void chart(chartHost, trend, c.currency, this.locale, (month, service) => this.open(month, service, c.currency)).then((dispose) =>
+          this.host.onDispose(dispose),
+        );
+      });
     }
     return section;
   }
