@@ -15,6 +15,9 @@ async function pickBackend(): Promise<Backend> {
   return new MockBackend();
 }
 
+// Linux's fonts come from fontconfig's own defaults (styles.css says why).
+if (navigator.userAgent.includes("Linux")) document.documentElement.dataset.platform = "linux";
+
 async function main(): Promise<void> {
   // The shell passes the OS locale (WebKitGTK reports "C" when the C library lacks it).
   const fromShell = (window as { __BILLFOLD_LOCALE__?: string }).__BILLFOLD_LOCALE__;
