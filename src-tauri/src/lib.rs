@@ -75,6 +75,9 @@ pub struct Options {
     /// Measurement only (`--blank`): the window shows a blank page instead of the UI, the
     /// baseline "empty Tauri window" the memory figure is compared with.
     pub blank: bool,
+    /// `--gpu` / `BILLFOLD_GPU=1`: keep WebKitGTK's accelerated compositing (OpenGL), off by
+    /// default (see `run`).
+    pub gpu: bool,
 }
 
 impl Options {
@@ -91,6 +94,7 @@ impl Options {
             pick: None,
             save_to: None,
             blank: false,
+            gpu: env("BILLFOLD_GPU").as_deref() == Some("1"),
             locale: ["LC_ALL", "LC_MESSAGES", "LANG"]
                 .iter()
                 .find_map(|k| env(k).filter(|v| !v.is_empty()))
@@ -105,6 +109,7 @@ impl Options {
                 "--pick" => o.pick = args.next().map(PathBuf::from),
                 "--save-to" => o.save_to = args.next().map(PathBuf::from),
                 "--blank" => o.blank = true,
+                "--gpu" => o.gpu = true,
                 "--locale" => o.locale = args.next().and_then(|v| posix_to_bcp47(&v)),
                 _ => {
                     if let Some(p) = a.strip_prefix("--db=") {
@@ -159,6 +164,15 @@ pub fn open_ledger(options: &Options) -> billfold::Result<Ledger> {
 
 pub fn run() {
     let options = Options::parse(std::env::args().skip(1), |k| std::env::var(k).ok());
+    // WebKitGTK composites the page through OpenGL. Without a GPU (Xvfb, virtual machines,
+    // remote desktops: Mesa's llvmpipe) that costs 60-120 MB more resident memory and shaders
+    // compiled by LLVM before the first paint (docs/DESKTOP.md, "Measured"); the pages here
+    // (figures, tables, one small chart) draw as well on the CPU. `--gpu` keeps WebKit's
+    // default; a WEBKIT_DISABLE_COMPOSITING_MODE the user set is left as it is. Set before GTK
+    // starts and before any thread exists.
+    if !options.gpu && std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
+        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+    }
     let ledger = match open_ledger(&options) {
         Ok(l) => l,
         Err(e) => {
@@ -263,6 +277,11 @@ mod tests {
         assert_eq!(o.db, Some(PathBuf::from("/arg.sqlite")));
         assert!(o.demo_if_new);
         assert_eq!(o.save_to, Some(PathBuf::from("/tmp/out")));
+        assert!(!o.gpu, "accelerated compositing is off unless asked for");
+        let o = Options::parse(["--gpu".into()], |_| None);
+        assert!(o.gpu);
+        let o = Options::parse([], |k| (k == "BILLFOLD_GPU").then(|| "1".to_string()));
+        assert!(o.gpu);
     }
 
     #[test]
