@@ -25,6 +25,7 @@ pub const MAX_TREND_MONTHS: u32 = 36;
 /// page, its overview. Each round trip before the first paint costs tens of milliseconds.
 #[tauri::command(async)]
 pub fn start(ledger: State<'_, Ledger>, request: dto::StartRequest) -> Reply<dto::Start> {
+    crate::trace("start asked");
     let conn = ledger.conn()?;
     let scopes = dto::Scopes {
         orgs: accounts::list_orgs(&conn)?.iter().map(Into::into).collect(),
@@ -38,6 +39,7 @@ pub fn start(ledger: State<'_, Ledger>, request: dto::StartRequest) -> Reply<dto
         Some(s) if request.overview => Some(overview_of(&conn, &ledger, s, request.months)?),
         _ => None,
     };
+    crate::trace("start answered");
     Ok(dto::Start {
         scopes,
         scope,

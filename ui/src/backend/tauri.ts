@@ -8,10 +8,14 @@ import type { ImportReport } from "../bindings/ImportReport";
 import { type Backend, BackendError } from "./index";
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  const start = performance.now();
   try {
     return await invoke<T>(command, args);
   } catch (e) {
     throw BackendError.from(e);
+  } finally {
+    // Each round trip, for the start-up measurement (tests-e2e/tests/performance.rs).
+    performance.measure(`ipc ${command}`, { start });
   }
 }
 
