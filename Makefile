@@ -28,7 +28,7 @@ test-core:
 	cargo test -p billfold
 
 # ---- desktop and UI (owned by the desktop work) ----
-.PHONY: bindings test-desktop
+.PHONY: bindings test-desktop perf-desktop
 # tauri-driver lands in ~/.cargo/bin, which a fresh shell may not have on PATH.
 TAURI_DRIVER ?= $(shell command -v tauri-driver 2>/dev/null || echo $(HOME)/.cargo/bin/tauri-driver)
 export TAURI_DRIVER
@@ -55,3 +55,11 @@ test-e2e: ui-build
 	cargo clippy --manifest-path tests-e2e/Cargo.toml --all-targets -- -D warnings
 	xvfb-run -a -s "-screen 0 1280x900x24" \
 	  cargo test --manifest-path tests-e2e/Cargo.toml -- --test-threads=1 --nocapture
+
+## Start-up, memory and IPC payloads of the real window (docs/DESKTOP.md, "Measured"):
+## BILLFOLD_E2E_RUNS=N opens it N times and prints medians and ranges; BILLFOLD_E2E_LEDGER=FILE
+## (with BILLFOLD_E2E_AT=TIME) measures that ledger too.
+perf-desktop: ui-build
+	cargo build --release -p billfold -p billfold-desktop
+	xvfb-run -a -s "-screen 0 1280x900x24" \
+	  cargo test --manifest-path tests-e2e/Cargo.toml --test performance -- --test-threads=1 --nocapture

@@ -2,7 +2,7 @@
 /// off Tauri's "every app command is allowed" default: a window gets only what
 /// `capabilities/default.json` grants.
 const COMMANDS: &[&str] = &[
-    "scopes",
+    "start",
     "overview",
     "set_balance_alert",
     "record_movement",
@@ -22,6 +22,7 @@ const COMMANDS: &[&str] = &[
     "add_assertion",
     "sign_off",
     "add_fx_rate",
+    "fx_rates",
     "convert_amount",
     "export_review",
 ];

@@ -20,26 +20,51 @@ type Reply<T> = Result<T, CommandError>;
 pub const TREND_MONTHS: u32 = 6;
 pub const MAX_TREND_MONTHS: u32 = 36;
 
+/// What the window needs to paint, in one round trip: the scope switcher's choices, the scope
+/// to show (the remembered one if the ledger has it, else the default) and, on the overview
+/// page, its overview. Each round trip before the first paint costs tens of milliseconds.
 #[tauri::command(async)]
-pub fn scopes(ledger: State<'_, Ledger>) -> Reply<dto::Scopes> {
+pub fn start(ledger: State<'_, Ledger>, request: dto::StartRequest) -> Reply<dto::Start> {
+    crate::trace("start asked");
     let conn = ledger.conn()?;
-    let orgs = accounts::list_orgs(&conn)?;
-    let accounts = accounts::list_accounts(&conn)?;
-    Ok(dto::Scopes {
-        orgs: orgs.iter().map(Into::into).collect(),
-        accounts: accounts.iter().map(Into::into).collect(),
+    let scopes = dto::Scopes {
+        orgs: accounts::list_orgs(&conn)?.iter().map(Into::into).collect(),
+        accounts: accounts::list_accounts(&conn)?
+            .iter()
+            .map(Into::into)
+            .collect(),
+    };
+    let scope = convert::pick_scope(&scopes, request.scope);
+    let overview = match &scope {
+        Some(s) if request.overview => Some(overview_of(&conn, &ledger, s, request.months)?),
+        _ => None,
+    };
+    crate::trace("start answered");
+    Ok(dto::Start {
+        scopes,
+        scope,
+        overview,
     })
 }
 
+/// The overview of another scope or trend range (the window switching scope).
 #[tauri::command(async)]
 pub fn overview(
     ledger: State<'_, Ledger>,
     scope: dto::Scope,
     months: Option<u32>,
 ) -> Reply<dto::Overview> {
+    overview_of(&*ledger.conn()?, &ledger, &scope, months)
+}
+
+fn overview_of(
+    conn: &rusqlite::Connection,
+    ledger: &Ledger,
+    scope: &dto::Scope,
+    months: Option<u32>,
+) -> Reply<dto::Overview> {
     let months = months.unwrap_or(TREND_MONTHS).clamp(1, MAX_TREND_MONTHS);
-    let conn = ledger.conn()?;
-    let o = core::overview(&conn, &scope.into(), ledger.now(), months)?;
+    let o = core::overview(conn, &scope.clone().into(), ledger.now(), months)?;
     Ok(o.into())
 }
 
@@ -307,6 +332,15 @@ pub fn add_fx_rate(ledger: State<'_, Ledger>, request: dto::FxRateRequest) -> Re
     let on = time::parse(&request.on)?.date_naive();
     fx::add(&*ledger.conn()?, &from, &to, rate, on)?;
     Ok(())
+}
+
+/// The rates the user keeps, by currency pair then date.
+#[tauri::command(async)]
+pub fn fx_rates(ledger: State<'_, Ledger>) -> Reply<Vec<dto::FxRate>> {
+    Ok(fx::list(&*ledger.conn()?)?
+        .into_iter()
+        .map(Into::into)
+        .collect())
 }
 
 /// Converts an amount with the latest rate on or before a date; says which rate it used.

@@ -45,6 +45,38 @@ impl From<dto::Scope> for core::Scope {
     }
 }
 
+/// The scope the window opens on: the one it remembers when the ledger has it, else one
+/// organization when every account belongs to it, else the only account, else every account.
+/// `None` when there is no account (the empty state).
+pub fn pick_scope(scopes: &dto::Scopes, asked: Option<dto::Scope>) -> Option<dto::Scope> {
+    if scopes.accounts.is_empty() {
+        return None;
+    }
+    let exists = |s: &dto::Scope| match s {
+        dto::Scope::All => true,
+        dto::Scope::Org { id } => scopes.orgs.iter().any(|o| &o.id == id),
+        dto::Scope::Account { id } => scopes.accounts.iter().any(|a| &a.id == id),
+    };
+    if let Some(s) = asked.filter(exists) {
+        return Some(s);
+    }
+    if let [org] = scopes.orgs.as_slice() {
+        if scopes
+            .accounts
+            .iter()
+            .all(|a| a.org.as_deref() == Some(&org.id))
+        {
+            return Some(dto::Scope::Org { id: org.id.clone() });
+        }
+    }
+    if let [account] = scopes.accounts.as_slice() {
+        return Some(dto::Scope::Account {
+            id: account.id.clone(),
+        });
+    }
+    Some(dto::Scope::All)
+}
+
 /// Counts cross as `u32` (a TypeScript `number`); no ledger holds four billion orders.
 fn count(n: u64) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
@@ -233,6 +265,7 @@ impl dto::ReviewFilter {
             to: None,
             tag: None,
             text: None,
+            currency: None,
         }
     }
 
@@ -270,7 +303,7 @@ impl dto::ReviewFilter {
             to,
             tag: given(&self.tag),
             text: given(&self.text),
-            currency: None,
+            currency: given(&self.currency),
         })
     }
 
@@ -553,6 +586,7 @@ impl From<review::Diff> for dto::Diff {
                     to_unit_price: u.to_unit_price,
                 })
                 .collect(),
+            corrections_total: u32::try_from(d.corrections_total).unwrap_or(u32::MAX),
             corrections: d
                 .corrections
                 .into_iter()
@@ -714,6 +748,17 @@ pub fn signoff(s: reconcile::SignoffCheck) -> dto::Signoff {
     }
 }
 
+impl From<fx::Rate> for dto::FxRate {
+    fn from(r: fx::Rate) -> Self {
+        dto::FxRate {
+            from: r.from,
+            to: r.to,
+            on: r.on,
+            rate: to_text(r.rate),
+        }
+    }
+}
+
 impl From<fx::Converted> for dto::Converted {
     fn from(c: fx::Converted) -> Self {
         dto::Converted {
@@ -749,6 +794,9 @@ mod tests {
         assert_eq!(c.service.as_deref(), Some("CVM"), "trimmed");
         assert_eq!(c.region, None, "blank means any");
         assert_eq!(c.from.as_deref(), Some("2026-10"));
+        assert_eq!(c.currency, None);
+        f.currency = Some(" CNY ".into());
+        assert_eq!(f.to_core().unwrap().currency.as_deref(), Some("CNY"));
 
         let mut f = filter(dto::Scope::Account { id: "a".into() });
         assert_eq!(f.to_core().unwrap().account.as_deref(), Some("a"));
@@ -764,6 +812,63 @@ mod tests {
         let e = f.to_core().unwrap_err();
         assert_eq!(e.code, dto::ErrorCode::InvalidInput);
         assert!(e.message.contains("'2026-13' is not a month"));
+    }
+
+    #[test]
+    fn the_window_opens_on_the_remembered_scope_else_a_default() {
+        let account = |id: &str, org: Option<&str>| dto::AccountInfo {
+            id: id.into(),
+            name: None,
+            provider: "Tencent Cloud".into(),
+            currency: "USD".into(),
+            mode: "prepaid".into(),
+            org: org.map(Into::into),
+            role: None,
+            alert_enabled: false,
+            alert_threshold: None,
+        };
+        let org = |id: &str| dto::OrgInfo {
+            id: id.into(),
+            mode: "unified".into(),
+        };
+        let acme = dto::Scopes {
+            orgs: vec![org("acme")],
+            accounts: vec![account("a", Some("acme")), account("b", Some("acme"))],
+        };
+        let acme_scope = dto::Scope::Org { id: "acme".into() };
+        assert_eq!(pick_scope(&acme, None), Some(acme_scope.clone()));
+        let b = dto::Scope::Account { id: "b".into() };
+        assert_eq!(pick_scope(&acme, Some(b.clone())), Some(b));
+        let gone = dto::Scope::Account { id: "gone".into() };
+        assert_eq!(
+            pick_scope(&acme, Some(gone.clone())),
+            Some(acme_scope),
+            "a remembered scope the ledger lacks"
+        );
+        assert_eq!(
+            pick_scope(&acme, Some(dto::Scope::All)),
+            Some(dto::Scope::All)
+        );
+        let one = dto::Scopes {
+            orgs: vec![],
+            accounts: vec![account("solo", None)],
+        };
+        let solo = dto::Scope::Account { id: "solo".into() };
+        assert_eq!(pick_scope(&one, Some(gone.clone())), Some(solo));
+        let mixed = dto::Scopes {
+            orgs: vec![org("acme")],
+            accounts: vec![account("a", Some("acme")), account("x", None)],
+        };
+        assert_eq!(pick_scope(&mixed, None), Some(dto::Scope::All));
+        let empty = dto::Scopes {
+            orgs: vec![],
+            accounts: vec![],
+        };
+        assert_eq!(
+            pick_scope(&empty, Some(dto::Scope::All)),
+            None,
+            "the empty state"
+        );
     }
 
     #[test]
@@ -958,6 +1063,18 @@ mod tests {
         assert_eq!(fc.regions, ["us-east-1"]);
         assert_eq!(fc.currencies, ["CNY", "USD"]);
         assert_eq!(fc.accounts, ["acct-0001", "acct-0002"]);
+
+        // A per-currency figure narrows to its currency: only the yuan lines.
+        let mut cny = dto::ReviewFilter::of_scope(dto::Scope::All);
+        cny.currency = Some("CNY".into());
+        let page: dto::LinePage =
+            review::lines(&conn, &cny.to_core().unwrap(), review::SortBy::Billed, 1)
+                .unwrap()
+                .into();
+        assert_eq!(page.total_lines, 44);
+        assert!(page.lines.iter().all(|l| l.currency == "CNY"));
+        assert_eq!(page.totals.len(), 1);
+        assert_eq!(page.totals[0].currency, "CNY");
         drop(conn);
         let _ = std::fs::remove_dir_all(dir);
     }

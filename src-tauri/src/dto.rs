@@ -41,6 +41,26 @@ pub enum Scope {
     Org { id: String },
 }
 
+/// What the window asks first: everything it needs to paint, in one round trip.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct StartRequest {
+    /// The scope the window remembers, if any; the default one when the ledger lacks it.
+    pub scope: Option<Scope>,
+    /// Months of expenditure trend (6 when `None`).
+    pub months: Option<u32>,
+    /// Also the overview of the scope chosen (the window is on the overview page).
+    pub overview: bool,
+}
+
+/// The scope switcher's choices, the scope chosen and, when asked, its overview.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Start {
+    pub scopes: Scopes,
+    /// `None` when the ledger has no account yet (the empty state).
+    pub scope: Option<Scope>,
+    pub overview: Option<Overview>,
+}
+
 /// The choices of the scope switcher.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct Scopes {
@@ -277,6 +297,9 @@ pub struct ReviewFilter {
     pub tag: Option<String>,
     /// Text in the description, resource id or resource name (any case).
     pub text: Option<String>,
+    /// Only lines in this currency (of the accounts billing in it): what a per-currency
+    /// figure (a trend bar, a group, a row of month over month) narrows to.
+    pub currency: Option<String>,
 }
 
 /// The values the filters of a scope can take (every line of the scope, any period).
@@ -432,6 +455,8 @@ pub struct Diff {
     pub total_unit_price_changes: u32,
     /// Lines of either month that correct an earlier period (the core keeps the first 100).
     pub corrections: Vec<Correction>,
+    /// How many correction lines there are in all (more than listed when over 100).
+    pub corrections_total: u32,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -658,6 +683,16 @@ pub struct FxRateRequest {
     pub on: String,
 }
 
+/// A rate the user keeps: 1 FROM = RATE TO on a date.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct FxRate {
+    pub from: String,
+    pub to: String,
+    /// `YYYY-MM-DD`.
+    pub on: String,
+    pub rate: String,
+}
+
 #[derive(Debug, Clone, Deserialize, TS)]
 pub struct ConvertRequest {
     pub amount: String,
@@ -711,6 +746,8 @@ pub(crate) fn bindings() -> Vec<(String, String)> {
         CommandError,
         ErrorCode,
         Scope,
+        StartRequest,
+        Start,
         Scopes,
         OrgInfo,
         AccountInfo,
@@ -761,6 +798,7 @@ pub(crate) fn bindings() -> Vec<(String, String)> {
         AssertionRequest,
         SignoffRequest,
         FxRateRequest,
+        FxRate,
         ConvertRequest,
         Converted,
         ExportRequest,

@@ -75,6 +75,9 @@ pub struct Options {
     /// Measurement only (`--blank`): the window shows a blank page instead of the UI, the
     /// baseline "empty Tauri window" the memory figure is compared with.
     pub blank: bool,
+    /// `--gpu` / `BILLFOLD_GPU=1`: keep WebKitGTK's accelerated compositing (OpenGL), off by
+    /// default (see `run`).
+    pub gpu: bool,
 }
 
 impl Options {
@@ -91,6 +94,7 @@ impl Options {
             pick: None,
             save_to: None,
             blank: false,
+            gpu: env("BILLFOLD_GPU").as_deref() == Some("1"),
             locale: ["LC_ALL", "LC_MESSAGES", "LANG"]
                 .iter()
                 .find_map(|k| env(k).filter(|v| !v.is_empty()))
@@ -105,6 +109,7 @@ impl Options {
                 "--pick" => o.pick = args.next().map(PathBuf::from),
                 "--save-to" => o.save_to = args.next().map(PathBuf::from),
                 "--blank" => o.blank = true,
+                "--gpu" => o.gpu = true,
                 "--locale" => o.locale = args.next().and_then(|v| posix_to_bcp47(&v)),
                 _ => {
                     if let Some(p) = a.strip_prefix("--db=") {
@@ -157,8 +162,61 @@ pub fn open_ledger(options: &Options) -> billfold::Result<Ledger> {
     Ok(ledger)
 }
 
+/// Milliseconds since the Unix epoch: the clock the web view's `performance.timeOrigin` uses,
+/// so the app's start-up milestones and the page's can be put on one line.
+fn epoch_ms() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64() * 1000.0)
+        .unwrap_or(0.0)
+}
+
+/// When this process was started (exec), in epoch milliseconds, to 10 ms (the kernel counts
+/// a process's start in clock ticks since boot): now − (uptime − start ticks / 100).
+#[cfg(target_os = "linux")]
+fn process_start_ms() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name may hold spaces: fields are counted after its closing parenthesis.
+    let after = &stat[stat.rfind(')')? + 2..];
+    let ticks: f64 = after.split_whitespace().nth(19)?.parse().ok()?;
+    let uptime: f64 = std::fs::read_to_string("/proc/uptime")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    Some(epoch_ms() - (uptime - ticks / 100.0) * 1000.0)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn process_start_ms() -> Option<f64> {
+    None
+}
+
+/// `BILLFOLD_TRACE_STARTUP=1`: the shell prints its start-up milestones (ms since the
+/// process's exec) on stderr, to see where the time goes with and without a WebDriver.
+pub(crate) fn trace(what: &str) {
+    static ON: std::sync::OnceLock<Option<f64>> = std::sync::OnceLock::new();
+    if let Some(start) = ON
+        .get_or_init(|| std::env::var_os("BILLFOLD_TRACE_STARTUP").and_then(|_| process_start_ms()))
+    {
+        eprintln!("billfold-desktop: {:>6.0} ms {what}", epoch_ms() - start);
+    }
+}
+
 pub fn run() {
+    let main_at = epoch_ms();
+    trace("main");
     let options = Options::parse(std::env::args().skip(1), |k| std::env::var(k).ok());
+    // WebKitGTK composites the page through OpenGL. Without a GPU (Xvfb, virtual machines,
+    // remote desktops: Mesa's llvmpipe) that costs 60-120 MB more resident memory and shaders
+    // compiled by LLVM before the first paint (docs/DESKTOP.md, "Measured"); the pages here
+    // (figures, tables, one small chart) draw as well on the CPU. `--gpu` keeps WebKit's
+    // default; a WEBKIT_DISABLE_COMPOSITING_MODE the user set is left as it is. Set before GTK
+    // starts and before any thread exists.
+    if !options.gpu && std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
+        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+    }
     let ledger = match open_ledger(&options) {
         Ok(l) => l,
         Err(e) => {
@@ -174,10 +232,13 @@ pub fn run() {
             serde_json::Value::from(l.as_str())
         )
     });
+    trace("ledger open");
     tauri::Builder::default()
+        .on_page_load(|_, payload| trace(&format!("page load {:?}", payload.event())))
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .setup(move |app| {
+            trace("setup");
             app.manage(ledger);
             // The window is made here rather than from the config alone, so that `--blank`
             // can swap the UI for an empty page.
@@ -192,11 +253,23 @@ pub fn run() {
             if blank {
                 window.url = tauri::WebviewUrl::External("about:blank".parse()?);
             }
-            let mut builder = tauri::WebviewWindowBuilder::from_config(app.handle(), &window)?;
+            // Start-up milestones for the measurement (epoch ms): the page adds its own.
+            let startup = format!(
+                "window.__BILLFOLD_STARTUP__ = {};",
+                serde_json::json!({
+                    "process": process_start_ms(),
+                    "main": main_at,
+                    "window": epoch_ms(),
+                })
+            );
+            let mut builder = tauri::WebviewWindowBuilder::from_config(app.handle(), &window)?
+                .initialization_script(&startup);
             if let Some(script) = &locale_script {
                 builder = builder.initialization_script(script);
             }
+            trace("building the window");
             builder.build()?;
+            trace("window built");
             Ok(())
         })
         .on_window_event(|window, event| {
@@ -212,7 +285,7 @@ pub fn run() {
             }
         })
         .invoke_handler(tauri::generate_handler![
-            commands::scopes,
+            commands::start,
             commands::overview,
             commands::set_balance_alert,
             commands::record_movement,
@@ -232,6 +305,7 @@ pub fn run() {
             commands::add_assertion,
             commands::sign_off,
             commands::add_fx_rate,
+            commands::fx_rates,
             commands::convert_amount,
             commands::export_review,
         ])
@@ -262,6 +336,11 @@ mod tests {
         assert_eq!(o.db, Some(PathBuf::from("/arg.sqlite")));
         assert!(o.demo_if_new);
         assert_eq!(o.save_to, Some(PathBuf::from("/tmp/out")));
+        assert!(!o.gpu, "accelerated compositing is off unless asked for");
+        let o = Options::parse(["--gpu".into()], |_| None);
+        assert!(o.gpu);
+        let o = Options::parse([], |k| (k == "BILLFOLD_GPU").then(|| "1".to_string()));
+        assert!(o.gpu);
     }
 
     #[test]

@@ -187,24 +187,29 @@ impl Driver {
             }
         });
         let started = Instant::now();
+        let requested_ms = epoch_ms();
         let v = request("POST", &format!("{}/session", self.url), Some(caps))
             .unwrap_or_else(|e| panic!("new session failed: {e}"));
         let id = v["sessionId"].as_str().expect("a session id").to_string();
         let s = Session {
             base: format!("{}/session/{id}", self.url),
             started,
+            requested_ms,
+            answered_ms: epoch_ms(),
         };
         s.wait_for("body[data-painted]", Duration::from_secs(30));
         s
     }
 
-    /// The same binary with `--blank`: a window with an empty page (the memory baseline).
-    pub fn open_blank(&self, ledger: &Ledger) -> Session {
-        let args = vec![
+    /// The same binary with `--blank`: a window with an empty page (the memory baseline),
+    /// with extra arguments.
+    pub fn open_blank(&self, ledger: &Ledger, extra: &[&str]) -> Session {
+        let mut args = vec![
             "--db".to_string(),
             ledger.db.display().to_string(),
             "--blank".to_string(),
         ];
+        args.extend(extra.iter().map(|s| s.to_string()));
         let caps = json!({
             "capabilities": {
                 "alwaysMatch": {
@@ -213,12 +218,15 @@ impl Driver {
             }
         });
         let started = Instant::now();
+        let requested_ms = epoch_ms();
         let v = request("POST", &format!("{}/session", self.url), Some(caps))
             .unwrap_or_else(|e| panic!("new session failed: {e}"));
         let id = v["sessionId"].as_str().expect("a session id").to_string();
         Session {
             base: format!("{}/session/{id}", self.url),
             started,
+            requested_ms,
+            answered_ms: epoch_ms(),
         }
     }
 }
@@ -263,10 +271,22 @@ fn request(method: &str, url: &str, body: Option<Value>) -> Result<Value, String
 
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
+/// Milliseconds since the Unix epoch (the clock of the app's start-up milestones and of the
+/// page's `performance.timeOrigin`).
+pub fn epoch_ms() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64() * 1000.0)
+        .unwrap_or(0.0)
+}
+
 /// One WebDriver session: one app window.
 pub struct Session {
     base: String,
     pub started: Instant,
+    /// When the new-session request was sent and answered (epoch ms).
+    pub requested_ms: f64,
+    pub answered_ms: f64,
 }
 
 impl Session {

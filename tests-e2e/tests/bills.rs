@@ -27,6 +27,11 @@ struct Row<'a> {
 }
 
 fn focus_file(ledger: &Ledger, name: &str, rows: &[Row]) -> String {
+    focus_file_in(ledger, name, "USD", rows)
+}
+
+/// A FOCUS file billed in `currency`.
+fn focus_file_in(ledger: &Ledger, name: &str, currency: &str, rows: &[Row]) -> String {
     let mut text = format!("{FOCUS_HEADER}\n");
     for r in rows {
         let (y, m) = r.month.split_once('-').unwrap();
@@ -39,7 +44,7 @@ fn focus_file(ledger: &Ledger, name: &str, rows: &[Row]) -> String {
         let end = format!("{ny}-{nm:02}-01T00:00:00Z");
         let day_end = format!("{}-02T00:00:00Z", r.month);
         text.push_str(&format!(
-            "{cost},{acct},{acct} Co,USD,{end},{start},Usage,{class},{service} for {res},Usage-Based,{day_end},{start},{cost},{cost},{cost},{q},Hours,{p},{p},{p},{region},{res},{res},Compute,{service},{sku},{member},{member},\"{{\"\"team\"\":\"\"{team}\"\"}}\"\n",
+            "{cost},{acct},{acct} Co,{currency},{end},{start},Usage,{class},{service} for {res},Usage-Based,{day_end},{start},{cost},{cost},{cost},{q},Hours,{p},{p},{p},{region},{res},{res},Compute,{service},{sku},{member},{member},\"{{\"\"team\"\":\"\"{team}\"\"}}\"\n",
             cost = r.cost,
             acct = r.account,
             class = r.class,
@@ -161,15 +166,67 @@ fn wait_lines(s: &Session, n: usize) {
 }
 
 #[test]
-fn a_trend_bar_opens_the_explorer_on_its_month_and_service() {
+fn a_trend_bar_opens_the_explorer_on_its_month_service_and_currency() {
     let _one = serial();
     let ledger = prepared("bills-trend");
+    // A second account billing in yuan, with CVM lines in October too: the USD bar must not
+    // open them.
+    ledger.cli(&[
+        "account",
+        "add",
+        "e2e-cn",
+        "--provider",
+        "Tencent Cloud",
+        "--currency",
+        "CNY",
+        "--mode",
+        "prepaid",
+        "--at",
+        "2026-05-01",
+    ]);
+    let yuan = |month, cost, resource| Row {
+        account: "e2e-cn",
+        provider: "Tencent Cloud",
+        month,
+        cost,
+        class: "",
+        service: "CVM",
+        resource,
+        region: "ap-shanghai",
+        sku: "SKU-C",
+        quantity: "24",
+        member: "e2e-cn",
+        team: "web",
+    };
+    let file = focus_file_in(
+        &ledger,
+        "focus-cn.csv",
+        "CNY",
+        &[
+            yuan("2026-09", "700.70", "ins-cn-1"),
+            yuan("2026-10", "720.72", "ins-cn-1"),
+        ],
+    );
+    ledger.cli(&["import", &file]);
+    let both = lines_json(&ledger, &["--month", "2026-10", "--service", "CVM"]);
+    assert_eq!(
+        both["lines"].as_array().unwrap().len(),
+        5,
+        "October's CVM lines of both currencies"
+    );
+
     let driver = Driver::start();
     let s = driver.open(&ledger, &[]);
     s.wait_for("[data-testid=\"available-balance\"]", WAIT);
-    // The chart draws after the figures; it says where its bars are.
+    assert_eq!(
+        s.attr(&s.find("[data-testid=\"scope-select\"]"), "value")
+            .as_deref(),
+        Some("all"),
+        "two accounts outside an organization: every account"
+    );
+    // The chart draws after the figures; it says where its bars are. One chart per currency.
     let bars = s.wait_until(
-        "const c = document.querySelector('[data-testid=trend-chart] .chart-host');\
+        "const c = document.querySelector('[data-testid=trend-chart][data-currency=USD] .chart-host');\
          return c && c.dataset.bars && c.querySelector('canvas') ? c.dataset.bars : null",
         json!([]),
         WAIT,
@@ -183,7 +240,7 @@ fn a_trend_bar_opens_the_explorer_on_its_month_and_service() {
         .unwrap_or_else(|| panic!("no October CVM bar in {bars}"))
         .clone();
     let origin = s.execute(
-        "const c = document.querySelector('[data-testid=trend-chart] canvas');\
+        "const c = document.querySelector('[data-testid=trend-chart][data-currency=USD] canvas');\
          c.scrollIntoView({block: 'center'}); const r = c.getBoundingClientRect(); return [r.left, r.top];",
         json!([]),
     );
@@ -204,11 +261,23 @@ fn a_trend_bar_opens_the_explorer_on_its_month_and_service() {
     assert_eq!(value("[data-testid=filter-from]"), "2026-10");
     assert_eq!(value("[data-testid=filter-to]"), "2026-10");
     assert_eq!(value("[data-testid=filter-service]"), "CVM");
+    assert_eq!(
+        value("[data-testid=filter-currency]"),
+        "USD",
+        "the bar's currency"
+    );
 
-    // The same figures as `billfold lines` on the same file.
+    // The same figures as `billfold lines` on the same file, in the bar's currency.
     let expected = lines_json(
         &ledger,
-        &["--account", "e2e", "--month", "2026-10", "--service", "CVM"],
+        &[
+            "--currency",
+            "USD",
+            "--month",
+            "2026-10",
+            "--service",
+            "CVM",
+        ],
     );
     let lines = expected["lines"].as_array().unwrap();
     assert_eq!(

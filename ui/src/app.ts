@@ -6,7 +6,9 @@ import type { ImportProgress } from "./bindings/ImportProgress";
 import type { ImportReport } from "./bindings/ImportReport";
 import type { Movement } from "./bindings/Movement";
 import type { Scope } from "./bindings/Scope";
+import type { Overview } from "./bindings/Overview";
 import type { Scopes } from "./bindings/Scopes";
+import type { Start } from "./bindings/Start";
 import type { Backend } from "./backend/index";
 import { h } from "./dom";
 import { formatCount, formatDate, isAmountInput } from "./format";
@@ -44,20 +46,6 @@ export function parseScopeKey(key: string): Scope | null {
   return m[1] === "account" ? { kind: "account", id: m[2] } : { kind: "org", id: m[2] };
 }
 
-function scopeExists(scopes: Scopes, scope: Scope): boolean {
-  if (scope.kind === "all") return true;
-  if (scope.kind === "org") return scopes.orgs.some((o) => o.id === scope.id);
-  return scopes.accounts.some((a) => a.id === scope.id);
-}
-
-function defaultScope(scopes: Scopes): Scope {
-  if (scopes.orgs.length === 1 && scopes.accounts.every((a) => a.org === scopes.orgs[0].id)) {
-    return { kind: "org", id: scopes.orgs[0].id };
-  }
-  if (scopes.accounts.length === 1) return { kind: "account", id: scopes.accounts[0].id };
-  return { kind: "all" };
-}
-
 export class App {
   private readonly backend: Backend;
   private readonly root: HTMLElement;
@@ -78,6 +66,9 @@ export class App {
   private header: HTMLElement | null = null;
   private bills: BillsPage | null = null;
   private loadSeq = 0;
+  /** Counts the pages drawn: work scheduled for after a paint is dropped when the page is gone. */
+  private drawn = 0;
+  private listening = false;
 
   constructor(options: AppOptions) {
     this.backend = options.backend;
@@ -94,18 +85,37 @@ export class App {
   /** Loads the scopes and the remembered scope's overview. */
   async start(): Promise<void> {
     this.root.replaceChildren(this.main, this.status);
-    void this.backend.onImportProgress((p) => this.showProgress(p));
-    void this.backend.onImportFinished((r) => this.showImportReport(r));
     await this.reload();
   }
 
+  /** The first page (or state) is on screen: say so, then start what can wait for it. */
   private painted(): void {
     const cb = this.onPainted;
     this.onPainted = undefined;
     cb?.();
+    // Import progress and drop reports: each listener is a round trip, after the figures.
+    if (!this.listening) {
+      this.listening = true;
+      void this.backend.onImportProgress((p) => this.showProgress(p));
+      void this.backend.onImportFinished((r) => this.showImportReport(r));
+    }
   }
 
-  /** Reloads the scope list and the current page. */
+  /** Runs `work` once the current page has been painted (the chart: the figures come first),
+   * unless the page was replaced meanwhile. */
+  private afterPaint(work: () => void): void {
+    const drawn = this.drawn;
+    const run = () => {
+      if (drawn === this.drawn) work();
+    };
+    // A task queued from a frame callback runs once that frame is painted; queued one task
+    // later, so that whatever marks the paint (main.ts) runs first.
+    const later = () => setTimeout(() => setTimeout(run, 0), 0);
+    if (typeof requestAnimationFrame === "function") requestAnimationFrame(later);
+    else later();
+  }
+
+  /** Reloads the scope list and the current page: on the overview, in one round trip. */
   async reload(): Promise<void> {
     const seq = ++this.loadSeq;
     if (!this.header) {
@@ -113,24 +123,32 @@ export class App {
       this.main.setAttribute("aria-busy", "true");
       this.main.replaceChildren(h("p", { class: "loading", "data-testid": "loading" }, t("loading")));
     }
+    const overview = this.page === "overview";
+    let start: Start;
     try {
-      this.scopes = await this.backend.scopes();
+      start = await this.backend.start({
+        scope: parseScopeKey(this.storage?.getItem(SCOPE_KEY) ?? ""),
+        months: overview && this.months !== 6 ? this.months : null,
+        overview,
+      });
     } catch (e) {
       if (seq === this.loadSeq) this.showError(e, this.main);
       return;
     }
     if (seq !== this.loadSeq) return;
-    if (this.scopes.accounts.length === 0) {
+    this.scopes = start.scopes;
+    if (!start.scope) {
       this.showEmpty();
       return;
     }
-    const saved = parseScopeKey(this.storage?.getItem(SCOPE_KEY) ?? "");
-    this.scope = saved && scopeExists(this.scopes, saved) ? saved : defaultScope(this.scopes);
+    this.scope = start.scope;
     this.renderShell();
-    await this.loadPage(seq);
+    if (overview && start.overview && this.page === "overview") this.showOverview(start.overview);
+    else await this.loadPage(seq);
   }
 
   private dispose(): void {
+    this.drawn++;
     for (const d of this.disposers) d();
     this.disposers = [];
   }
@@ -186,35 +204,44 @@ export class App {
       this.dispose();
       this.pageHost.replaceChildren(h("p", { class: "loading", "data-testid": "loading" }, t("loading")));
     }
+    let overview: Overview;
     try {
-      const overview = await this.backend.overview(this.scope, this.months === 6 ? undefined : this.months);
-      if (seq !== this.loadSeq || this.page !== "overview") return;
-      this.dispose();
-      this.main.removeAttribute("aria-busy");
-      this.asOf = overview.as_of;
-      const asOf = this.header?.querySelector("[data-testid=as-of]");
-      if (asOf) asOf.textContent = t("asOf", { date: formatDate(overview.as_of, this.locale) });
-      this.pageHost.replaceChildren(
-        renderOverview(overview, {
-          backend: this.backend,
-          locale: this.locale,
-          scope: this.scope,
-          scopes: this.scopes,
-          chart: this.chart,
-          months: this.months,
-          setMonths: (n) => {
-            this.months = n;
-            void this.loadOverview(++this.loadSeq);
-          },
-          reload: () => this.reload(),
-          openBills: (preset) => void this.switchPage("bills", preset),
-          onDispose: (d) => this.disposers.push(d),
-        }),
-      );
-      this.painted();
+      overview = await this.backend.overview(this.scope, this.months === 6 ? undefined : this.months);
     } catch (e) {
       if (seq === this.loadSeq) this.showError(e, this.pageHost);
+      return;
     }
+    if (seq !== this.loadSeq || this.page !== "overview") return;
+    this.showOverview(overview);
+  }
+
+  private showOverview(overview: Overview): void {
+    this.dispose();
+    this.main.removeAttribute("aria-busy");
+    this.asOf = overview.as_of;
+    const asOf = this.header?.querySelector("[data-testid=as-of]");
+    if (asOf) asOf.textContent = t("asOf", { date: formatDate(overview.as_of, this.locale) });
+    const drawn = this.drawn;
+    this.pageHost.replaceChildren(
+      renderOverview(overview, {
+        backend: this.backend,
+        locale: this.locale,
+        scope: this.scope,
+        scopes: this.scopes,
+        chart: this.chart,
+        months: this.months,
+        setMonths: (n) => {
+          this.months = n;
+          void this.loadOverview(++this.loadSeq);
+        },
+        reload: () => this.reload(),
+        openBills: (preset) => void this.switchPage("bills", preset),
+        afterPaint: (work) => this.afterPaint(work),
+        // A chart that arrives after its page was replaced is removed at once.
+        onDispose: (d) => (drawn === this.drawn ? this.disposers.push(d) : d()),
+      }),
+    );
+    this.painted();
   }
 
   private async showBills(seq: number, preset?: BillsPreset): Promise<void> {

@@ -22,6 +22,8 @@ import { chartValue, formatAmount, formatMonth } from "./format";
 import { t } from "./i18n";
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineController, LineElement, PointElement, Tooltip, Legend);
+// The page's own fonts (styles.css), not Chart.js's Helvetica/Arial stack.
+Chart.defaults.font.family = getComputedStyle(document.documentElement).fontFamily || "sans-serif";
 
 const PALETTE = ["#3b7a67", "#6b9bc3", "#c9a65a", "#a2789c", "#7f8c8d", "#d08770", "#5e81ac", "#8fbcbb"];
 

@@ -44,14 +44,31 @@ export function roundHalfAway(d: Dec, digits: number): Dec {
   return { neg: d.neg, int: int.replace(/^0+(?=\d)/, ""), frac };
 }
 
+/**
+ * One formatter per locale and options, made once: an `Intl` constructor loads the locale's
+ * data (tens of microseconds to a millisecond each in JavaScriptCore), and the overview formats
+ * a few hundred figures before its first paint.
+ */
+const formatters = new Map<string, unknown>();
+
+function once<T>(key: string, make: () => T): T {
+  let f = formatters.get(key) as T | undefined;
+  if (f === undefined) {
+    f = make();
+    formatters.set(key, f);
+  }
+  return f;
+}
+
 /** Digits of the currency's minor unit (USD 2, JPY 0, KWD 3), from the platform's ISO 4217 data. */
 export function minorUnits(currency: string): number {
-  try {
-    return new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions()
-      .maximumFractionDigits ?? 2;
-  } catch {
-    return 2;
-  }
+  return once(`minor|${currency}`, () => {
+    try {
+      return new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    } catch {
+      return 2;
+    }
+  });
 }
 
 interface LocaleParts {
@@ -124,22 +141,29 @@ export function compareDecimal(a: string, b: string): number {
 
 /** A count (orders, coupons, renewals). */
 export function formatCount(n: number, locale: string): string {
-  return new Intl.NumberFormat(locale, { maximumFractionDigits: 0 }).format(n);
+  return once(`count|${locale}`, () => new Intl.NumberFormat(locale, { maximumFractionDigits: 0 })).format(n);
 }
 
 /** `YYYY-MM` as a short month label ("Nov 2026", "2026年11月"). */
 export function formatMonth(month: string, locale: string, style: "short" | "long" = "short"): string {
   const [y, m] = month.split("-").map(Number);
-  return new Intl.DateTimeFormat(locale, { month: style, year: "numeric", timeZone: "UTC" }).format(
+  return once(`month|${locale}|${style}`, () => new Intl.DateTimeFormat(locale, { month: style, year: "numeric", timeZone: "UTC" })).format(
     new Date(Date.UTC(y, m - 1, 1)),
   );
+}
+
+/** A calendar day (`YYYY-MM-DD`) as a date, the same day in every time zone. */
+export function formatDay(day: string, locale: string): string {
+  const t = new Date(`${day}T00:00:00Z`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(t.getTime())) return day;
+  return once(`day|${locale}`, () => new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeZone: "UTC" })).format(t);
 }
 
 /** An RFC 3339 instant as a date ("23 Nov 2026" style, per locale). */
 export function formatDate(instant: string, locale: string): string {
   const t = new Date(instant);
   if (Number.isNaN(t.getTime())) return instant;
-  return new Intl.DateTimeFormat(locale, { dateStyle: "medium" }).format(t);
+  return once(`date|${locale}`, () => new Intl.DateTimeFormat(locale, { dateStyle: "medium" })).format(t);
 }
 
 /**
@@ -206,7 +230,7 @@ export function formatChange(amount: string, currency: string, locale: string, o
 export function formatPercent(pct: string, locale: string): string {
   const d = roundHalfAway(parseDecimal(pct), 2);
   const body = render({ ...d, neg: false }, locale);
-  const parts = new Intl.NumberFormat(locale, { style: "percent" }).formatToParts(0.5);
+  const parts = once(`percent|${locale}`, () => new Intl.NumberFormat(locale, { style: "percent" }).formatToParts(0.5));
   let out = "";
   let placed = false;
   for (const p of parts) {
@@ -251,7 +275,8 @@ export function isSignedAmountInput(text: string): boolean {
 export function formatInstant(instant: string, locale: string): string {
   const t = new Date(instant);
   if (Number.isNaN(t.getTime())) return instant;
-  return `${new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }).format(t)} UTC`;
+  const f = once(`instant|${locale}`, () => new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }));
+  return `${f.format(t)} UTC`;
 }
 
 /** Days (`YYYY-MM-DD`, sorted) as runs of consecutive days: `[first, last, count]`. */

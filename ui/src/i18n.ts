@@ -225,6 +225,7 @@ const en = {
   noUnitPriceChanges: "No unit price changed.",
   corrections: "Corrections of an earlier period",
   noCorrections: "No line corrects an earlier period.",
+  correctionsShown: "{shown} of {total} shown.",
   // marks
   allStatuses: "every status",
   marksHint: "A mark follows its charge across re-issued bills; one whose charge disappeared is orphaned.",
@@ -290,6 +291,7 @@ const en = {
   rateTo: "in",
   rate: "Rate",
   addRate: "Add rate",
+  noRates: "No rate kept yet.",
   invalidCurrency: "Enter currency codes such as USD and CNY.",
   dayRun: "{first} to {last} ({n} days)",
 };
@@ -521,6 +523,7 @@ const zhCN: Catalogue = {
   noUnitPriceChanges: "没有单价变化。",
   corrections: "更正以前账期的明细",
   noCorrections: "没有更正以前账期的明细。",
+  correctionsShown: "显示 {total} 条中的 {shown} 条。",
   // marks
   allStatuses: "全部状态",
   marksHint: "标记跟随其费用，账单重新出具后依然保留；费用消失的标记显示为孤立。",
@@ -586,6 +589,7 @@ const zhCN: Catalogue = {
   rateTo: "折合",
   rate: "汇率",
   addRate: "添加汇率",
+  noRates: "尚未维护任何汇率。",
   invalidCurrency: "请输入币种代码，例如 USD 和 CNY。",
   dayRun: "{first} 至 {last}（{n} 天）",
 };

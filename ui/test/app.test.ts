@@ -139,7 +139,7 @@ describe("drill-down from the overview", () => {
     await until(() => q(root, "lines"));
     expect(q(root, "nav-bills")?.getAttribute("aria-selected")).toBe("true");
     const req = backend.argsOf("reviewLines").at(-1) as { filter: Record<string, unknown> };
-    expect(req.filter).toMatchObject({ scope: { kind: "org", id: "acme" }, from: "2026-10", to: "2026-10", service: null });
+    expect(req.filter).toMatchObject({ scope: { kind: "org", id: "acme" }, from: "2026-10", to: "2026-10", service: null, currency: "USD" });
   });
 });
 
@@ -182,13 +182,90 @@ describe("states", () => {
   });
 });
 
+describe("start-up", () => {
+  beforeEach(() => setLocale("en-US"));
+
+  it("paints the figures from one round trip", async () => {
+    const backend = new MockBackend();
+    const { app, root } = mount(backend);
+    await app.start();
+    expect(backend.calls.map((c) => c.method)).toEqual(["start"]);
+    expect(q(root, "available-balance")?.textContent).toBe("12,345.67");
+  });
+
+  it("opens on a default scope when the remembered one is gone from the ledger", async () => {
+    const storage = memoryStorage();
+    storage.setItem("billfold.scope", "account:closed-long-ago");
+    const backend = new MockBackend();
+    const { app, root } = mount(backend, "en-US", storage);
+    await app.start();
+    expect(backend.argsOf("start")[0]).toMatchObject({ scope: { kind: "account", id: "closed-long-ago" } });
+    expect((q(root, "scope-select") as HTMLSelectElement).value).toBe("org:acme");
+  });
+
+  it("draws the chart only once the figures are painted, and listens for imports after them", async () => {
+    const backend = new MockBackend();
+    setLocale("en-US");
+    const root = document.createElement("div");
+    document.body.replaceChildren(root);
+    const events: string[] = [];
+    const progress = backend.onImportProgress.bind(backend);
+    backend.onImportProgress = (l) => {
+      events.push("listen");
+      return progress(l);
+    };
+    const app = new App({
+      backend,
+      root,
+      locale: "en-US",
+      onPainted: () => events.push(root.querySelector("[data-testid=available-balance]") ? "painted" : "painted without figures"),
+      chart: async () => {
+        events.push("chart");
+        return () => undefined;
+      },
+    });
+    await app.start();
+    expect(events).toEqual(["painted", "listen"]);
+    await until(() => events.includes("chart"));
+    expect(events).toEqual(["painted", "listen", "chart"]);
+  });
+
+  it("does not draw the chart of a page replaced before it was painted", async () => {
+    const backend = new MockBackend();
+    const { root } = mount(backend);
+    let drawn = 0;
+    let removed = 0;
+    const app = new App({
+      backend,
+      root,
+      locale: "en-US",
+      storage: memoryStorage(),
+      chart: async () => {
+        drawn++;
+        return () => void removed++;
+      },
+    });
+    await app.start();
+    // Another scope before the first page's frame: its chart is never drawn.
+    const select = q(root, "scope-select") as HTMLSelectElement;
+    select.value = "account:acme-dev";
+    select.dispatchEvent(new Event("change"));
+    await until(() => drawn > 0);
+    await flush(30);
+    expect(drawn).toBe(1);
+    expect(removed).toBe(0);
+  });
+});
+
 describe("scope", () => {
   it("switches scope and remembers it", async () => {
     const backend = new MockBackend();
     const storage = memoryStorage();
     const { app, root } = mount(backend, "en-US", storage);
     await app.start();
-    expect(backend.calls.find((c) => c.method === "overview")?.arg).toEqual({ kind: "org", id: "acme" });
+    // Nothing remembered: the shell picks the default scope (the one organization).
+    expect(backend.argsOf("start")).toEqual([{ scope: null, months: null, overview: true }]);
+    expect((q(root, "scope-select") as HTMLSelectElement).value).toBe("org:acme");
     const select = q(root, "scope-select") as HTMLSelectElement;
     select.value = "account:acme-dev";
     select.dispatchEvent(new Event("change"));
@@ -199,7 +276,7 @@ describe("scope", () => {
     const again = new MockBackend();
     const second = mount(again, "en-US", storage);
     await second.app.start();
-    expect(again.calls.find((c) => c.method === "overview")?.arg).toEqual({ kind: "account", id: "acme-dev" });
+    expect(again.argsOf("start")).toEqual([{ scope: { kind: "account", id: "acme-dev" }, months: null, overview: true }]);
     expect((q(second.root, "scope-select") as HTMLSelectElement).value).toBe("account:acme-dev");
   });
 

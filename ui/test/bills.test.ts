@@ -1,7 +1,8 @@
 import { beforeEach, describe, expect, it } from "vitest";
 
 import { App } from "../src/app";
-import { MockBackend, sampleLines, sampleReconciliation } from "../src/backend/mock";
+import { MockBackend, sampleLines, sampleOverview, sampleReconciliation, sampleScopes } from "../src/backend/mock";
+import type { TrendMonth } from "../src/bindings/TrendMonth";
 import type { Line } from "../src/bindings/Line";
 import type { LinesQuery } from "../src/bindings/LinesQuery";
 import type { ReviewFilter } from "../src/bindings/ReviewFilter";
@@ -139,13 +140,127 @@ describe("navigation", () => {
   });
 });
 
+/** The sample organization with a member billing in yuan: two currency blocks, lines of both. */
+function twoCurrencies(): MockBackend {
+  const scopes = sampleScopes();
+  scopes.accounts.push({
+    id: "acme-cn", name: "Acme China", provider: "Tencent Cloud", currency: "CNY", mode: "prepaid",
+    org: "acme", role: "member", alert_enabled: false, alert_threshold: null,
+  });
+  const cny = ["2026-10", "2026-11"].flatMap((month, m) =>
+    [0, 1, 2].map((i) =>
+      line(1000 + m * 10 + i, {
+        account: "acme-cn", sub_account: "cn", month, currency: "CNY",
+        service: i === 2 ? "COS" : "CVM", billed_cost: `${100 + i}.5${m}`, resource_id: `ins-cn-${i}`,
+      }),
+    ),
+  );
+  const overview = sampleOverview();
+  const trend: TrendMonth[] = ["2026-10", "2026-11"].map((month) => ({
+    month, amount: "302.50", net_amount: "302.50",
+    services: [{ service: "CVM", amount: "201.00", net_amount: "201.00" }, { service: "COS", amount: "102.50", net_amount: "102.50" }],
+  }));
+  overview.currencies.push({ ...overview.currencies[0], currency: "CNY", trend });
+  return new MockBackend({ scopes, overview, lines: [...sampleLines(), ...cny] });
+}
+
+describe("currency", () => {
+  beforeEach(() => setLocale("en-US"));
+
+  it("a trend bar carries its currency to the explorer", async () => {
+    const backend = twoCurrencies();
+    const root = document.createElement("div");
+    document.body.replaceChildren(root);
+    // The chart reports a bar clicked with its month and service; the block says its currency.
+    const bars = new Map<string, (month: string, service: string | null) => void>();
+    const app = new App({
+      backend, root, locale: "en-US", storage: memoryStorage(),
+      chart: async (_host, _trend, currency, _locale, onSelect) => {
+        bars.set(currency, onSelect);
+        return () => undefined;
+      },
+    });
+    await app.start();
+    await until(() => bars.size === 2);
+    bars.get("CNY")!("2026-11", "CVM");
+    await until(() => q(root, "lines"));
+    await settled(backend);
+    expect(lastFilter(backend)).toMatchObject({ from: "2026-11", to: "2026-11", service: "CVM", currency: "CNY" });
+    expect(lastFilter(backend, "reviewGroups")).toMatchObject({ currency: "CNY" });
+    expect((q(root, "filter-currency") as HTMLSelectElement).value).toBe("CNY");
+    expect(qa(root, "line").map((r) => r.dataset.lineId)).toEqual(["1011", "1010"]);
+    expect(qa(root, "line-total").map((x) => [x.dataset.currency, x.dataset.value])).toEqual([["CNY", "202.02"]]);
+    // The same month and service of the other block: its own currency.
+    q(root, "nav-overview")!.click();
+    await until(() => bars.size === 2 && q(root, "available-balance"));
+    bars.get("USD")!("2026-11", "CVM");
+    await until(() => lastFilter(backend).currency === "USD");
+    await settled(backend);
+    expect(qa(root, "line-total").map((x) => x.dataset.currency)).toEqual(["USD"]);
+  });
+
+  it("a data-table cell and a month carry their block's currency", async () => {
+    const backend = twoCurrencies();
+    const root = document.createElement("div");
+    document.body.replaceChildren(root);
+    const app = new App({ backend, root, locale: "en-US", storage: memoryStorage() });
+    await app.start();
+    (root.querySelector("[data-testid=trend-service][data-currency=CNY][data-month='2026-10'][data-service=COS]") as HTMLElement).click();
+    await until(() => q(root, "lines"));
+    await settled(backend);
+    expect(lastFilter(backend)).toMatchObject({ from: "2026-10", to: "2026-10", service: "COS", currency: "CNY" });
+    q(root, "nav-overview")!.click();
+    await until(() => q(root, "available-balance"));
+    (root.querySelector("[data-testid=trend-month][data-currency=USD][data-month='2026-10']") as HTMLElement).click();
+    await until(() => lastFilter(backend).currency === "USD");
+    expect(lastFilter(backend)).toMatchObject({ from: "2026-10", to: "2026-10", service: null, currency: "USD" });
+  });
+
+  it("the filter bar offers a currency only when the scope bills in several", async () => {
+    const one = await openBills();
+    expect(q(one.root, "filter-currency"), "one currency: no choice").toBeNull();
+    const { root, backend } = await openBills(twoCurrencies());
+    const select = q(root, "filter-currency") as HTMLSelectElement;
+    expect([...select.options].map((o) => o.value)).toEqual(["", "CNY", "USD"]);
+    choose(root, "filter-currency", "CNY");
+    await settled(backend);
+    expect(lastFilter(backend)).toMatchObject({ currency: "CNY", from: "2026-11", to: "2026-11" });
+    expect(lastFilter(backend, "reviewGroups")).toMatchObject({ currency: "CNY" });
+    expect(qa(root, "line-total").map((x) => x.dataset.currency)).toEqual(["CNY"]);
+    q(root, "filter-clear")!.click();
+    await settled(backend);
+    expect(lastFilter(backend).currency).toBeNull();
+    expect(qa(root, "line-total").map((x) => x.dataset.currency)).toEqual(["CNY", "USD"]);
+  });
+
+  it("a group narrows to its value in its currency", async () => {
+    const { root, backend } = await openBills(twoCurrencies());
+    expect(qa(root, "group-row").filter((r) => r.dataset.value === "CVM").map((r) => r.dataset.currency)).toEqual(["CNY", "USD"]);
+    (root.querySelector("[data-testid=group-row][data-value=CVM][data-currency=CNY] [data-testid=group-open]") as HTMLElement).click();
+    await settled(backend);
+    expect(lastFilter(backend)).toMatchObject({ service: "CVM", currency: "CNY" });
+    expect(qa(root, "line-total").map((x) => [x.dataset.currency, x.dataset.lines])).toEqual([["CNY", "2"]]);
+  });
+
+  it("a row of month over month opens the explorer in its currency", async () => {
+    const { root, backend } = await openBills(twoCurrencies());
+    q(root, "bills-view-diff")!.click();
+    await until(() => q(root, "diff-counts"));
+    const row = qa(root, "diff-row").find((r) => r.textContent?.includes("CNY"))!;
+    row.querySelector("button")!.click();
+    await until(() => q(root, "lines"));
+    await settled(backend);
+    expect(lastFilter(backend)).toMatchObject({ from: "2026-11", to: "2026-11", currency: "CNY" });
+  });
+});
+
 describe("explorer filters", () => {
   it("opens on the latest month with lines", async () => {
     const { root, backend } = await openBills();
     expect(lastFilter(backend)).toEqual({
       scope: { kind: "org", id: "acme" },
       account: null, provider: null, sub_account: null, service: null, region: null, category: null,
-      resource: null, from: "2026-11", to: "2026-11", tag: null, text: null,
+      resource: null, from: "2026-11", to: "2026-11", tag: null, text: null, currency: null,
     });
     expect((q(root, "filter-from") as HTMLSelectElement).value).toBe("2026-11");
     expect(q(root, "lines-count")?.textContent).toBe("1–40 of 40");
@@ -168,7 +283,7 @@ describe("explorer filters", () => {
     const want = {
       scope: { kind: "org", id: "acme" },
       account: null, provider: null, sub_account: "dev", service: "CVM", region: "ap-guangzhou", category: null,
-      resource: null, from: "2026-09", to: "2026-11", tag: "team=web", text: "hours",
+      resource: null, from: "2026-09", to: "2026-11", tag: "team=web", text: "hours", currency: null,
     };
     expect(lastFilter(backend)).toEqual(want);
     expect(lastFilter(backend, "reviewGroups")).toEqual(want);
@@ -475,6 +590,29 @@ describe("month over month", () => {
     expect(lastFilter(backend)).toMatchObject({ service: "COS", from: "2026-11", to: "2026-11" });
   });
 
+  it("says how many corrections there are, and how many are listed", async () => {
+    const many = Array.from({ length: 105 }, (_, i) =>
+      line(500 + i, { month: "2026-11", service: "CVM", billed_cost: `-${i + 1}`, charge_class: "Correction" }),
+    );
+    const { root } = await openBills(new MockBackend({ lines: [...sampleLines(), ...many] }));
+    q(root, "bills-view-diff")!.click();
+    await until(() => q(root, "diff-counts"));
+    // The sample's two (one a month) and 105 more.
+    expect(q(root, "corrections-count")?.dataset.value).toBe("107");
+    expect(q(root, "corrections-count")?.textContent).toBe("107");
+    expect(qa(root, "correction")).toHaveLength(100);
+    expect(q(root, "corrections-shown")?.textContent).toBe("100 of 107 shown.");
+  });
+
+  it("shows the count alone when every correction is listed", async () => {
+    const { root } = await openBills();
+    q(root, "bills-view-diff")!.click();
+    await until(() => q(root, "diff-counts"));
+    expect(q(root, "corrections-count")?.dataset.value).toBe("2");
+    expect(qa(root, "correction")).toHaveLength(2);
+    expect(q(root, "corrections-shown")).toBeNull();
+  });
+
   it("compares by resource on request", async () => {
     const { root, backend } = await openBills();
     q(root, "bills-view-diff")!.click();
@@ -558,6 +696,55 @@ describe("reconciliation", () => {
     again.dispatchEvent(new Event("submit", { cancelable: true }));
     await settled(backend);
     expect(q(root, "fx-form-problem")?.textContent).toBe("Enter a date such as 2026-12-31.");
+  });
+});
+
+describe("exchange rates", () => {
+  it("lists the rates kept beside the form, and again after one is added", async () => {
+    const backend = new MockBackend();
+    backend.rates.push({ from: "USD", to: "CNY", rate: "7.1", on: "2026-09-30" });
+    const { root } = await openBills(backend);
+    q(root, "bills-view-reconcile")!.click();
+    await until(() => q(root, "fx-rates"));
+    const rows = () => qa(root, "fx-rate-row").map((r) => [r.dataset.from, r.dataset.to, r.dataset.on, r.dataset.rate]);
+    expect(rows()).toEqual([["USD", "CNY", "2026-09-30", "7.1"]]);
+    expect(q(root, "fx-rate-row")?.textContent).toBe("USDCNY7.1Sep 30, 2026");
+    // The table sits beside the form, in the same section.
+    expect(q(root, "fx-form")?.parentElement).toBe(q(root, "fx-rates")?.parentElement);
+    const calls = backend.argsOf("fxRates").length;
+    const form = q(root, "fx-form")!;
+    for (const [id, v] of [["fx-from", "usd"], ["fx-to", "cny"], ["fx-rate", "7.12345678"], ["fx-on", "2026-10-31"]]) {
+      (q(form, id) as HTMLInputElement).value = v;
+    }
+    form.dispatchEvent(new Event("submit", { cancelable: true }));
+    await settled(backend);
+    expect(backend.argsOf("fxRates").length).toBe(calls + 1);
+    expect(rows()).toEqual([
+      ["USD", "CNY", "2026-09-30", "7.1"],
+      ["USD", "CNY", "2026-10-31", "7.12345678"],
+    ]);
+    expect(qa(root, "fx-rate-row")[1].textContent, "every digit of the rate").toContain("7.12345678");
+  });
+
+  it("says when no rate is kept, and shows its own error without hiding the checks", async () => {
+    const { root } = await openBills();
+    q(root, "bills-view-reconcile")!.click();
+    await until(() => q(root, "fx-rates-empty"));
+    expect(q(root, "fx-rates-empty")?.textContent).toBe("No rate kept yet.");
+    const failing = await openBills(new MockBackend({ failOn: { fxRates: { code: "storage", message: "disk I/O error" } } }));
+    q(failing.root, "bills-view-reconcile")!.click();
+    await until(() => q(failing.root, "fx-rates-error"));
+    expect(q(failing.root, "fx-rates-error")?.textContent).toContain("disk I/O error");
+    expect(q(failing.root, "invoice-row")).not.toBeNull();
+  });
+
+  it("shows the days of rates in Simplified Chinese", async () => {
+    const backend = new MockBackend();
+    backend.rates.push({ from: "USD", to: "CNY", rate: "7.1", on: "2026-09-30" });
+    const { root } = await openBills(backend, "zh-CN");
+    q(root, "bills-view-reconcile")!.click();
+    await until(() => q(root, "fx-rates"));
+    expect(q(root, "fx-rate-row")?.textContent).toContain("2026年9月30日");
   });
 });
 

@@ -29,4 +29,35 @@ describe("boundaries", () => {
       .map(([path]) => path.replace("../src/", ""));
     expect(offenders).toEqual(["backend/tauri.ts"]);
   });
+
+  it("the first paint loads neither the Bills page, Chart.js nor the mock backend", () => {
+    const sources = import.meta.glob("../src/**/*.ts", { query: "?raw", import: "default", eager: true }) as Record<string, string>;
+    // The static imports reachable from main.ts (type-only imports vanish from the build).
+    const reached = new Set<string>();
+    const visit = (file: string) => {
+      if (reached.has(file)) return;
+      reached.add(file);
+      const text = sources[file] ?? "";
+      for (const m of text.matchAll(/^import\s+(?!type\b)(?:[^"';]*?\sfrom\s+)?"([^"]+)"/gm)) {
+        const spec = m[1];
+        if (!spec.startsWith(".")) {
+          reached.add(spec);
+          continue;
+        }
+        const parts = file.split("/").slice(0, -1);
+        for (const p of spec.split("/")) {
+          if (p === "..") parts.pop();
+          else if (p !== ".") parts.push(p);
+        }
+        const target = `${parts.join("/")}.ts`;
+        if (target in sources) visit(target);
+      }
+    };
+    visit("../src/main.ts");
+    expect(reached.has("../src/app.ts"), "the walk follows imports").toBe(true);
+    expect(reached.has("../src/backend/tauri.ts")).toBe(true);
+    for (const lazy of ["../src/pages/bills.ts", "../src/pages/explorer.ts", "../src/chart.ts", "chart.js", "../src/backend/mock.ts"]) {
+      expect(reached.has(lazy), lazy).toBe(false);
+    }
+  });
 });

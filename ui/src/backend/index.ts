@@ -11,6 +11,7 @@ import type { DiffQuery } from "../bindings/DiffQuery";
 import type { ExportDone } from "../bindings/ExportDone";
 import type { ExportRequest } from "../bindings/ExportRequest";
 import type { Facets } from "../bindings/Facets";
+import type { FxRate } from "../bindings/FxRate";
 import type { FxRateRequest } from "../bindings/FxRateRequest";
 import type { Groups } from "../bindings/Groups";
 import type { GroupsQuery } from "../bindings/GroupsQuery";
@@ -30,11 +31,14 @@ import type { ImportReport } from "../bindings/ImportReport";
 import type { Movement } from "../bindings/Movement";
 import type { Overview } from "../bindings/Overview";
 import type { Scope } from "../bindings/Scope";
-import type { Scopes } from "../bindings/Scopes";
+import type { Start } from "../bindings/Start";
+import type { StartRequest } from "../bindings/StartRequest";
 
 export interface Backend {
-  /** The accounts and organizations of the ledger, for the scope switcher. */
-  scopes(): Promise<Scopes>;
+  /** What the window needs to paint, in one round trip: the scope switcher's choices, the
+   * scope to show (the one asked if the ledger has it, else the default; `null` when the ledger
+   * has no account) and, when asked, its overview. */
+  start(request: StartRequest): Promise<Start>;
   /** The overview of a scope, as of now, with `months` of expenditure trend (default 6). */
   overview(scope: Scope, months?: number): Promise<Overview>;
   /** Switches an account's balance alert on with a threshold, or off. */
@@ -73,6 +77,8 @@ export interface Backend {
   addAssertion(request: AssertionRequest): Promise<void>;
   signOff(request: SignoffRequest): Promise<Signoff[]>;
   addFxRate(request: FxRateRequest): Promise<void>;
+  /** The rates the user keeps, by currency pair then date. */
+  fxRates(): Promise<FxRate[]>;
   convert(request: ConvertRequest): Promise<Converted>;
   /** Opens the native save dialog (in Rust) and writes the export; `null` when cancelled. */
   exportReview(request: ExportRequest): Promise<ExportDone | null>;

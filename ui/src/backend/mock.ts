@@ -10,6 +10,7 @@ import type { DiffRow } from "../bindings/DiffRow";
 import type { ExportDone } from "../bindings/ExportDone";
 import type { ExportRequest } from "../bindings/ExportRequest";
 import type { Facets } from "../bindings/Facets";
+import type { FxRate } from "../bindings/FxRate";
 import type { FxRateRequest } from "../bindings/FxRateRequest";
 import type { Group } from "../bindings/Group";
 import type { Groups } from "../bindings/Groups";
@@ -33,6 +34,8 @@ import type { Movement } from "../bindings/Movement";
 import type { Overview } from "../bindings/Overview";
 import type { Scope } from "../bindings/Scope";
 import type { Scopes } from "../bindings/Scopes";
+import type { Start } from "../bindings/Start";
+import type { StartRequest } from "../bindings/StartRequest";
 import { type Backend, BackendError } from "./index";
 
 export interface MockOptions {
@@ -191,8 +194,15 @@ export class MockBackend implements Backend {
     return this.calls.filter((c) => c.method === method).map((c) => c.arg);
   }
 
-  scopes(): Promise<Scopes> {
-    return this.answer("scopes", undefined, () => this.options.scopes ?? sampleScopes());
+  start(request: StartRequest): Promise<Start> {
+    return this.answer("start", request, () => {
+      const scopes = this.options.scopes ?? sampleScopes();
+      const scope = pickScope(scopes, request.scope);
+      if (scope && request.overview && request.months !== null) this.calls.push({ method: "months", arg: request.months });
+      const o = this.options.overview ?? sampleOverview();
+      const overview = scope && request.overview ? (typeof o === "function" ? o(scope) : o) : null;
+      return { scopes, scope, overview };
+    });
   }
 
   overview(scope: Scope, months?: number): Promise<Overview> {
@@ -276,6 +286,7 @@ export class MockBackend implements Backend {
       if (!eq(f.account, l.account) || !eq(f.provider, l.provider) || !eq(f.sub_account, l.sub_account)) return false;
       if (!eq(f.service, l.service) || !eq(f.region, l.region) || !eq(f.resource, l.resource_id)) return false;
       if (f.category && f.category.toLowerCase() !== l.category.toLowerCase()) return false;
+      if (f.currency && f.currency.toUpperCase() !== l.currency) return false;
       if (period && f.from && l.month < f.from) return false;
       if (period && f.to && l.month > f.to) return false;
       if (f.text) {
@@ -429,6 +440,9 @@ export class MockBackend implements Backend {
       rows.sort((x, y) => compareDecimal(abs(y.change), abs(x.change)));
       const moving = rows.filter((r) => r.status !== "same");
       const count = (s: string) => rows.filter((r) => r.status === s).length;
+      const corrections = lines.filter(
+        (l) => (l.month === query.from || l.month === query.to) && (l.charge_class ?? "").toLowerCase() === "correction",
+      );
       return {
         from: query.from, to: query.to, by: query.by,
         counts: { new: count("new"), gone: count("gone"), changed: count("changed"), same: count("same") },
@@ -438,9 +452,9 @@ export class MockBackend implements Backend {
           .sort((x, y) => compareDecimal(abs(y.change_pct ?? "0"), abs(x.change_pct ?? "0"))).slice(0, 10),
         unit_price_changes: [],
         total_unit_price_changes: 0,
-        corrections: lines
-          .filter((l) => (l.month === query.from || l.month === query.to) && (l.charge_class ?? "").toLowerCase() === "correction")
-          .map((l) => ({
+        corrections_total: corrections.length,
+        // The core lists the first 100.
+        corrections: corrections.slice(0, 100).map((l) => ({
             id: l.id, source_file: l.source_file, source_line: l.source_line, account: l.account, month: l.month,
             service: l.service, resource_id: l.resource_id, category: l.category, charge_class: l.charge_class,
             currency: l.currency, billed_cost: l.billed_cost,
@@ -532,6 +546,15 @@ export class MockBackend implements Backend {
     });
   }
 
+  fxRates(): Promise<FxRate[]> {
+    return this.answer("fxRates", undefined, () =>
+      // One rate per pair and day (a later one replaces it), by pair then date, as the core keeps them.
+      [...new Map(this.rates.map((r) => [`${r.from}|${r.to}|${r.on}`, r])).values()]
+        .map(({ from, to, on, rate }) => ({ from, to, on, rate }))
+        .sort((a, b) => a.from.localeCompare(b.from) || a.to.localeCompare(b.to) || a.on.localeCompare(b.on)),
+    );
+  }
+
   convert(request: ConvertRequest): Promise<Converted> {
     return this.answer("convert", request, () => {
       const rate = this.rates
@@ -559,10 +582,25 @@ export class MockBackend implements Backend {
   }
 }
 
+/** The shell's choice of scope (`pick_scope` in src-tauri/src/convert.rs): the one asked when
+ * the ledger has it, else one organization holding every account, else the only account, else
+ * every account; `null` without accounts. */
+export function pickScope(scopes: Scopes, asked: Scope | null): Scope | null {
+  if (scopes.accounts.length === 0) return null;
+  const exists = (s: Scope) =>
+    s.kind === "all" || (s.kind === "org" ? scopes.orgs.some((o) => o.id === s.id) : scopes.accounts.some((a) => a.id === s.id));
+  if (asked && exists(asked)) return asked;
+  if (scopes.orgs.length === 1 && scopes.accounts.every((a) => a.org === scopes.orgs[0].id)) {
+    return { kind: "org", id: scopes.orgs[0].id };
+  }
+  if (scopes.accounts.length === 1) return { kind: "account", id: scopes.accounts[0].id };
+  return { kind: "all" };
+}
+
 export function emptyFilter(scope: Scope): ReviewFilter {
   return {
     scope, account: null, provider: null, sub_account: null, service: null, region: null, category: null,
-    resource: null, from: null, to: null, tag: null, text: null,
+    resource: null, from: null, to: null, tag: null, text: null, currency: null,
   };
 }
 

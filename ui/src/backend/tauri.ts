@@ -8,10 +8,14 @@ import type { ImportReport } from "../bindings/ImportReport";
 import { type Backend, BackendError } from "./index";
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  const start = performance.now();
   try {
     return await invoke<T>(command, args);
   } catch (e) {
     throw BackendError.from(e);
+  } finally {
+    // Each round trip, for the start-up measurement (tests-e2e/tests/performance.rs).
+    performance.measure(`ipc ${command}`, { start });
   }
 }
 
@@ -20,7 +24,7 @@ export function isTauri(): boolean {
 }
 
 export const tauriBackend: Backend = {
-  scopes: () => call("scopes"),
+  start: (request) => call("start", { request }),
   overview: (scope, months) => call("overview", { scope, months: months ?? null }),
   setBalanceAlert: (request) => call("set_balance_alert", { request }),
   recordMovement: (movement) => call("record_movement", { movement }),
@@ -44,6 +48,7 @@ export const tauriBackend: Backend = {
   addAssertion: (request) => call("add_assertion", { request }),
   signOff: (request) => call("sign_off", { request }),
   addFxRate: (request) => call("add_fx_rate", { request }),
+  fxRates: () => call("fx_rates"),
   convert: (request) => call("convert_amount", { request }),
   exportReview: (request) => call("export_review", { request }),
 };

@@ -16,4 +16,8 @@ rows: Array<DiffRow>, movers_by_amount: Array<DiffRow>, movers_by_pct: Array<Dif
 /**
  * Lines of either month that correct an earlier period (the core keeps the first 100).
  */
-corrections: Array<Correction>, };
+corrections: Array<Correction>, 
+/**
+ * How many correction lines there are in all (more than listed when over 100).
+ */
+corrections_total: number, };

@@ -29,4 +29,9 @@ tag: string | null,
 /**
  * Text in the description, resource id or resource name (any case).
  */
-text: string | null, };
+text: string | null, 
+/**
+ * Only lines in this currency (of the accounts billing in it): what a per-currency
+ * figure (a trend bar, a group, a row of month over month) narrows to.
+ */
+currency: string | null, };

@@ -237,6 +237,9 @@ export class BillsPage {
       choice(t("service"), "filter-service", facets.services, f.service, set("service"), { any }),
       choice(t("region"), "filter-region", facets.regions, f.region, set("region"), { any }),
       choice(t("category"), "filter-category", facets.categories, f.category, set("category"), { any }),
+      // Amounts of different currencies are never added: a scope billing in several offers the
+      // choice (and a figure opened in one currency shows it).
+      facets.currencies.length > 1 || f.currency ? choice(t("currency"), "filter-currency", facets.currencies, f.currency, set("currency"), { any }) : null,
       textField(t("resource"), "filter-resource", f.resource, set("resource"), { size: 14 }),
       textField(t("tag"), "filter-tag", f.tag, set("tag"), { size: 12, placeholder: t("tagPlaceholder") }),
       textField(t("search"), "filter-text", f.text, set("text"), { size: 14, type: "search" }),

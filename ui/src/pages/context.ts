@@ -22,6 +22,9 @@ export interface BillsFilter {
   /** `KEY` or `KEY=VALUE`. */
   tag: string;
   text: string;
+  /** Only lines in this currency: what a per-currency figure (a trend bar, a group, a row of
+   * month over month) narrows to. */
+  currency: string;
 }
 
 /** What an overview figure opens the explorer with; fields left out take their defaults
@@ -31,7 +34,7 @@ export type BillsPreset = Partial<BillsFilter>;
 export type BillsViewKey = "lines" | "diff" | "marks" | "reconcile";
 
 export function blankFilter(): BillsFilter {
-  return { account: "", provider: "", sub_account: "", service: "", region: "", category: "", resource: "", from: "", to: "", tag: "", text: "" };
+  return { account: "", provider: "", sub_account: "", service: "", region: "", category: "", resource: "", from: "", to: "", tag: "", text: "", currency: "" };
 }
 
 /** The transport filter of a scope and a page filter (empty texts become "any"). */
@@ -50,6 +53,7 @@ export function toRequest(scope: Scope, f: BillsFilter): ReviewFilter {
     to: v(f.to),
     tag: v(f.tag),
     text: v(f.text),
+    currency: v(f.currency),
   };
 }
 

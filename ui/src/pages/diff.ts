@@ -87,7 +87,7 @@ export class DiffView implements BillsView {
   private open(d: Diff, r: DiffRow): void {
     const month = r.status === "gone" ? d.from : d.to;
     const resource = d.by === "resource" && !r.key.startsWith("(");
-    this.ctx.openLines({ from: month, to: month, service: r.service, resource: resource ? r.key : "" });
+    this.ctx.openLines({ from: month, to: month, service: r.service, resource: resource ? r.key : "", currency: r.currency });
   }
 
   private amounts(r: DiffRow, cells: "full" | "short"): Node[] {
@@ -220,7 +220,13 @@ export class DiffView implements BillsView {
       h(
         "section",
         { class: "card" },
-        h("h3", {}, t("corrections")),
+        h(
+          "h3",
+          {},
+          t("corrections"),
+          " ",
+          h("span", { class: "badge", "data-testid": "corrections-count", "data-value": String(d.corrections_total) }, formatCount(d.corrections_total, l)),
+        ),
         d.corrections.length === 0
           ? h("p", { class: "muted" }, t("noCorrections"))
           : h(
@@ -243,6 +249,14 @@ export class DiffView implements BillsView {
                 ),
               ),
             ),
+        // The core lists the first 100: say how many there are.
+        d.corrections.length < d.corrections_total
+          ? h(
+              "p",
+              { class: "muted", "data-testid": "corrections-shown" },
+              t("correctionsShown", { shown: formatCount(d.corrections.length, l), total: formatCount(d.corrections_total, l) }),
+            )
+          : null,
       ),
     );
   }

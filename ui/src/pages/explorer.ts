@@ -173,7 +173,8 @@ export class ExplorerView implements BillsView {
                         onclick: () => {
                           const { patch, next } = narrowTo(g.by, x.value as string);
                           if (!g.by.startsWith("tag:") && this.ctx.prefs.groupBy === g.by) this.ctx.prefs.groupBy = next;
-                          this.ctx.setFilter(patch);
+                          // A group is one value in one currency: narrow to both.
+                          this.ctx.setFilter({ ...patch, currency: x.currency });
                         },
                       },
                       this.groupValue(g.by, x.value),

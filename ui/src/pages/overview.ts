@@ -39,6 +39,8 @@ export interface OverviewHost {
   reload(): Promise<void>;
   /** Opens the Bills page's explorer with this filter. */
   openBills(preset: BillsPreset): void;
+  /** Runs work once the page is painted (the chart: the figures come first). */
+  afterPaint(work: () => void): void;
   /** Registers a clean-up for when the page is replaced (the chart). */
   onDispose(dispose: () => void): void;
 }
@@ -211,9 +213,10 @@ class OverviewView {
     );
   }
 
-  /** The explorer for a month (and a service), from a bar, a month or a service cell. */
-  private open(month: string, service: string | null): void {
-    this.host.openBills({ from: month, to: month, service: service ?? "" });
+  /** The explorer for a month (and a service) of one currency's block, from a bar, a month or
+   * a service cell: the lines behind that figure, none of another currency. */
+  private open(month: string, service: string | null, currency: string): void {
+    this.host.openBills({ from: month, to: month, service: service ?? "", currency });
   }
 
   private trendBlock(c: CurrencyOverview): HTMLElement {
@@ -259,8 +262,9 @@ class OverviewView {
                   class: "link",
                   "data-testid": "trend-month",
                   "data-month": m.month,
+                  "data-currency": c.currency,
                   title: t("openLines"),
-                  onclick: () => this.open(m.month, null),
+                  onclick: () => this.open(m.month, null, c.currency),
                 },
                 formatMonth(m.month, this.locale),
               ),
@@ -281,8 +285,9 @@ class OverviewView {
                         "data-testid": "trend-service",
                         "data-month": m.month,
                         "data-service": s,
+                        "data-currency": c.currency,
                         title: t("openLines"),
-                        onclick: () => this.open(m.month, s),
+                        onclick: () => this.open(m.month, s, c.currency),
                       },
                       this.money(x.amount, c.currency),
                     )
@@ -314,10 +319,14 @@ class OverviewView {
       h("p", { class: "summary", "data-testid": "trend-summary" }, summary, " ", h("span", { class: "muted" }, t("trendClick"))),
       h("details", {}, h("summary", {}, t("trendTable")), table),
     );
-    if (this.host.chart) {
-      void this.host
-        .chart(chartHost, trend, c.currency, this.locale, (month, service) => this.open(month, service))
-        .then((dispose) => this.host.onDispose(dispose));
+    const chart = this.host.chart;
+    if (chart) {
+      // Chart.js is a module of its own, parsed and drawn after the figures are on screen.
+      this.host.afterPaint(() => {
+        void chart(chartHost, trend, c.currency, this.locale, (month, service) => this.open(month, service, c.currency)).then((dispose) =>
+          this.host.onDispose(dispose),
+        );
+      });
     }
     return section;
   }

@@ -3,9 +3,10 @@
 // month sign-offs (and sign-offs a later import changed), and the user's exchange rates.
 
 import type { AccountInfo } from "../bindings/AccountInfo";
+import type { FxRate } from "../bindings/FxRate";
 import type { Reconciliation } from "../bindings/Reconciliation";
 import { h } from "../dom";
-import { dayRuns, formatCount, formatDate, formatMonth, isAmountInput, isDate, isSignedAmountInput } from "../format";
+import { dayRuns, formatAmount, formatCount, formatDate, formatDay, formatMonth, isAmountInput, isDate, isSignedAmountInput } from "../format";
 import { type MessageKey, t } from "../i18n";
 import { errorBox, money } from "../widgets";
 import { type BillsContext, type BillsView, label } from "./context";
@@ -29,14 +30,17 @@ export class ReconcileView implements BillsView {
   async load(): Promise<void> {
     const seq = ++this.seq;
     let r: Reconciliation;
+    // The kept rates are read beside the checks; a failure to read them shows in their section.
+    const rates = this.ctx.backend.fxRates().catch((error: unknown) => ({ error }));
     try {
       r = await this.ctx.backend.reconciliation(this.ctx.scope);
     } catch (e) {
       if (seq === this.seq) this.body.replaceChildren(errorBox(e, "reconcile-error"));
       return;
     }
+    const kept = await rates;
     if (seq !== this.seq) return;
-    this.body.replaceChildren(this.render(r));
+    this.body.replaceChildren(this.render(r, kept));
   }
 
   private accountSelect(testid: string): HTMLSelectElement {
@@ -98,7 +102,7 @@ export class ReconcileView implements BillsView {
     return h("span", { class: `badge ${ok ? "ok" : "mismatch"}` }, ok ? t(yes) : t(no));
   }
 
-  private render(r: Reconciliation): HTMLElement {
+  private render(r: Reconciliation, rates: FxRate[] | { error: unknown }): HTMLElement {
     const l = this.ctx.locale;
     const accounts = this.ctx.accounts();
     const noAccount = accounts.length === 0;
@@ -274,10 +278,13 @@ export class ReconcileView implements BillsView {
     const fxTo = this.input("fx-to", { size: 4, maxlength: 3, placeholder: "CNY" });
     const fxRate = this.input("fx-rate", { size: 10, inputmode: "decimal" });
     const fxOn = this.input("fx-on", { size: 10, placeholder: "2026-10-31" });
-    const rates = this.section(
+    const ratesSection = this.section(
       "rates",
       "ratesHint",
-      this.form(
+      h(
+        "div",
+        { class: "rates-body" },
+        this.form(
         "fx-form",
         [["rateFrom", fxFrom], ["rateTo", fxTo], ["rate", fxRate], ["date", fxOn]],
         "addRate",
@@ -296,12 +303,37 @@ export class ReconcileView implements BillsView {
             rate: fxRate.value.trim(),
             on: fxOn.value.trim(),
           }),
+        ),
+        this.ratesTable(rates),
       ),
     );
 
     // The tables take the page's width; the two short sections share a row.
     for (const wide of [invoices, assertions, signoffs, completeness]) wide.classList.add("wide");
-    return h("div", { class: "reconcile-grid" }, invoices, assertions, signoffs, completeness, split, rates);
+    return h("div", { class: "reconcile-grid" }, invoices, assertions, signoffs, completeness, split, ratesSection);
+  }
+
+  /** The rates kept, by currency pair then date: "1 USD = 7.1234 CNY on 31 Oct 2026". */
+  private ratesTable(rates: FxRate[] | { error: unknown }): HTMLElement {
+    if (!Array.isArray(rates)) return errorBox(rates.error, "fx-rates-error");
+    if (rates.length === 0) return h("p", { class: "muted", "data-testid": "fx-rates-empty" }, t("noRates"));
+    const l = this.ctx.locale;
+    return this.table(
+      "fx-rates",
+      [t("rateFrom"), t("rateTo"), t("rate"), t("date")],
+      rates.map((x) =>
+        h(
+          "tr",
+          { "data-testid": "fx-rate-row", "data-from": x.from, "data-to": x.to, "data-on": x.on, "data-rate": x.rate },
+          h("th", { scope: "row", class: "text" }, x.from),
+          h("td", { class: "text" }, x.to),
+          // Every digit kept: a rate is not rounded to a currency's minor unit.
+          h("td", { title: `1 ${x.from} = ${x.rate} ${x.to}` }, formatAmount(x.rate, x.to, l, { full: true })),
+          h("td", { class: "text" }, formatDay(x.on, l)),
+        ),
+      ),
+      [2],
+    );
   }
 
   /** A table; `numeric` names the columns holding figures (right-aligned). */
