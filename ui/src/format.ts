@@ -105,7 +105,8 @@ function render(d: Dec, locale: string): string {
 
 /**
  * A money figure for display: grouped per locale, rounded to the currency's minor unit
- * (`full: true` keeps every digit the core sent, for hover titles and the lines view).
+ * (`full: true` keeps every digit the core sent, for hover titles and the lines view, padded
+ * to the minor unit so that "96" reads "96.00" beside "0.0000123").
  */
 export function formatAmount(
   amount: string,
@@ -114,8 +115,9 @@ export function formatAmount(
   opts: { full?: boolean } = {},
 ): string {
   const d = parseDecimal(amount);
-  if (opts.full) return render(d, locale);
-  return render(roundHalfAway(d, minorUnits(currency)), locale);
+  const minor = minorUnits(currency);
+  if (opts.full) return render({ ...d, frac: d.frac.padEnd(minor, "0") }, locale);
+  return render(roundHalfAway(d, minor), locale);
 }
 
 /** The hover title of a figure: every digit, and the currency. */

@@ -78,6 +78,15 @@ describe("full precision", () => {
     expect(formatAmount("12345.6789012345", "USD", "de-DE", { full: true })).toBe("12.345,6789012345");
     expect(amountTitle("-3.14159", "CNY", "zh-CN")).toBe(`${MINUS}3.14159 CNY`);
   });
+
+  it("pads to the currency's minor unit, so a column of lines reads alike", () => {
+    expect(formatAmount("96", "USD", "en-US", { full: true })).toBe("96.00");
+    expect(formatAmount("297.6", "CNY", "en-US", { full: true })).toBe("297.60");
+    expect(formatAmount("-0.5", "EUR", "de-DE", { full: true })).toBe(`${MINUS}0,50`);
+    expect(formatAmount("1500", "JPY", "en-US", { full: true })).toBe("1,500");
+    expect(formatAmount("1.5", "KWD", "en-US", { full: true })).toBe("1.500");
+    expect(formatChange("5", "USD", "en-US", { full: true })).toBe("+5.00");
+  });
 });
 
 describe("parsing", () => {
