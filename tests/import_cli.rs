@@ -18,7 +18,7 @@ fn billfold(db: &Path, args: &[&str]) -> (i32, String, String) {
 }
 
 fn fixture(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/import")
         .join(name)
         .display()
@@ -77,10 +77,11 @@ fn import_then_costs_as_json() {
 fn a_bad_file_exits_6_and_names_line_and_column_while_the_good_one_imports() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("l.sqlite");
-    let bad = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/import/errors/bad_amount.csv")
-        .display()
-        .to_string();
+    let bad =
+        Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/import/errors/bad_amount.csv")
+            .display()
+            .to_string();
     let (code, _, err) = billfold(&db, &["import", &bad, &fixture("focus-1.0.csv")]);
     assert_eq!(code, 6);
     assert!(

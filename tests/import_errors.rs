@@ -9,7 +9,8 @@ use billfold::import::{self, Format, Options};
 use billfold::{store, time, ErrorCode};
 
 fn dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import/errors")
+    Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/import/errors")
 }
 
 fn opts() -> Options {
@@ -91,7 +92,9 @@ fn a_forced_format_that_does_not_match_names_the_missing_columns() {
     let mut conn = store::open_in_memory().unwrap();
     let mut o = opts();
     o.format = Format::Huawei;
-    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import/focus-1.0.csv");
+    let file =
+        Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/import/focus-1.0.csv");
     let err = import::import_file(&mut conn, &file, &o).unwrap_err();
     assert_eq!(err.code, ErrorCode::Import);
     assert!(

@@ -16,7 +16,7 @@ use rusqlite::Connection;
 use rust_decimal::Decimal;
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/import")
         .join(name)
 }

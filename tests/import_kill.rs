@@ -33,7 +33,8 @@ fn kill_9_mid_import_leaves_earlier_imports_and_nothing_of_the_interrupted_one()
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("ledger.sqlite");
     let fixture =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import/tencent-cn.csv");
+        Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/import/tencent-cn.csv");
     let before = {
         let mut conn = store::open(&db).unwrap();
         let opts = Options {

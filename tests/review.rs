@@ -406,7 +406,10 @@ fn groupings_and_totals_agree_with_the_lines_for_every_filter() {
     use billfold::import::{self, Format, Options};
     use std::collections::BTreeMap;
     let mut c = store::open_in_memory().unwrap();
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import");
+    let dir = std::path::Path::new(
+        &std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
+    )
+    .join("tests/fixtures/import");
     for f in [
         "focus-1.0.csv",
         "focus-1.2-deviations.csv",

@@ -23,7 +23,7 @@ fn t(s: &str) -> chrono::DateTime<chrono::Utc> {
 }
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/import")
         .join(name)
 }

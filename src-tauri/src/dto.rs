@@ -814,7 +814,10 @@ mod tests {
     /// it rewrites them instead (`make bindings`).
     #[test]
     fn bindings_are_fresh() {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/bindings");
+        let dir = PathBuf::from(
+            std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
+        )
+        .join("../ui/src/bindings");
         let update = std::env::var_os("UPDATE_BINDINGS").is_some();
         let mut stale = Vec::new();
         let generated: Vec<(String, String)> = super::bindings();
