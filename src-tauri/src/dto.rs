@@ -239,8 +239,8 @@ pub enum Movement {
     },
 }
 
-/// Progress of an import, sent as the event `import-progress`: one when a file starts, one
-/// when it ends (`done`).
+/// Progress of an import, sent as the event `import-progress`: when a file starts, a few times
+/// a second while it is read, and when it ends (`done`).
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct ImportProgress {
     pub file: String,
@@ -249,6 +249,8 @@ pub struct ImportProgress {
     pub total: u32,
     /// Lines written so far.
     pub rows: u32,
+    /// How much of this file has been read, in thousandths of its bytes (0–1000).
+    pub per_mille: u32,
     pub done: bool,
 }
 

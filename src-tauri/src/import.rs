@@ -37,25 +37,36 @@ pub fn import_paths(app: &AppHandle, ledger: &Ledger, paths: &[PathBuf]) -> dto:
     for (i, path) in paths.iter().enumerate() {
         let name = file_name(path);
         let index = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        let progress = |rows: u32, done: bool| {
+        let progress = |rows: u32, per_mille: u32, done: bool| {
             let event = dto::ImportProgress {
                 file: name.clone(),
                 index,
                 total,
                 rows,
+                per_mille,
                 done,
             };
             // A window that is gone cannot show progress; the import goes on regardless.
             let _ = app.emit(PROGRESS_EVENT, event);
         };
-        progress(0, false);
+        progress(0, 0, false);
         let opts = Options {
             format: Format::Auto,
             at: ledger.now(),
             progress: false,
             settle: false,
         };
-        let file = match import::import_file(&mut conn, path, &opts) {
+        let on_progress = |p: import::Progress| {
+            let per_mille = (p.bytes_read.min(p.file_bytes) * 1000)
+                .checked_div(p.file_bytes)
+                .unwrap_or(0);
+            progress(
+                u32::try_from(p.lines).unwrap_or(u32::MAX),
+                u32::try_from(per_mille).unwrap_or(1000),
+                false,
+            );
+        };
+        let file = match import::import_file_with_progress(&mut conn, path, &opts, &on_progress) {
             Ok(r) => dto::ImportedFile {
                 file: name.clone(),
                 status: r.status,
@@ -65,7 +76,7 @@ pub fn import_paths(app: &AppHandle, ledger: &Ledger, paths: &[PathBuf]) -> dto:
             },
             Err(e) => failed(path, e.into()),
         };
-        progress(file.rows, true);
+        progress(file.rows, 1000, true);
         files.push(file);
     }
     dto::ImportReport { files }

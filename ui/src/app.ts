@@ -375,8 +375,9 @@ export class App {
       h(
         "div",
         { class: "progress", "data-testid": "import-progress" },
-        h("label", {}, t("importing", { file: p.file, index: p.index, total: p.total })),
-        h("progress", { max: p.total, value: p.index - (p.done ? 0 : 1) }),
+        h("label", {}, t("importing", { file: p.file, index: p.index, total: p.total, lines: formatCount(p.rows, this.locale) })),
+        // One thousandth per step of the file being read, the files before it full.
+        h("progress", { max: p.total * 1000, value: (p.index - 1) * 1000 + (p.done ? 1000 : Math.min(p.per_mille, 1000)) }),
       ),
     );
   }

@@ -120,6 +120,11 @@ export function formatAmount(
   return render(roundHalfAway(d, minor), locale);
 }
 
+/** A decimal that is not money (an exchange rate): every digit, grouped per locale, no padding. */
+export function formatDecimal(value: string, locale: string): string {
+  return render(parseDecimal(value), locale);
+}
+
 /** The hover title of a figure: every digit, and the currency. */
 export function amountTitle(amount: string, currency: string, locale: string): string {
   return `${formatAmount(amount, currency, locale, { full: true })} ${currency}`;

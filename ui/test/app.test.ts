@@ -346,8 +346,13 @@ describe("import", () => {
     const backend = new MockBackend();
     const { app, root } = mount(backend);
     await app.start();
-    backend.emitProgress({ file: "big.csv", index: 2, total: 3, rows: 0, done: false });
+    backend.emitProgress({ file: "big.csv", index: 2, total: 3, rows: 0, per_mille: 0, done: false });
     expect(q(root, "import-progress")?.textContent).toContain("Importing big.csv (file 2 of 3)");
+    backend.emitProgress({ file: "big.csv", index: 2, total: 3, rows: 250000, per_mille: 500, done: false });
+    expect(q(root, "import-progress")?.textContent).toContain("250,000 lines");
+    const bar = q(root, "import-progress")?.querySelector("progress");
+    expect(bar?.max).toBe(3000);
+    expect(bar?.value).toBe(1500);
   });
 });
 

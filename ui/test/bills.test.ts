@@ -784,6 +784,6 @@ describe("formatting", () => {
     const { root } = await openBills(new MockBackend({ lines }), "de-DE");
     expect(q(root, "line-total")?.dataset.value).toBe("-1234.5");
     expect(q(root, "line-total")?.textContent).toContain(`${MINUS}1.234,50`);
-    expect(q(root, "line-billed")?.textContent).toBe(`${MINUS}1.234,5`);
+    expect(q(root, "line-billed")?.textContent).toBe(`${MINUS}1.234,50`);
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 
 import {
   MINUS,
+  formatDecimal,
   amountTitle,
   compareDecimal,
   formatAmount,
@@ -86,6 +87,11 @@ describe("full precision", () => {
     expect(formatAmount("1500", "JPY", "en-US", { full: true })).toBe("1,500");
     expect(formatAmount("1.5", "KWD", "en-US", { full: true })).toBe("1.500");
     expect(formatChange("5", "USD", "en-US", { full: true })).toBe("+5.00");
+  });
+
+  it("a rate is not money: every digit, no padding", () => {
+    expect(formatDecimal("7.1", "en-US")).toBe("7.1");
+    expect(formatDecimal("1234.56789", "de-DE")).toBe("1.234,56789");
   });
 });
 

@@ -229,7 +229,7 @@ export class MockBackend implements Backend {
       const report = this.options.importReport ?? null;
       if (report) {
         report.files.forEach((f, i) => {
-          this.emitProgress({ file: f.file, index: i + 1, total: report.files.length, rows: f.rows, done: true });
+          this.emitProgress({ file: f.file, index: i + 1, total: report.files.length, rows: f.rows, per_mille: 1000, done: true });
         });
       }
       return report;

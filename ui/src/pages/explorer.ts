@@ -10,7 +10,7 @@ import type { Line } from "../bindings/Line";
 import type { LinePage } from "../bindings/LinePage";
 import type { MarkTarget } from "../bindings/MarkTarget";
 import { h } from "../dom";
-import { formatAmount, formatCount, formatDate, formatInstant, formatMonth, sumDecimals } from "../format";
+import { formatCount, formatDate, formatDecimal, formatInstant, formatMonth, sumDecimals } from "../format";
 import { t } from "../i18n";
 import { errorBox, money } from "../widgets";
 import { type BillsContext, type BillsFilter, type BillsView, label } from "./context";
@@ -285,7 +285,7 @@ export class ExplorerView implements BillsView {
           h(
             "span",
             { class: "muted" },
-            t("rateUsed", { from: r.from, rate: formatAmount(r.rate, r.to, l, { full: true }), to: r.to, date: formatDate(`${r.rate_date}T00:00:00Z`, l) }),
+            t("rateUsed", { from: r.from, rate: formatDecimal(r.rate, l), to: r.to, date: formatDate(`${r.rate_date}T00:00:00Z`, l) }),
           ),
         ),
       );

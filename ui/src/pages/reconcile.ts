@@ -6,7 +6,7 @@ import type { AccountInfo } from "../bindings/AccountInfo";
 import type { FxRate } from "../bindings/FxRate";
 import type { Reconciliation } from "../bindings/Reconciliation";
 import { h } from "../dom";
-import { dayRuns, formatAmount, formatCount, formatDate, formatDay, formatMonth, isAmountInput, isDate, isSignedAmountInput } from "../format";
+import { dayRuns, formatCount, formatDate, formatDay, formatDecimal, formatMonth, isAmountInput, isDate, isSignedAmountInput } from "../format";
 import { type MessageKey, t } from "../i18n";
 import { errorBox, money } from "../widgets";
 import { type BillsContext, type BillsView, label } from "./context";
@@ -328,7 +328,7 @@ export class ReconcileView implements BillsView {
           h("th", { scope: "row", class: "text" }, x.from),
           h("td", { class: "text" }, x.to),
           // Every digit kept: a rate is not rounded to a currency's minor unit.
-          h("td", { title: `1 ${x.from} = ${x.rate} ${x.to}` }, formatAmount(x.rate, x.to, l, { full: true })),
+          h("td", { title: `1 ${x.from} = ${x.rate} ${x.to}` }, formatDecimal(x.rate, l)),
           h("td", { class: "text" }, formatDay(x.on, l)),
         ),
       ),
