@@ -171,16 +171,7 @@ pub fn import_bills(app: AppHandle, ledger: State<'_, Ledger>) -> Reply<Option<d
 #[tauri::command(async)]
 pub fn review_facets(ledger: State<'_, Ledger>, scope: dto::Scope) -> Reply<dto::Facets> {
     let filter = dto::ReviewFilter::of_scope(scope).to_core()?;
-    let by = [
-        GroupBy::Month,
-        GroupBy::Account,
-        GroupBy::Provider,
-        GroupBy::SubAccount,
-        GroupBy::Service,
-        GroupBy::Region,
-        GroupBy::Category,
-    ];
-    let all = review::groups(&*ledger.conn()?, &filter, &by)?;
+    let all = review::groups(&*ledger.conn()?, &filter, &convert::FACET_DIMENSIONS)?;
     Ok(convert::facets(all))
 }
 

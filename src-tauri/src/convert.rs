@@ -1,6 +1,7 @@
 //! Domain → transport: the only place that knows both the core's types and the DTOs.
 
 use billfold::accounts::{Account, Org};
+use billfold::costs::GroupBy;
 use billfold::money::to_text;
 use billfold::overview as core;
 use billfold::review::{self, annotations, fx, reconcile};
@@ -375,7 +376,7 @@ pub const MAX_GROUPS: usize = 200;
 /// The groups of one dimension, bounded: chronological by month; otherwise per currency (amounts
 /// of different currencies are not compared), largest billed first. When there are more than
 /// `MAX_GROUPS`, each currency keeps its largest groups in turn, so none is crowded out.
-pub fn groups(by: &billfold::costs::GroupBy, all: Vec<billfold::costs::CostGroup>) -> dto::Groups {
+pub fn groups(by: &GroupBy, all: Vec<billfold::costs::CostGroup>) -> dto::Groups {
     let name = by.name();
     let total = all.len();
     let mut groups: Vec<(rust_decimal::Decimal, dto::Group)> = all
@@ -393,7 +394,7 @@ pub fn groups(by: &billfold::costs::GroupBy, all: Vec<billfold::costs::CostGroup
             (g.billed_cost, group)
         })
         .collect();
-    let month = *by == billfold::costs::GroupBy::Month;
+    let month = *by == GroupBy::Month;
     let by_amount = |a: &(rust_decimal::Decimal, dto::Group),
                      b: &(rust_decimal::Decimal, dto::Group)| {
         a.1.currency
@@ -437,22 +438,26 @@ pub fn groups(by: &billfold::costs::GroupBy, all: Vec<billfold::costs::CostGroup
     }
 }
 
-/// The distinct values of each filter dimension, from the groups of every dimension at once.
+/// The dimensions the explorer's filters offer, in the order of [`dto::Facets`]' fields.
+pub const FACET_DIMENSIONS: [GroupBy; 7] = [
+    GroupBy::Month,
+    GroupBy::Account,
+    GroupBy::Provider,
+    GroupBy::SubAccount,
+    GroupBy::Service,
+    GroupBy::Region,
+    GroupBy::Category,
+];
+
+/// The distinct values of each filter dimension, from the groups of every
+/// [`FACET_DIMENSIONS`] at once.
 pub fn facets(all: Vec<billfold::costs::CostGroup>) -> dto::Facets {
     use std::collections::BTreeSet;
     let mut sets: [BTreeSet<String>; 7] = Default::default();
     let mut currencies = BTreeSet::new();
-    let names = [
-        "month",
-        "account",
-        "provider",
-        "sub_account",
-        "service",
-        "region",
-        "category",
-    ];
+    let names = FACET_DIMENSIONS.map(|d| d.name());
     for g in all {
-        for (set, name) in sets.iter_mut().zip(names) {
+        for (set, name) in sets.iter_mut().zip(&names) {
             if let Some(Some(v)) = g.keys.get(name) {
                 if !set.contains(v) {
                     set.insert(v.clone());
@@ -1047,16 +1052,7 @@ mod tests {
         assert_eq!(tags.groups[0].currency, "CNY");
         assert_eq!(tags.groups[0].lines + tags.groups[1].lines, 450);
 
-        let by = [
-            GroupBy::Month,
-            GroupBy::Account,
-            GroupBy::Provider,
-            GroupBy::SubAccount,
-            GroupBy::Service,
-            GroupBy::Region,
-            GroupBy::Category,
-        ];
-        let fc = facets(review::groups(&conn, &f, &by).unwrap());
+        let fc = facets(review::groups(&conn, &f, &FACET_DIMENSIONS).unwrap());
         assert_eq!(fc.months, ["2026-09", "2026-10"]);
         assert_eq!(fc.services, ["Amazon EC2", "Amazon RDS", "Amazon S3"]);
         assert_eq!(fc.members, ["member-0", "member-1", "member-2"]);
