@@ -562,8 +562,18 @@ fn account_alerts(
         })?
         .next()
         .transpose()?;
+    // A failed automatic charge stands until the account is topped up, by hand or by a later
+    // automatic charge (which is itself a top-up entry): that is what the alert asks for.
+    let topped_up_since = |since: &str| -> Result<bool> {
+        Ok(conn
+            .prepare_cached(
+                "SELECT 1 FROM entries WHERE account_id = ?1 AND kind = 'topup'
+                 AND at > ?2 AND at <= ?3 LIMIT 1",
+            )?
+            .exists(params![a.id, since, to_db(at)])?)
+    };
     if let Some((kind, amount, card, when_at)) = last {
-        if kind == "autopay_failed" {
+        if kind == "autopay_failed" && !topped_up_since(&when_at)? {
             let amount = amount
                 .as_deref()
                 .map(parse_stored)

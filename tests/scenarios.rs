@@ -400,6 +400,43 @@ fn automatic_charge_clears_what_is_owed_and_tops_up_to_the_target() {
 }
 
 #[test]
+fn a_failed_automatic_charge_stands_until_the_account_is_topped_up_by_hand() {
+    let mut c = solo();
+    ledger::set_autopay(
+        &c,
+        "a",
+        &AutopayRule {
+            trigger: d("1.00"),
+            target: Some(d("30.00")),
+            card: "Visa 4242".into(),
+        },
+    )
+    .unwrap();
+    ledger::charge(&mut c, "a", d("3"), "CVM", t("2026-06-30T23:00:00Z"), None).unwrap();
+    ledger::run_autopay(&mut c, "a", t("2026-07-01"), true).unwrap();
+    let failed = |c: &rusqlite::Connection, at: &str| {
+        overview(c, &Scope::Account("a".into()), t(at), 1)
+            .unwrap()
+            .alerts
+            .iter()
+            .any(|a| a.kind == "autopay_failed")
+    };
+    assert!(failed(&c, "2026-07-02"));
+    ledger::topup(
+        &mut c,
+        "a",
+        d("50"),
+        TopUpMethod::Online,
+        t("2026-07-03"),
+        None,
+    )
+    .unwrap();
+    assert!(failed(&c, "2026-07-02"), "as of before the top-up it stands");
+    assert!(!failed(&c, "2026-07-03"));
+    assert!(!failed(&c, "2026-09-01"));
+}
+
+#[test]
 fn a_negative_balance_says_when_services_stop() {
     let mut c = solo();
     ledger::charge(&mut c, "a", d("3"), "CVM", t("2026-08-01T10:00:00Z"), None).unwrap();
