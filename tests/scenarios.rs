@@ -431,7 +431,10 @@ fn a_failed_automatic_charge_stands_until_the_account_is_topped_up_by_hand() {
         None,
     )
     .unwrap();
-    assert!(failed(&c, "2026-07-02"), "as of before the top-up it stands");
+    assert!(
+        failed(&c, "2026-07-02"),
+        "as of before the top-up it stands"
+    );
     assert!(!failed(&c, "2026-07-03"));
     assert!(!failed(&c, "2026-09-01"));
 }

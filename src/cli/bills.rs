@@ -22,7 +22,8 @@ pub struct ImportArgs {
     /// The format; `auto` tells it from the header.
     #[arg(long, default_value = "auto", value_name = "auto|focus|tencent|huawei")]
     pub format: Format,
-    /// Settle the imported charges against the account's purses (not supported yet).
+    /// Settle the imported charges against the account's purses in the deduction order (a
+    /// postpaid account's once its month is final); see docs/IMPORT.md, "Settling".
     #[arg(long)]
     pub settle: bool,
     /// Print the result as JSON.

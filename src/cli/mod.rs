@@ -39,9 +39,11 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// When an operation happens: RFC 3339 or YYYY-MM-DD; now when omitted.
+// `--at`, shared by every command that records or evaluates something at a time. (A doc
+// comment here would become the about text of commands that have none of their own.)
 #[derive(Args, Debug, Clone)]
 pub struct When {
+    /// When it happens: RFC 3339 or YYYY-MM-DD (midnight UTC); now when omitted.
     #[arg(long, value_name = "TIME")]
     pub at: Option<String>,
 }
@@ -241,11 +243,13 @@ pub enum Command {
 
 #[derive(Subcommand, Debug)]
 pub enum OrgCmd {
+    /// Adds an organization: unified payment (the admin's purses pay for members) or self-pay.
     Add {
         org: String,
         #[arg(long, value_parser = ["unified", "self-pay"])]
         mode: String,
     },
+    /// Lists the organizations and their members.
     List {
         #[arg(long)]
         json: bool,
@@ -254,6 +258,7 @@ pub enum OrgCmd {
 
 #[derive(Subcommand, Debug)]
 pub enum AccountCmd {
+    /// Adds a billing account (provider, currency, prepaid or postpaid), optionally in an organization.
     Add {
         id: String,
         #[arg(long)]
@@ -271,6 +276,7 @@ pub enum AccountCmd {
         #[command(flatten)]
         when: When,
     },
+    /// Lists the billing accounts.
     List {
         #[arg(long)]
         json: bool,
@@ -279,11 +285,13 @@ pub enum AccountCmd {
 
 #[derive(Subcommand, Debug)]
 pub enum WithdrawalCmd {
+    /// Completes a pending withdrawal: the cash leaves the account.
     Complete {
         reference: String,
         #[command(flatten)]
         when: When,
     },
+    /// Cancels a pending withdrawal: the cash is available again.
     Cancel {
         reference: String,
         #[command(flatten)]
@@ -293,6 +301,7 @@ pub enum WithdrawalCmd {
 
 #[derive(Subcommand, Debug)]
 pub enum VoucherCmd {
+    /// Grants a voucher (regular or discount) valid through --expires, for some products or all.
     Add {
         account: String,
         #[arg(allow_negative_numbers = true)]
@@ -315,6 +324,7 @@ pub enum VoucherCmd {
 
 #[derive(Subcommand, Debug)]
 pub enum CouponCmd {
+    /// Grants a cash coupon, applied first to a charge (amount, or net amount when discounted).
     Add {
         account: String,
         #[arg(allow_negative_numbers = true)]
@@ -330,6 +340,7 @@ pub enum CouponCmd {
 
 #[derive(Subcommand, Debug)]
 pub enum CardCmd {
+    /// Buys a prepaid card with cash (a multiple of 100), with its bonus voucher by tier.
     Buy {
         account: String,
         #[arg(allow_negative_numbers = true)]
@@ -345,6 +356,7 @@ pub enum CardCmd {
 
 #[derive(Subcommand, Debug)]
 pub enum HoldCmd {
+    /// Freezes an amount of the account's balance under a reference (pending).
     Add {
         account: String,
         #[arg(allow_negative_numbers = true)]
@@ -354,11 +366,13 @@ pub enum HoldCmd {
         #[command(flatten)]
         when: When,
     },
+    /// Releases a hold: the frozen amount is available again.
     Void {
         reference: String,
         #[command(flatten)]
         when: When,
     },
+    /// Posts a hold as a charge (all of it, or --amount of it, the rest released).
     Post {
         reference: String,
         #[arg(long)]
@@ -372,6 +386,7 @@ pub enum HoldCmd {
 
 #[derive(Subcommand, Debug)]
 pub enum AutopayCmd {
+    /// Sets the automatic charge: below --trigger, charge the card up to --target (or what is owed).
     Set {
         account: String,
         #[arg(long)]
@@ -393,18 +408,19 @@ pub enum AutopayCmd {
 
 #[derive(Subcommand, Debug)]
 pub enum AlertCmd {
+    /// Switches the balance alert on, below --threshold.
     Set {
         account: String,
         #[arg(long)]
         threshold: String,
     },
-    Off {
-        account: String,
-    },
+    /// Switches the balance alert off.
+    Off { account: String },
 }
 
 #[derive(Subcommand, Debug)]
 pub enum ResourceCmd {
+    /// Records a resource that renews (product, region, expiry, auto-renew, status).
     Add {
         id: String,
         #[arg(long)]
