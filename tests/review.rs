@@ -508,3 +508,44 @@ fn groupings_and_totals_agree_with_the_lines_for_every_filter() {
         }
     }
 }
+
+/// Completeness counts the provider's own days (China Standard Time for Tencent) and only
+/// usage lines: a monthly subscription does not hide a day without usage, nor reveal one.
+#[test]
+fn completeness_finds_the_day_a_daily_delivery_is_missing_in_the_providers_days() {
+    use billfold::import::{self, Format, Options};
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tencent-2024-09.csv");
+    let header = "支付者UIN,使用者UIN,产品名称,计费模式,资源ID,交易类型,扣费时间,开始使用时间,结束使用时间,组件原价,优惠后总价,代金券支出(元),赠送账户支出(元),现金账户支出(元)";
+    let usage = |day: &str| {
+        format!(
+            "100000000001,100000000001,云服务器CVM,按量计费,ins-1,按量计费小时结,2024-09-{day} 01:00:00,2024-09-{day} 00:00:00,2024-09-{day} 00:59:59,1.00,1.00,0,0,1.00"
+        )
+    };
+    let rows = [
+        header.to_string(),
+        // The first hour of 1 September in Beijing is still 31 August in UTC.
+        usage("01"),
+        usage("02"),
+        usage("04"),
+        usage("05"),
+        "100000000001,100000000001,云数据库MySQL,包年包月,cdb-1,包年包月新购,2024-09-03 10:00:00,2024-09-03 10:00:00,2024-10-03 10:00:00,300,240,0,0,240".to_string(),
+    ];
+    std::fs::write(&file, rows.join("\n")).unwrap();
+    let mut c = store::open_in_memory().unwrap();
+    let opts = Options {
+        format: Format::Auto,
+        at: t("2024-09-06"),
+        progress: false,
+        settle: false,
+    };
+    import::import_file(&mut c, &file, &opts).unwrap();
+    let r = reconcile::reconcile(&c, None).unwrap();
+    assert_eq!(r.completeness.len(), 1, "{:?}", r.completeness);
+    let m = &r.completeness[0];
+    assert_eq!(
+        (m.month.as_str(), m.status.as_str()),
+        ("2024-09", "provisional")
+    );
+    assert_eq!(m.missing_days, ["2024-09-03"]);
+}

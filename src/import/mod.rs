@@ -1526,6 +1526,16 @@ fn record_renewals(
     Ok(())
 }
 
+/// Seconds east of UTC of the days a provider's bills are counted in: China Standard Time for
+/// the native Tencent and Huawei exports, UTC for FOCUS (its timestamps are UTC).
+pub fn provider_day_offset_secs(provider: &str) -> i64 {
+    if provider == tencent::PROVIDER || provider == huawei::PROVIDER {
+        i64::from(values::CST_OFFSET_SECS)
+    } else {
+        0
+    }
+}
+
 /// The provisional/final rule (docs/IMPORT.md): FOCUS — final when the billing period has ended
 /// by the import and, where the file has an InvoiceId column, every line of the slice is
 /// invoiced; native exports — final from three days after the month ended (CST).
