@@ -252,6 +252,17 @@ fn invoices_signoffs_and_balance_assertions_are_checked() {
     )
     .unwrap();
     reconcile::add_assertion(&c, "111122223333", "cash", d("50"), t("2026-11-02")).unwrap();
+    // After the matching assertion, a top-up the provider shows twice as large: the check
+    // points at the entries since the last match.
+    let late = ledger::topup(
+        &mut c,
+        "111122223333",
+        d("5"),
+        TopUpMethod::Online,
+        t("2026-11-02T12:00:00Z"),
+        None,
+    )
+    .unwrap();
     reconcile::add_assertion(&c, "111122223333", "cash", d("60"), t("2026-11-03")).unwrap();
     let r = reconcile::reconcile(&c, None).unwrap();
     let inv: Vec<(bool, Decimal)> = r
@@ -271,7 +282,50 @@ fn invoices_signoffs_and_balance_assertions_are_checked() {
         .iter()
         .map(|a| (a.matches, a.difference))
         .collect();
-    assert_eq!(a, vec![(true, d("0")), (false, d("10"))]);
+    assert_eq!(a, vec![(true, d("0")), (false, d("5"))]);
+    assert_eq!(r.assertions[1].entries_since_last_match, [late.entry_id]);
+
+    // The review as one CSV table, a row per finding.
+    annotations::mark(
+        &c,
+        &annotations::Target::Service {
+            service: "Amazon EC2".into(),
+            month: "2026-10".into(),
+            account: None,
+        },
+        "disputed",
+        Some("price went up"),
+        t("2026-11-07"),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("review.csv");
+    let n = export::review_csv(&c, None, &path).unwrap();
+    let mut rdr = csv::Reader::from_path(&path).unwrap();
+    let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), n);
+    let find = |section: &str, subject: &str| {
+        rows.iter()
+            .find(|r| &r[0] == section && &r[3] == subject)
+            .unwrap_or_else(|| panic!("no {section} row for {subject}: {rows:?}"))
+    };
+    let mark = find("review mark", "service Amazon EC2");
+    assert_eq!((&mark[4], &mark[10]), ("disputed", "price went up"));
+    let inv = find("invoice", "INV-2026-10");
+    assert_eq!(
+        (&inv[4], &inv[6], &inv[7], &inv[8]),
+        ("differs", "161", "121.5", "39.5")
+    );
+    let check = rows
+        .iter()
+        .find(|r| &r[0] == "balance check" && &r[4] == "differs")
+        .unwrap();
+    assert!(check[9].contains(&late.entry_id.to_string()), "{check:?}");
+    let signed = rows.iter().find(|r| &r[0] == "sign-off").unwrap();
+    assert_eq!(
+        (&signed[4], &signed[8]),
+        ("changed since signed off", "-39.5000000001")
+    );
 }
 
 #[test]

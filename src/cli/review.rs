@@ -191,6 +191,11 @@ pub struct ExportArgs {
     pub format: String,
     #[arg(long)]
     pub out: PathBuf,
+    /// With `--format csv`: the review (marks, invoices, balance checks, payment split,
+    /// completeness, sign-offs) as one table, a row per finding, instead of the lines. The
+    /// workbook always has both.
+    #[arg(long)]
+    pub review: bool,
 }
 
 pub fn run_lines(conn: &Connection, a: &LinesArgs) -> Result<String> {
@@ -524,6 +529,15 @@ pub fn run_signoff(conn: &Connection, month: &str, account: &str, when: &When) -
 
 pub fn run_export(conn: &Connection, a: &ExportArgs) -> Result<String> {
     let f = a.filter.filter()?;
+    if a.review {
+        if a.format != "csv" {
+            return Err(crate::error::Error::invalid(
+                "--review is for --format csv: the workbook has the review's sheets already",
+            ));
+        }
+        let n = export::review_csv(conn, a.filter.account.as_deref(), &a.out)?;
+        return Ok(format!("{} review rows written to {}", n, a.out.display()));
+    }
     let n = if a.format == "xlsx" {
         export::workbook(conn, &f, a.filter.account.as_deref(), &a.out)?
     } else {

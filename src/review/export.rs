@@ -84,6 +84,179 @@ pub fn lines_csv(conn: &Connection, filter: &LineFilter, out: &Path) -> Result<u
     Ok(n)
 }
 
+/// The review as one CSV table, a row per finding, the `section` column saying which
+/// (`review mark`, `invoice`, `balance check`, `payment split`, `completeness`, `sign-off`):
+/// the workbook's sheets after the lines, in a form a spreadsheet filters. Amounts are exact
+/// decimal text. Returns the number of rows.
+pub fn review_csv(conn: &Connection, account: Option<&str>, out: &Path) -> Result<usize> {
+    let marks: Vec<Annotation> = annotations::list(conn, None)?
+        .into_iter()
+        .filter(|a| account.is_none() || a.account.as_deref() == account)
+        .collect();
+    let rec: Reconciliation = reconcile::reconcile(conn, account)?;
+    let mut w = csv::Writer::from_path(out)
+        .map_err(|e| Error::invalid(format!("cannot write {}: {e}", out.display())))?;
+    let io = |e: csv::Error| Error::invalid(format!("cannot write {}: {e}", out.display()));
+    w.write_record([
+        "section",
+        "account",
+        "month",
+        "subject",
+        "status",
+        "currency",
+        "stated",
+        "ledger",
+        "difference",
+        "finding",
+        "note",
+        "reviewer",
+        "at",
+    ])
+    .map_err(io)?;
+    let o = |s: &Option<String>| s.clone().unwrap_or_default();
+    let text = |d: rust_decimal::Decimal| d.normalize().to_string();
+    let yes_no = |ok: bool, yes: &str, no: &str| if ok { yes } else { no }.to_string();
+    let mut rows: Vec<[String; 13]> = Vec::new();
+    for a in &marks {
+        let subject = match a.target.as_str() {
+            "resource" => format!("resource {}", o(&a.resource_id)),
+            "service" => format!("service {}", o(&a.service)),
+            _ => format!(
+                "line: {} {} {}",
+                o(&a.service),
+                o(&a.resource_id),
+                o(&a.sku_id)
+            )
+            .trim_end()
+            .to_string(),
+        };
+        let finding = if a.orphaned {
+            "orphaned: no line of the current bills carries this charge".to_string()
+        } else {
+            format!("on {} line(s)", a.lines)
+        };
+        rows.push([
+            "review mark".into(),
+            o(&a.account),
+            a.month.clone(),
+            subject,
+            a.status.clone(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            finding,
+            o(&a.note),
+            o(&a.reviewer),
+            a.at.clone(),
+        ]);
+    }
+    for x in &rec.invoices {
+        rows.push([
+            "invoice".into(),
+            x.account.clone(),
+            String::new(),
+            x.invoice_id.clone(),
+            yes_no(x.matches, "matches", "differs"),
+            x.currency.clone(),
+            text(x.invoice_amount),
+            text(x.lines_billed),
+            text(x.difference),
+            format!("{} line(s) billed under this invoice", x.lines),
+            String::new(),
+            String::new(),
+            String::new(),
+        ]);
+    }
+    for x in &rec.assertions {
+        let since = x
+            .entries_since_last_match
+            .iter()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .join(" ");
+        rows.push([
+            "balance check".into(),
+            x.account.clone(),
+            String::new(),
+            x.purse.clone(),
+            yes_no(x.matches, "matches", "differs"),
+            String::new(),
+            text(x.provider_says),
+            text(x.ledger_says),
+            text(x.difference),
+            if since.is_empty() {
+                String::new()
+            } else {
+                format!("journal entries since the last match: {since}")
+            },
+            String::new(),
+            String::new(),
+            x.at.clone(),
+        ]);
+    }
+    for x in &rec.payment_split {
+        rows.push([
+            "payment split".into(),
+            x.account.clone(),
+            String::new(),
+            format!("line {} ({}:{})", x.line_id, x.source_file, x.source_line),
+            "departs".into(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            x.message.clone(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ]);
+    }
+    for x in &rec.completeness {
+        rows.push([
+            "completeness".into(),
+            x.account.clone(),
+            x.month.clone(),
+            x.provider.clone(),
+            x.status.clone(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            if x.missing_days.is_empty() {
+                String::new()
+            } else {
+                format!("days without usage lines: {}", x.missing_days.join(" "))
+            },
+            String::new(),
+            String::new(),
+            String::new(),
+        ]);
+    }
+    for x in &rec.signoffs {
+        rows.push([
+            "sign-off".into(),
+            x.account.clone(),
+            x.month.clone(),
+            format!("{} lines signed, {} now", x.signed_lines, x.current_lines),
+            yes_no(x.changed, "changed since signed off", "unchanged"),
+            x.currency.clone(),
+            text(x.signed_billed),
+            text(x.current_billed),
+            text(x.difference),
+            String::new(),
+            String::new(),
+            o(&x.reviewer),
+            x.signed_at.clone(),
+        ]);
+    }
+    for r in &rows {
+        w.write_record(r).map_err(io)?;
+    }
+    w.flush()?;
+    Ok(rows.len())
+}
+
 fn xlsx_err(e: rust_xlsxwriter::XlsxError) -> Error {
     Error::invalid(format!("cannot write the workbook: {e}"))
 }
