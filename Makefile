@@ -62,4 +62,5 @@ test-e2e: ui-build
 perf-desktop: ui-build
 	cargo build --release -p billfold -p billfold-desktop
 	xvfb-run -a -s "-screen 0 1280x900x24" \
-	  cargo test --manifest-path tests-e2e/Cargo.toml --test performance -- --test-threads=1 --nocapture
+	  cargo test --manifest-path tests-e2e/Cargo.toml --test performance -- --test-threads=1 --nocapture \
+	  $(if $(BILLFOLD_E2E_LEDGER),--include-ignored,)

@@ -129,6 +129,17 @@ pub fn display(amount: Decimal, currency: &Currency) -> String {
     }
 }
 
+/// `a + b` for a total, or a refusal when it would outgrow `Decimal`'s 96-bit mantissa (28–29
+/// significant digits): a total is never silently wrong, and a ledger whose sums reach that is
+/// refused with a sentence instead of a panic.
+pub fn add(a: Decimal, b: Decimal) -> Result<Decimal> {
+    a.checked_add(b).ok_or_else(|| {
+        Error::refused(format!(
+            "a total exceeds 28 significant digits ({a} + {b}) and cannot be kept exactly"
+        ))
+    })
+}
+
 /// The canonical text of an amount: exact, no trailing zeros beyond what it carries, never
 /// exponent notation. This is what the store and the JSON contract hold.
 pub fn to_text(amount: Decimal) -> String {

@@ -22,7 +22,7 @@ use crate::costs::{trend, TrendMonth};
 use crate::error::Result;
 use crate::ledger::balances::{balances, Balances, Coupons};
 use crate::ledger::journal::{books, parse_stored, Book, BookKind};
-use crate::money::{display, Currency};
+use crate::money::{self, display, Currency};
 use crate::resources::{self, Resource};
 use crate::time::{from_db, last_months, to_db};
 
@@ -237,9 +237,9 @@ pub fn overview(
             let u = unpaid_orders(conn, a, at)?;
             alerts.extend(account_alerts(conn, a, &own, &own_bal, &u, at)?);
             unpaid.count += u.count;
-            unpaid.amount += u.amount;
+            unpaid.amount = money::add(unpaid.amount, u.amount)?;
             unpaid.overdue_count += u.overdue_count;
-            unpaid.overdue_amount += u.overdue_amount;
+            unpaid.overdue_amount = money::add(unpaid.overdue_amount, u.overdue_amount)?;
             unpaid.orders.extend(u.orders);
             rows.push(AccountRow {
                 id: a.id.clone(),

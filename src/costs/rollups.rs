@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::facts::FactDelta;
 use super::{stored_amount, CostLine};
 use crate::error::{Error, Result};
+use crate::ledger::journal::parse_stored;
 use crate::money::{to_text, Currency};
 use crate::store::labels::Labels;
 
@@ -287,12 +288,12 @@ pub fn trend(
             })?;
             for row in rows {
                 let (month, service, billed, net) = row?;
-                let billed: Decimal = billed.parse().unwrap_or_default();
-                let net: Decimal = net.parse().unwrap_or_default();
+                let billed = parse_stored(&billed)?;
+                let net = parse_stored(&net)?;
                 if let Some(services) = per.get_mut(&month) {
                     let e = services.entry(service).or_default();
-                    e.0 += billed;
-                    e.1 += net;
+                    e.0 = crate::money::add(e.0, billed)?;
+                    e.1 = crate::money::add(e.1, net)?;
                 }
             }
         }

@@ -170,8 +170,10 @@ pub fn diff(
                 DiffBy::Resource => (if resource == 0 { NONE } else { resource }, service),
             };
             let billed = fact.sums.sums.billed;
-            sums.entry((key.0, key.1, fact.currency.clone()))
-                .or_default()[i] += billed;
+            let sum = &mut sums
+                .entry((key.0, key.1, fact.currency.clone()))
+                .or_default()[i];
+            *sum = crate::money::add(*sum, billed)?;
             let class = (l[5] != 0).then_some(l[5]);
             let correction = is_correction(class, l[4]);
             if resource != 0 && !fact.sums.quantity.is_zero() && !correction {

@@ -289,13 +289,13 @@ fn totals(conn: &Connection, r: &Resolved) -> Result<Vec<CurrencyTotal>> {
     if r.rollup_exact() {
         for (_, row) in rollup_rows(conn, r, false)? {
             let t = acc.entry(row.currency).or_default();
-            t.0 = checked(t.0, row.sums.billed)?;
+            t.0 = crate::money::add(t.0, row.sums.billed)?;
             t.1 += row.sums.lines as usize;
         }
     } else {
         for f in query::facts(conn, r)? {
             let t = acc.entry(f.currency).or_default();
-            t.0 = checked(t.0, f.sums.sums.billed)?;
+            t.0 = crate::money::add(t.0, f.sums.sums.billed)?;
             t.1 += f.sums.sums.lines as usize;
         }
     }
@@ -307,12 +307,6 @@ fn totals(conn: &Connection, r: &Resolved) -> Result<Vec<CurrencyTotal>> {
             lines,
         })
         .collect())
-}
-
-fn checked(a: Decimal, b: Decimal) -> Result<Decimal> {
-    a.checked_add(b).ok_or_else(|| {
-        Error::refused("a cost total exceeds 28 significant digits and cannot be kept exactly")
-    })
 }
 
 /// One row of `cost_rollups` under a filter.

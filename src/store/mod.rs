@@ -126,9 +126,17 @@ mod tests {
             c.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
                 .unwrap();
         }
+        let before = std::fs::read(&path).unwrap();
         let err = open(&path).unwrap_err();
         assert_eq!(err.code, ErrorCode::LedgerTooNew);
         assert!(err.message.contains("newer Billfold"), "{}", err.message);
+        // Left alone: not migrated, not rewritten, still the newer version.
+        assert_eq!(std::fs::read(&path).unwrap(), before);
+        let c = Connection::open(&path).unwrap();
+        let v: i64 = c
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, SCHEMA_VERSION + 1);
     }
 
     #[cfg(unix)]
