@@ -78,6 +78,8 @@ pub struct PaymentSplit {
     pub cash_coupon: Option<Decimal>,
     pub credit: Option<Decimal>,
     pub arrears: Option<Decimal>,
+    /// The revenue-share account (Tencent's 分成金账户).
+    pub revenue: Option<Decimal>,
 }
 
 /// One cost line in the internal model (SPEC §6 mapping table).
@@ -154,9 +156,10 @@ pub fn insert_line(tx: &Transaction<'_>, line: &CostLine, entry_id: Option<i64>)
             provider, category, charge_class, resource, region, sku, tags, description,
             resource_name, sub_account_name, service_category, pricing_unit, invoice,
             charge_start, charge_end, contracted_cost, paid_voucher, paid_complimentary,
-            paid_cash, paid_card, paid_credit, paid_arrears, entry_id)
+            paid_cash, paid_card, paid_credit, paid_arrears, paid_revenue, entry_id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-            ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35)",
+            ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35,
+            ?36)",
     )?;
     stmt.execute(params![
         texts[0],
@@ -193,6 +196,7 @@ pub fn insert_line(tx: &Transaction<'_>, line: &CostLine, entry_id: Option<i64>)
         a(p.card),
         a(p.credit),
         a(p.arrears),
+        a(p.revenue),
         entry_id,
     ])?;
     let id = tx.last_insert_rowid();
@@ -209,7 +213,7 @@ pub fn read_line(conn: &rusqlite::Connection, id: i64) -> Result<CostLine> {
                 service_category, resource, resource_name, region, sku, pricing_quantity,
                 pricing_unit, currency, list_cost, contracted_cost, effective_cost, billed_cost,
                 coupon_paid, paid_voucher, paid_complimentary, paid_cash, paid_card, paid_credit,
-                paid_arrears, invoice, tags
+                paid_arrears, invoice, tags, paid_revenue
          FROM cost_lines WHERE id = ?1",
     )?;
     let mut rows = stmt.query(params![id])?;
@@ -259,6 +263,7 @@ pub fn read_line(conn: &rusqlite::Connection, id: i64) -> Result<CostLine> {
             card: a(29)?,
             credit: a(30)?,
             arrears: a(31)?,
+            revenue: a(34)?,
         },
         invoice_id: t(32)?,
         tags: t(33)?,

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use super::row::{
-    Fields, Row, PAID_ARREARS, PAID_CARD, PAID_CASH, PAID_COUPON, PAID_CREDIT, PAID_VOUCHER,
+    Fields, Row, NPAID, PAID_ARREARS, PAID_CARD, PAID_CASH, PAID_COUPON, PAID_CREDIT, PAID_VOUCHER,
 };
 use super::values::{self, CST_OFFSET_SECS};
 use super::{find, Mapper};
@@ -68,7 +68,7 @@ pub struct Huawei {
     usage: Option<usize>,
     usage_unit: Option<usize>,
     list: Option<usize>,
-    paid: [Option<usize>; 7],
+    paid: [Option<usize>; NPAID],
 }
 
 impl Huawei {
@@ -99,7 +99,7 @@ impl Huawei {
         } else {
             "CNY"
         };
-        let mut paid = [None; 7];
+        let mut paid = [None; NPAID];
         paid[PAID_COUPON] = find(cols, COUPON);
         paid[PAID_VOUCHER] = find(cols, VOUCHER);
         paid[PAID_CASH] = find(cols, CASH);
@@ -219,7 +219,7 @@ impl Mapper for Huawei {
         let due = f.required_amount(self.due, "the amount due (应付金额)");
         let list = f.amount(self.list);
         let quantity = f.amount(self.usage);
-        let mut paid: [Option<_>; 7] = Default::default();
+        let mut paid: [Option<_>; NPAID] = Default::default();
         for (slot, col) in paid.iter_mut().zip(self.paid) {
             *slot = f.amount(col);
         }

@@ -931,7 +931,7 @@ const INSERT_HEAD: &str = "INSERT INTO cost_lines (import_id, source, source_lin
     sku, tags, description, resource_name, sub_account_name, service_category, pricing_unit,
     invoice, billed_cost, effective_cost, list_cost, coupon_paid, pricing_quantity,
     contracted_cost, paid_voucher, paid_complimentary, paid_cash, paid_card, paid_credit,
-    paid_arrears, charge_start, charge_end) VALUES ";
+    paid_arrears, paid_revenue, charge_start, charge_end) VALUES ";
 /// Parameters per row: import_id, source, source_line, the texts, the labels, the amounts, two
 /// times.
 const PARAMS: usize = 3 + NTEXTS + NLABELS + NAMOUNTS + 2;

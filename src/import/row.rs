@@ -55,6 +55,9 @@ pub const PAID_CASH: usize = 3;
 pub const PAID_CARD: usize = 4;
 pub const PAID_CREDIT: usize = 5;
 pub const PAID_ARREARS: usize = 6;
+pub const PAID_REVENUE: usize = 7;
+/// Slots of the payment split.
+pub const NPAID: usize = 8;
 
 /// One record mapped onto the cost-line model, borrowing from the record where it can.
 #[derive(Debug, Clone)]
@@ -84,7 +87,7 @@ pub struct Row<'a> {
     pub contracted_cost: Option<Amount>,
     pub effective_cost: Amount,
     pub billed_cost: Amount,
-    pub paid: [Option<Amount>; 7],
+    pub paid: [Option<Amount>; NPAID],
     pub invoice_id: Option<&'a str>,
     pub tags: Option<Cow<'a, str>>,
     /// FOCUS: BillingPeriodEnd, for the provisional/final rule.
@@ -199,8 +202,8 @@ pub const NTEXTS: usize = 3;
 pub const NLABELS: usize = 15;
 /// Amount columns of a row (stored as `store::amount_key` bytes), in this order: billed,
 /// effective, list, cash coupons, pricing quantity, contracted, then the payment split
-/// (voucher, complimentary, cash, card, credit, arrears).
-pub const NAMOUNTS: usize = 12;
+/// (voucher, complimentary, cash, card, credit, arrears, revenue).
+pub const NAMOUNTS: usize = 13;
 const NONE: (u32, u32) = (u32::MAX, 0);
 /// A label column without a value.
 pub const NO_LABEL: u32 = u32::MAX;

@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use super::row::{Fields, Row, PAID_CASH, PAID_COMPLIMENTARY, PAID_VOUCHER};
+use super::row::{Fields, Row, NPAID, PAID_CASH, PAID_COMPLIMENTARY, PAID_REVENUE, PAID_VOUCHER};
 use super::values::{self, CST_OFFSET_SECS};
 use super::{find, Mapper};
 
@@ -47,6 +47,12 @@ const CASH: &[&str] = &[
     "cash payment",
     "cash credit deduction",
 ];
+/// The revenue-share account (newer exports): income from the open platform spent on fees.
+const REVENUE: &[&str] = &[
+    "分成金账户支出",
+    "revenue share deduction",
+    "revenue account deduction",
+];
 const CURRENCY: &[&str] = &["currency", "币种"];
 const TAG_PREFIXES: &[&str] = &["标签键:", "标签键：", "tag:", "tag key:"];
 
@@ -75,6 +81,7 @@ pub struct Tencent {
     voucher: Option<usize>,
     free: Option<usize>,
     cash: Option<usize>,
+    revenue: Option<usize>,
     currency: Option<usize>,
     tags: Vec<(usize, String)>,
 }
@@ -132,6 +139,7 @@ impl Tencent {
             voucher: find(cols, VOUCHER),
             free: find(cols, FREE),
             cash: find(cols, CASH),
+            revenue: find(cols, REVENUE),
             currency: find(cols, CURRENCY),
             tags,
         })
@@ -200,6 +208,7 @@ impl Mapper for Tencent {
         let voucher = f.amount(self.voucher);
         let free = f.amount(self.free);
         let cash = f.amount(self.cash);
+        let revenue = f.amount(self.revenue);
         let start = f.time(self.start, CST_OFFSET_SECS);
         let end = f.time(self.end, CST_OFFSET_SECS);
         let currency = match f.text(self.currency) {
@@ -231,10 +240,11 @@ impl Mapper for Tencent {
             )
             .map(Cow::Owned)
         };
-        let mut paid: [Option<_>; 7] = Default::default();
+        let mut paid: [Option<_>; NPAID] = Default::default();
         paid[PAID_VOUCHER] = voucher;
         paid[PAID_COMPLIMENTARY] = free;
         paid[PAID_CASH] = cash;
+        paid[PAID_REVENUE] = revenue;
         Some(Row {
             provider: Cow::Borrowed(PROVIDER),
             account,

@@ -35,14 +35,16 @@ use crate::error::{Error, Result};
 use crate::money::{display, to_text};
 use crate::store::labels::Labels;
 
-/// The purses a native export may name, in deduction order.
-const PARTS: [Part; 6] = [
+/// The purses a native export may name, in deduction order; then the revenue-share account,
+/// which is outside the order (SPEC §3: revenue pays fees only when the provider moves it in).
+const PARTS: [Part; 7] = [
     Part::Coupon,
     Part::Voucher,
     Part::Complimentary,
     Part::Card,
     Part::Cash,
     Part::Arrears,
+    Part::Revenue,
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -53,6 +55,7 @@ enum Part {
     Card,
     Cash,
     Arrears,
+    Revenue,
 }
 
 impl Part {
@@ -64,6 +67,7 @@ impl Part {
             Part::Card => "prepaid cards",
             Part::Cash => "cash",
             Part::Arrears => "arrears",
+            Part::Revenue => "revenue",
         }
     }
 
@@ -74,7 +78,7 @@ impl Part {
             Part::Complimentary => &[Step::Complimentary],
             Part::Card => &[Step::PrepaidCard],
             Part::Cash => &[Step::Cash],
-            Part::Arrears => &[],
+            Part::Arrears | Part::Revenue => &[],
         }
     }
 }
@@ -84,7 +88,7 @@ impl Part {
 struct Amounts {
     billed: Decimal,
     /// By `PARTS` order; meaningful when `stated`.
-    parts: [Decimal; 6],
+    parts: [Decimal; 7],
     stated: bool,
 }
 
@@ -162,7 +166,7 @@ pub fn settle_lines(
     let mut lines: Vec<(u64, String, String, Amounts)> = Vec::new();
     let mut stmt = tx.prepare(
         "SELECT account_id, month, service, source_line, billed_cost, coupon_paid, paid_voucher,
-                paid_complimentary, paid_card, paid_cash, paid_arrears, paid_credit
+                paid_complimentary, paid_card, paid_cash, paid_arrears, paid_credit, paid_revenue
          FROM cost_lines WHERE id BETWEEN ?1 AND ?2 ORDER BY id",
     )?;
     // A postpaid account's month is settled once its bill is final (the monthly settlement).
@@ -211,6 +215,10 @@ pub fn settle_lines(
             a.parts[5] += x;
             a.stated = true;
         }
+        if let Some(x) = stored_amount(r, 12)? {
+            a.parts[6] += x;
+            a.stated = true;
+        }
         groups
             .entry((account.clone(), month.clone(), service.clone()))
             .or_default()
@@ -254,8 +262,8 @@ pub fn settle_lines(
         let p = &delta.parts;
         tx.execute(
             "INSERT INTO bill_settlements (account_id, month, service, entry_id, billed, coupon,
-                voucher, complimentary, card, cash, arrears, stated, at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                voucher, complimentary, card, cash, arrears, revenue, stated, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             params![
                 account,
                 month,
@@ -268,6 +276,7 @@ pub fn settle_lines(
                 to_text(p[3]),
                 to_text(p[4]),
                 to_text(p[5]),
+                to_text(p[6]),
                 delta.stated,
                 crate::time::to_db(at)
             ],
@@ -285,7 +294,7 @@ fn settled_before(
     service: &str,
 ) -> Result<Amounts> {
     let mut stmt = tx.prepare_cached(
-        "SELECT billed, coupon, voucher, complimentary, card, cash, arrears, stated
+        "SELECT billed, coupon, voucher, complimentary, card, cash, arrears, revenue, stated
          FROM bill_settlements WHERE account_id = ?1 AND month = ?2 AND service = ?3",
     )?;
     let mut rows = stmt.query(params![account, month, service])?;
@@ -295,10 +304,10 @@ fn settled_before(
             |i: usize| -> Result<Decimal> { crate::money::parse_amount(&r.get::<_, String>(i)?) };
         let mut a = Amounts {
             billed: d(0)?,
-            stated: r.get(7)?,
+            stated: r.get(8)?,
             ..Default::default()
         };
-        for i in 0..6 {
+        for i in 0..7 {
             a.parts[i] = d(i + 1)?;
         }
         out.add(&a);
@@ -361,6 +370,18 @@ fn settle_group(
                 let arrears = book(tx, &payer.id, BookKind::Arrears, &cur, at)?;
                 e.post(arrears, &cur, -x, Step::Arrears as i64);
                 steps.push(step(Step::Arrears, "arrears", x));
+            } else if x > Decimal::ZERO && *part == Part::Revenue {
+                // From the payer's revenue purse, which is outside the deduction order.
+                let revenue: Vec<_> = bs
+                    .iter()
+                    .filter(|b| b.kind == BookKind::Revenue && b.account_id == payer.id)
+                    .collect();
+                let have: Decimal = revenue.iter().map(|b| b.balance).sum();
+                let Some(from) = revenue.first().filter(|_| have >= x) else {
+                    return Err(shortfall(part.name(), x, have));
+                };
+                e.post(from.id, &cur, -x, Step::Revenue as i64);
+                steps.push(step(Step::Revenue, "revenue", x));
             } else if x > Decimal::ZERO {
                 // From the purses of that kind, in their deduction order.
                 let srcs: Vec<_> = sources(&bs, service, at, payer.id == consumer.id, None)
@@ -387,6 +408,10 @@ fn settle_group(
                     Part::Arrears => {
                         let arrears = book(tx, &payer.id, BookKind::Arrears, &cur, at)?;
                         e.post(arrears, &cur, back, 0);
+                    }
+                    Part::Revenue => {
+                        let to = book(tx, &payer.id, BookKind::Revenue, &cur, at)?;
+                        e.post(to, &cur, back, 0);
                     }
                     Part::Card => {
                         let card = bs

@@ -1067,6 +1067,7 @@ pub fn charge_tx(
         cash_coupon: nz(coupons),
         credit: None,
         arrears: nz(p.unpaid),
+        revenue: None,
     };
     record_cost(tx, &account, product, amount, split, at, id)?;
     let mut summary = format!(

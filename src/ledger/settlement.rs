@@ -24,6 +24,9 @@ pub enum Step {
     PrepaidCard = 4,
     Cash = 5,
     Arrears = 6,
+    /// Not a step of the order: the revenue-share account, which pays only where a provider's
+    /// bill says it did (Tencent's 分成金账户支出, posted by `import --settle`).
+    Revenue = 7,
 }
 
 /// What a product may be paid with, kept as data per account (`billfold restrict`).

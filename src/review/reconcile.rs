@@ -287,10 +287,12 @@ fn assertions(conn: &Connection, account: Option<&str>) -> Result<Vec<AssertionC
 fn payment_split(conn: &Connection, account: Option<&str>) -> Result<Vec<SplitDeparture>> {
     let mut stmt = conn.prepare(
         "SELECT id, account_id, source, source_line, billed_cost, charge_end, service,
-                coupon_paid, paid_voucher, paid_complimentary, paid_cash, paid_card, paid_credit, paid_arrears
+                coupon_paid, paid_voucher, paid_complimentary, paid_cash, paid_card, paid_credit, paid_arrears,
+                paid_revenue
          FROM cost_lines WHERE import_id IS NOT NULL AND (?1 IS NULL OR account_id = ?1)
            AND (paid_voucher IS NOT NULL OR paid_cash IS NOT NULL OR paid_card IS NOT NULL
-                OR paid_complimentary IS NOT NULL OR paid_arrears IS NOT NULL OR paid_credit IS NOT NULL)
+                OR paid_complimentary IS NOT NULL OR paid_arrears IS NOT NULL OR paid_credit IS NOT NULL
+                OR paid_revenue IS NOT NULL)
          ORDER BY account_id, charge_end, id",
     )?;
     struct L {
@@ -309,7 +311,7 @@ fn payment_split(conn: &Connection, account: Option<&str>) -> Result<Vec<SplitDe
     while let Some(r) = rows.next()? {
         let o = |i: usize| -> Result<Decimal> { Ok(stored_amount(r, i)?.unwrap_or_default()) };
         let billed = o(4)?;
-        let parts = [o(7)?, o(8)?, o(9)?, o(10)?, o(11)?, o(12)?, o(13)?];
+        let parts = [o(7)?, o(8)?, o(9)?, o(10)?, o(11)?, o(12)?, o(13)?, o(14)?];
         let sum: Decimal = parts.iter().sum();
         let l = L {
             id: r.get(0)?,
