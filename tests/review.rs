@@ -603,3 +603,49 @@ fn completeness_finds_the_day_a_daily_delivery_is_missing_in_the_providers_days(
     );
     assert_eq!(m.missing_days, ["2024-09-03"]);
 }
+
+/// An import that changes a signed-off month says so in its own report, with the difference.
+#[test]
+fn an_import_that_changes_a_signed_off_month_reports_it() {
+    use billfold::import::{self, Format, Options};
+    let header = "支付者UIN,使用者UIN,产品名称,计费模式,资源ID,交易类型,扣费时间,开始使用时间,结束使用时间,组件原价,优惠后总价,代金券支出(元),赠送账户支出(元),现金账户支出(元)";
+    let bill = |amount: &str| {
+        format!("{header}\n100000000001,100000000001,云服务器CVM,按量计费,ins-1,按量计费小时结,2024-09-02 01:00:00,2024-09-02 00:00:00,2024-09-02 00:59:59,{amount},{amount},0,0,{amount}\n")
+    };
+    let opts = |at: &str| Options {
+        format: Format::Auto,
+        at: t(at),
+        progress: false,
+        settle: false,
+    };
+    let mut c = store::open_in_memory().unwrap();
+    let first =
+        import::import_bytes(&mut c, "v1.csv", bill("10").as_bytes(), &opts("2024-09-05")).unwrap();
+    assert!(first.signoffs_changed.is_empty());
+    reconcile::sign_off(&c, "100000000001", "2024-09", t("2024-09-06")).unwrap();
+    let same = import::import_bytes(&mut c, "v2.csv", bill("10").as_bytes(), &opts("2024-09-07"))
+        .unwrap_or_else(|e| panic!("{}", e.message));
+    assert!(
+        same.signoffs_changed.is_empty(),
+        "the same amounts change nothing"
+    );
+    let newer = import::import_bytes(
+        &mut c,
+        "v3.csv",
+        bill("12.5").as_bytes(),
+        &opts("2024-09-08"),
+    )
+    .unwrap();
+    let [s] = newer.signoffs_changed.as_slice() else {
+        panic!("{:?}", newer.signoffs_changed)
+    };
+    assert_eq!(
+        (
+            s.month.as_str(),
+            s.signed_billed,
+            s.current_billed,
+            s.difference
+        ),
+        ("2024-09", d("10"), d("12.5"), d("2.5"))
+    );
+}

@@ -217,6 +217,23 @@ fn summary(reports: &[import::FileReport]) -> Vec<String> {
                     r.accounts_created.join(", ")
                 ));
             }
+            for s in &r.signoffs_changed {
+                t.push_str(&format!(
+                    "\n  signed-off month changed: '{}' {} was signed off at {} with {} {} billed \
+                     ({} lines); it is now {} {} ({} lines), a difference of {} {}",
+                    s.account,
+                    s.month,
+                    s.signed_at,
+                    crate::money::to_text(s.signed_billed),
+                    s.currency,
+                    s.signed_lines,
+                    crate::money::to_text(s.current_billed),
+                    s.currency,
+                    s.current_lines,
+                    crate::money::to_text(s.difference),
+                    s.currency
+                ));
+            }
             if let Some(st) = &r.settlement {
                 for g in &st.settled {
                     let how = if g.by == "provider_split" {

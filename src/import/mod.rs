@@ -130,6 +130,8 @@ pub struct FileReport {
     /// What `--settle` deducted (none without it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub settlement: Option<crate::ledger::bills::SettleReport>,
+    /// Signed-off months this file changed, with the difference (docs/REVIEW.md, sign-offs).
+    pub signoffs_changed: Vec<crate::review::reconcile::SignoffCheck>,
 }
 
 /// One provider + billing account + month of a file.
@@ -488,6 +490,7 @@ fn already_imported(conn: &Connection, name: &str, sha: &str) -> Result<Option<F
         slices: Vec::new(),
         accounts_created: Vec::new(),
         settlement: None,
+        signoffs_changed: Vec::new(),
     }))
 }
 
@@ -1470,6 +1473,14 @@ fn write_import(
     } else {
         None
     };
+    let mut signoffs_changed = Vec::new();
+    for s in &slices {
+        signoffs_changed.extend(crate::review::reconcile::changed_signoffs(
+            &tx,
+            &s.account,
+            &[s.month.as_str()],
+        )?);
+    }
     tx.execute(
         "UPDATE imports SET rows = ?2 WHERE id = ?1",
         params![import_id, parsed.rows as i64],
@@ -1491,6 +1502,7 @@ fn write_import(
         slices,
         accounts_created: created,
         settlement,
+        signoffs_changed,
     })
 }
 

@@ -13,14 +13,10 @@ use crate::accounts::get_account;
 use crate::costs::stored_amount;
 use crate::error::{Error, Result};
 use crate::ledger::balances::balances;
-use crate::ledger::journal::books;
+use crate::ledger::journal::{books, parse_stored};
 use crate::money::{to_text, Currency};
 use crate::store::labels::{self, Labels};
 use crate::time::{from_db, to_db};
-
-fn dec(t: &str) -> Decimal {
-    t.parse().unwrap_or_default()
-}
 
 /// Records an invoice as the provider issued it (replacing an earlier amount for the same id).
 pub fn add_invoice(
@@ -121,7 +117,7 @@ pub struct Completeness {
     pub missing_days: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SignoffCheck {
     pub account: String,
     pub month: String,
@@ -197,7 +193,7 @@ fn invoices(conn: &Connection, account: Option<&str>) -> Result<Vec<InvoiceCheck
                 .unwrap_or_default(),
             None => (Decimal::ZERO, 0),
         };
-        let amount = dec(&amount);
+        let amount = parse_stored(&amount)?;
         out.push(InvoiceCheck {
             invoice_id,
             account,
@@ -242,7 +238,7 @@ fn assertions(conn: &Connection, account: Option<&str>) -> Result<Vec<AssertionC
         let bs = books(conn, std::slice::from_ref(&acc), Some(when))?;
         let (b, _) = balances(&bs, when);
         let ledger = figure(&b, &purse);
-        let provider = dec(&amount);
+        let provider = parse_stored(&amount)?;
         let matches = ledger == provider;
         let since = last_match
             .get(&(acc.clone(), purse.clone()))
@@ -482,10 +478,23 @@ fn month_totals(
     })? {
         let (c, b, n) = row?;
         let e = out.entry(c).or_default();
-        e.0 += dec(&b);
+        e.0 = crate::money::add(e.0, parse_stored(&b)?)?;
         e.1 += n;
     }
     Ok(out)
+}
+
+/// The signed-off months of `account_id` among `months` that differ from their sign-off now
+/// (an import reports them: a later bill changed a month someone had signed off).
+pub fn changed_signoffs(
+    conn: &Connection,
+    account_id: &str,
+    months: &[&str],
+) -> Result<Vec<SignoffCheck>> {
+    Ok(signoffs(conn, Some(account_id))?
+        .into_iter()
+        .filter(|s| s.changed && months.contains(&s.month.as_str()))
+        .collect())
 }
 
 fn signoffs(conn: &Connection, account: Option<&str>) -> Result<Vec<SignoffCheck>> {
@@ -511,7 +520,7 @@ fn signoffs(conn: &Connection, account: Option<&str>) -> Result<Vec<SignoffCheck
     for (acc, month, currency, billed, lines, reviewer, at) in rows {
         let now = month_totals(conn, &acc, &month)?;
         let (cur_billed, cur_lines) = now.get(&currency).copied().unwrap_or_default();
-        let signed = dec(&billed);
+        let signed = parse_stored(&billed)?;
         out.push(SignoffCheck {
             account: acc,
             month,
