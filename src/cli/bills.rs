@@ -217,70 +217,9 @@ fn summary(reports: &[import::FileReport]) -> Vec<String> {
                     r.accounts_created.join(", ")
                 ));
             }
-            for s in &r.signoffs_changed {
-                t.push_str(&format!(
-                    "\n  signed-off month changed: '{}' {} was signed off at {} with {} {} billed \
-                     ({} lines); it is now {} {} ({} lines), a difference of {} {}",
-                    s.account,
-                    s.month,
-                    s.signed_at,
-                    crate::money::to_text(s.signed_billed),
-                    s.currency,
-                    s.signed_lines,
-                    crate::money::to_text(s.current_billed),
-                    s.currency,
-                    s.current_lines,
-                    crate::money::to_text(s.difference),
-                    s.currency
-                ));
-            }
-            if let Some(st) = &r.settlement {
-                for g in &st.settled {
-                    let how = if g.by == "provider_split" {
-                        "as the provider split it"
-                    } else {
-                        "in the deduction order"
-                    };
-                    let verb = if g.amount < rust_decimal::Decimal::ZERO {
-                        "gave back"
-                    } else {
-                        "settled"
-                    };
-                    let paid = g
-                        .steps
-                        .iter()
-                        .map(|s| format!("{} {}", s.purse, crate::money::to_text(s.amount)))
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    t.push_str(&format!(
-                        "\n  {verb} {} {} of '{}' {} {} {how}{}",
-                        crate::money::to_text(g.amount.abs()),
-                        g.currency,
-                        g.account,
-                        g.month,
-                        g.service,
-                        if paid.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" ({paid})")
-                        }
-                    ));
-                }
-                for n in &st.not_settled {
-                    t.push_str(&format!("\n  not settled: {n}"));
-                }
-                for d in &st.departures {
-                    t.push_str(&format!(
-                        "\n  line {} ({} {}): {}",
-                        d.line, d.account, d.service, d.message
-                    ));
-                }
-                if st.departures_total > st.departures.len() as u64 {
-                    t.push_str(&format!(
-                        "\n  … {} more lines depart from the deduction order",
-                        st.departures_total - st.departures.len() as u64
-                    ));
-                }
+            for n in r.notes() {
+                t.push_str("\n  ");
+                t.push_str(&n);
             }
             t
         })

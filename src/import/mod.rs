@@ -134,6 +134,84 @@ pub struct FileReport {
     pub signoffs_changed: Vec<crate::review::reconcile::SignoffCheck>,
 }
 
+impl FileReport {
+    /// What else a person should read about this import, a sentence each: signed-off months it
+    /// changed, what `--settle` deducted or gave back, what it left unsettled, and the lines whose
+    /// stated split departs from the deduction order. The CLI prints them under the file's line,
+    /// the desktop under the file's result.
+    pub fn notes(&self) -> Vec<String> {
+        use crate::money::to_text;
+        let mut out = Vec::new();
+        for s in &self.signoffs_changed {
+            out.push(format!(
+                "signed-off month changed: '{}' {} was signed off at {} with {} {} billed \
+                 ({} lines); it is now {} {} ({} lines), a difference of {} {}",
+                s.account,
+                s.month,
+                s.signed_at,
+                to_text(s.signed_billed),
+                s.currency,
+                s.signed_lines,
+                to_text(s.current_billed),
+                s.currency,
+                s.current_lines,
+                to_text(s.difference),
+                s.currency
+            ));
+        }
+        let Some(st) = &self.settlement else {
+            return out;
+        };
+        for g in &st.settled {
+            let how = if g.by == "provider_split" {
+                "as the provider split it"
+            } else {
+                "in the deduction order"
+            };
+            let verb = if g.amount < Decimal::ZERO {
+                "gave back"
+            } else {
+                "settled"
+            };
+            let paid = g
+                .steps
+                .iter()
+                .map(|s| format!("{} {}", s.purse, to_text(s.amount)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            out.push(format!(
+                "{verb} {} {} of '{}' {} {} {how}{}",
+                to_text(g.amount.abs()),
+                g.currency,
+                g.account,
+                g.month,
+                g.service,
+                if paid.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({paid})")
+                }
+            ));
+        }
+        for n in &st.not_settled {
+            out.push(format!("not settled: {n}"));
+        }
+        for d in &st.departures {
+            out.push(format!(
+                "line {} ({} {}): {}",
+                d.line, d.account, d.service, d.message
+            ));
+        }
+        if st.departures_total > st.departures.len() as u64 {
+            out.push(format!(
+                "… {} more lines depart from the deduction order",
+                st.departures_total - st.departures.len() as u64
+            ));
+        }
+        out
+    }
+}
+
 /// One provider + billing account + month of a file.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct SliceReport {
@@ -392,6 +470,29 @@ struct ProgressSink<'a> {
     size: u64,
     stderr: bool,
     callback: Option<&'a dyn Fn(Progress)>,
+}
+
+/// Whether the desktop's imports settle (`--settle`): a choice kept in the ledger, off until
+/// the user turns it on, so that a file dropped on the window is imported the same way as one
+/// picked in the dialog.
+pub fn settles_imports(conn: &Connection) -> Result<bool> {
+    let v: Option<String> = conn
+        .query_row(
+            "SELECT value FROM settings WHERE key = 'import_settle'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(v.as_deref() == Some("on"))
+}
+
+/// Keeps the choice read by [`settles_imports`].
+pub fn set_settles_imports(conn: &Connection, on: bool) -> Result<()> {
+    conn.execute(
+        "INSERT OR REPLACE INTO settings (key, value) VALUES ('import_settle', ?1)",
+        params![if on { "on" } else { "off" }],
+    )?;
+    Ok(())
 }
 
 /// Imports one file in one transaction.

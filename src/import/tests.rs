@@ -48,3 +48,13 @@ fn title_lines_above_the_header_are_skipped() {
         1
     );
 }
+
+#[test]
+fn the_desktops_settle_choice_is_off_until_turned_on_and_kept() {
+    let c = crate::store::open_in_memory().unwrap();
+    assert!(!super::settles_imports(&c).unwrap());
+    super::set_settles_imports(&c, true).unwrap();
+    assert!(super::settles_imports(&c).unwrap());
+    super::set_settles_imports(&c, false).unwrap();
+    assert!(!super::settles_imports(&c).unwrap());
+}
