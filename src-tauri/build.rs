@@ -8,6 +8,7 @@ const COMMANDS: &[&str] = &[
     "record_movement",
     "open_demo",
     "import_bills",
+    "set_import_settle",
     "review_facets",
     "review_lines",
     "review_groups",

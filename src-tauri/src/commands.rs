@@ -39,11 +39,13 @@ pub fn start(ledger: State<'_, Ledger>, request: dto::StartRequest) -> Reply<dto
         Some(s) if request.overview => Some(overview_of(&conn, &ledger, s, request.months)?),
         _ => None,
     };
+    let import_settle = billfold::import::settles_imports(&conn)?;
     crate::trace("start answered");
     Ok(dto::Start {
         scopes,
         scope,
         overview,
+        import_settle,
     })
 }
 
@@ -162,6 +164,12 @@ pub fn import_bills(app: AppHandle, ledger: State<'_, Ledger>) -> Reply<Option<d
         },
     };
     Ok(Some(crate::import::import_paths(&app, &ledger, &paths)))
+}
+
+/// Whether later imports (the dialog's and dropped files) settle the bills against the purses.
+#[tauri::command(async)]
+pub fn set_import_settle(ledger: State<'_, Ledger>, on: bool) -> Reply<()> {
+    Ok(billfold::import::set_settles_imports(&*ledger.conn()?, on)?)
 }
 
 // ---- bill review (issue 5) ----

@@ -59,6 +59,9 @@ pub struct Start {
     /// `None` when the ledger has no account yet (the empty state).
     pub scope: Option<Scope>,
     pub overview: Option<Overview>,
+    /// Whether imports settle the bills against the purses (`import --settle`), kept in the
+    /// ledger.
+    pub import_settle: bool,
 }
 
 /// The choices of the scope switcher.
@@ -273,6 +276,9 @@ pub struct ImportedFile {
     pub rows: u32,
     /// Why the file was refused as a whole: file, line, column and value.
     pub error: Option<CommandError>,
+    /// What else to read, a sentence each: what settling deducted or left, lines departing
+    /// from the deduction order, signed-off months the file changed.
+    pub notes: Vec<String>,
 }
 
 // ---- bill review (issue 5) ----

@@ -34,6 +34,16 @@ pub fn import_paths(app: &AppHandle, ledger: &Ledger, paths: &[PathBuf]) -> dto:
             };
         }
     };
+    // The user's choice, kept in the ledger (off unless turned on).
+    let settle = match import::settles_imports(&conn) {
+        Ok(s) => s,
+        Err(e) => {
+            let error: CommandError = e.into();
+            return dto::ImportReport {
+                files: paths.iter().map(|p| failed(p, error.clone())).collect(),
+            };
+        }
+    };
     for (i, path) in paths.iter().enumerate() {
         let name = file_name(path);
         let index = u32::try_from(i + 1).unwrap_or(u32::MAX);
@@ -54,7 +64,7 @@ pub fn import_paths(app: &AppHandle, ledger: &Ledger, paths: &[PathBuf]) -> dto:
             format: Format::Auto,
             at: ledger.now(),
             progress: false,
-            settle: false,
+            settle,
         };
         let on_progress = |p: import::Progress| {
             let per_mille = (p.bytes_read.min(p.file_bytes) * 1000)
@@ -68,6 +78,7 @@ pub fn import_paths(app: &AppHandle, ledger: &Ledger, paths: &[PathBuf]) -> dto:
         };
         let file = match import::import_file_with_progress(&mut conn, path, &opts, &on_progress) {
             Ok(r) => dto::ImportedFile {
+                notes: r.notes(),
                 file: name.clone(),
                 status: r.status,
                 format: Some(r.format),
@@ -89,5 +100,6 @@ fn failed(path: &Path, error: CommandError) -> dto::ImportedFile {
         format: None,
         rows: 0,
         error: Some(error),
+        notes: Vec::new(),
     }
 }

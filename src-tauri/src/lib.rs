@@ -291,6 +291,7 @@ pub fn run() {
             commands::record_movement,
             commands::open_demo,
             commands::import_bills,
+            commands::set_import_settle,
             commands::review_facets,
             commands::review_lines,
             commands::review_groups,

@@ -54,6 +54,8 @@ export class App {
   private readonly chart?: ChartFactory;
   private onPainted?: () => void;
   private scopes: Scopes = { orgs: [], accounts: [] };
+  /** The kept choice of settling imported bills (`start` answers it). */
+  private importSettle = false;
   private scope: Scope = { kind: "all" };
   private page: PageKey = "overview";
   private months = 6;
@@ -137,6 +139,7 @@ export class App {
     }
     if (seq !== this.loadSeq) return;
     this.scopes = start.scopes;
+    this.importSettle = start.import_settle;
     if (!start.scope) {
       this.showEmpty();
       return;
@@ -172,6 +175,7 @@ export class App {
       this.scopeSelect(),
       h("span", { class: "asof", "data-testid": "as-of" }, this.asOf ? t("asOf", { date: formatDate(this.asOf, this.locale) }) : ""),
       h("span", { class: "spacer" }),
+      this.settleToggle(),
       h("button", { type: "button", class: "primary", "data-testid": "import-button", onclick: () => void this.runImport() }, t("importBills")),
       h("button", { type: "button", "data-testid": "record-button", onclick: () => this.openRecord() }, t("record")),
     );
@@ -382,6 +386,27 @@ export class App {
     );
   }
 
+  /** The kept choice of settling imported bills, beside the import button. */
+  private settleToggle(): HTMLElement {
+    const box = h("input", {
+      type: "checkbox",
+      "data-testid": "import-settle",
+      checked: this.importSettle,
+      onchange: async () => {
+        const on = box.checked;
+        try {
+          await this.backend.setImportSettle(on);
+          this.importSettle = on;
+        } catch (e) {
+          box.checked = this.importSettle;
+          const { sentence, message } = errorSentence(e);
+          this.setStatus(h("p", { class: "error", role: "alert", "data-testid": "import-settle-error" }, `${sentence} ${message}`));
+        }
+      },
+    }) as HTMLInputElement;
+    return h("label", { class: "toggle", title: t("importSettleHint") }, box, t("importSettle"));
+  }
+
   private showImportReport(report: ImportReport): void {
     this.setStatus(
       h(
@@ -400,6 +425,7 @@ export class App {
                   f.status === "already_imported"
                     ? t("importAlready", { file: f.file })
                     : t("importResult", { file: f.file, rows: formatCount(f.rows, this.locale), format: f.format ?? "" }),
+                  f.notes.length ? h("ul", { class: "notes" }, f.notes.map((n) => h("li", { "data-testid": "import-note" }, n))) : null,
                 ),
           ),
         ),

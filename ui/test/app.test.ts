@@ -326,9 +326,23 @@ describe("import", () => {
     const backend = new MockBackend({
       importReport: {
         files: [
-          { file: "focus-2026-10.csv", status: "imported", format: "focus-1.2", rows: 1200, error: null },
-          { file: "again.csv", status: "already_imported", format: "focus-1.2", rows: 0, error: null },
-          { file: "bad.csv", status: "failed", format: null, rows: 0, error: { code: "import", message: "bad.csv line 7, column BilledCost: '12,5' is not an amount" } },
+          {
+            file: "focus-2026-10.csv",
+            status: "imported",
+            format: "focus-1.2",
+            rows: 1200,
+            error: null,
+            notes: ["not settled: 'acme-data' 2026-10: postpaid, and the month's bill is provisional"],
+          },
+          { file: "again.csv", status: "already_imported", format: "focus-1.2", rows: 0, error: null, notes: [] },
+          {
+            file: "bad.csv",
+            status: "failed",
+            format: null,
+            rows: 0,
+            error: { code: "import", message: "bad.csv line 7, column BilledCost: '12,5' is not an amount" },
+            notes: [],
+          },
         ],
       },
     });
@@ -340,6 +354,36 @@ describe("import", () => {
     expect(report?.textContent).toContain("focus-2026-10.csv: 1,200 lines imported (focus-1.2)");
     expect(report?.textContent).toContain("again.csv: imported before, nothing added");
     expect(report?.textContent).toContain("bad.csv line 7, column BilledCost: '12,5' is not an amount");
+    expect(qa(root, "import-note").map((n) => n.textContent)).toEqual([
+      "not settled: 'acme-data' 2026-10: postpaid, and the month's bill is provisional",
+    ]);
+  });
+
+  it("keeps the choice of settling imported bills, and shows it as kept", async () => {
+    const backend = new MockBackend({ importSettle: false });
+    const { app, root } = mount(backend);
+    await app.start();
+    const box = q(root, "import-settle") as HTMLInputElement;
+    expect(box.checked).toBe(false);
+    box.checked = true;
+    box.dispatchEvent(new Event("change"));
+    await flush(3);
+    expect(backend.calls.filter((c) => c.method === "setImportSettle").map((c) => c.arg)).toEqual([true]);
+    const again = mount(backend);
+    await again.app.start();
+    expect((q(again.root, "import-settle") as HTMLInputElement).checked).toBe(true);
+  });
+
+  it("a refused change of the settle choice puts the box back and says why", async () => {
+    const backend = new MockBackend({ failOn: { setImportSettle: { code: "storage", message: "disk full" } } });
+    const { app, root } = mount(backend);
+    await app.start();
+    const box = q(root, "import-settle") as HTMLInputElement;
+    box.checked = true;
+    box.dispatchEvent(new Event("change"));
+    await flush(3);
+    expect(box.checked).toBe(false);
+    expect(q(root, "import-settle-error")?.textContent).toContain("disk full");
   });
 
   it("shows progress events while a file is read", async () => {

@@ -47,6 +47,9 @@ export interface Backend {
   recordMovement(movement: Movement): Promise<string>;
   /** Opens the native file dialog and imports what the user picks; `null` when cancelled. */
   importBills(): Promise<ImportReport | null>;
+  /** Whether later imports (the dialog's and dropped files) settle the bills against the
+   * purses, as `billfold import --settle` does; kept in the ledger. */
+  setImportSettle(on: boolean): Promise<void>;
   /** Fills an empty ledger with the demo data. */
   openDemo(): Promise<void>;
   /** Progress of an import (from the dialog or from files dropped on the window). */

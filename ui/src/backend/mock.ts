@@ -48,6 +48,8 @@ export interface MockOptions {
   /** Milliseconds before each answer. */
   delay?: number;
   importReport?: ImportReport | null;
+  /** The kept choice of settling imports (default off). */
+  importSettle?: boolean;
   /** The cost lines the review commands answer from (default: `sampleLines()`). */
   lines?: Line[];
   /** One command (by its Backend method name) fails with this error. */
@@ -201,7 +203,7 @@ export class MockBackend implements Backend {
       if (scope && request.overview && request.months !== null) this.calls.push({ method: "months", arg: request.months });
       const o = this.options.overview ?? sampleOverview();
       const overview = scope && request.overview ? (typeof o === "function" ? o(scope) : o) : null;
-      return { scopes, scope, overview };
+      return { scopes, scope, overview, import_settle: this.options.importSettle ?? false };
     });
   }
 
@@ -233,6 +235,12 @@ export class MockBackend implements Backend {
         });
       }
       return report;
+    });
+  }
+
+  setImportSettle(on: boolean): Promise<void> {
+    return this.answer("setImportSettle", on, () => {
+      this.options.importSettle = on;
     });
   }
 

@@ -29,6 +29,7 @@ export const tauriBackend: Backend = {
   setBalanceAlert: (request) => call("set_balance_alert", { request }),
   recordMovement: (movement) => call("record_movement", { movement }),
   importBills: () => call("import_bills"),
+  setImportSettle: (on) => call("set_import_settle", { on }),
   openDemo: () => call("open_demo"),
   onImportProgress: (listener) =>
     listen<ImportProgress>("import-progress", (e) => listener(e.payload)),

@@ -22,4 +22,9 @@ rows: number,
 /**
  * Why the file was refused as a whole: file, line, column and value.
  */
-error: CommandError | null, };
+error: CommandError | null, 
+/**
+ * What else to read, a sentence each: what settling deducted or left, lines departing
+ * from the deduction order, signed-off months the file changed.
+ */
+notes: Array<string>, };

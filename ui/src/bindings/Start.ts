@@ -10,4 +10,9 @@ export type Start = { scopes: Scopes,
 /**
  * `None` when the ledger has no account yet (the empty state).
  */
-scope: Scope | null, overview: Overview | null, };
+scope: Scope | null, overview: Overview | null, 
+/**
+ * Whether imports settle the bills against the purses (`import --settle`), kept in the
+ * ledger.
+ */
+import_settle: boolean, };
