@@ -3,6 +3,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The toolchains are the machine's (this script installs packages and tools, not compilers):
+# say plainly what is missing rather than fail later in the middle of a build.
+command -v cargo >/dev/null 2>&1 || { echo "setup: Billfold needs Rust (cargo, via rustup: https://rustup.rs)" >&2; exit 1; }
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ]; then
+  echo "setup: Billfold's UI needs Node.js 20 or newer with npm (found: $(node --version 2>/dev/null || echo none))" >&2
+  exit 1
+fi
+
 need_apt=()
 for pkg in libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev \
            webkit2gtk-driver xvfb xauth pkg-config build-essential; do
