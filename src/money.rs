@@ -162,6 +162,19 @@ pub mod text {
     }
 }
 
+/// [`text`] for an optional amount (`null` when none).
+pub mod text_opt {
+    use rust_decimal::Decimal;
+    use serde::Serializer;
+
+    pub fn serialize<S: Serializer>(d: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => s.serialize_str(&super::to_text(*d)),
+            None => s.serialize_none(),
+        }
+    }
+}
+
 /// An amount with its currency.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Money {

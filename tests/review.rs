@@ -229,6 +229,29 @@ fn a_mark_survives_a_reissued_bill_and_is_orphaned_when_its_charge_disappears() 
         "RDS left the bill: the mark is kept and shown orphaned"
     );
     assert_eq!(annotations::list(&c, Some("disputed")).unwrap().len(), 1);
+    assert!(!s3_mark.amount_changed, "the same amount re-issued");
+    assert_eq!(s3_mark.billed_when_marked, Some(d("5.0000000001")));
+
+    // A later bill moves the disputed charge: the mark still follows it, and says so.
+    deliver(
+        &mut c,
+        "2026-10",
+        &[
+            line("2026-10", "Amazon S3", "bucket-a", "7", None),
+            line("2026-10", "Amazon EC2", "i-1", "120", Some("10")),
+        ],
+    );
+    let marks = annotations::list(&c, None).unwrap();
+    let s3_mark = marks.iter().find(|a| a.target == "line").unwrap();
+    assert!(s3_mark.amount_changed);
+    assert_eq!(
+        (
+            s3_mark.billed_when_marked,
+            s3_mark.billed_now,
+            s3_mark.currency.as_deref()
+        ),
+        (Some(d("5.0000000001")), Some(d("7")), Some("USD"))
+    );
 }
 
 #[test]

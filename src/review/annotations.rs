@@ -11,8 +11,12 @@ use serde::Serialize;
 use super::query::COLUMNS;
 use super::{line_from_row, LineOut};
 use crate::error::{Error, Result};
+use crate::money::to_text;
 use crate::store::labels::{self, Labels};
 use crate::time::to_db;
+use rust_decimal::Decimal;
+
+use super::LineFilter;
 
 /// What a mark is put on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +52,16 @@ pub struct Annotation {
     /// Lines that carry the charge now; 0 means the mark is orphaned.
     pub lines: i64,
     pub orphaned: bool,
+    /// What the marked lines billed when the mark was put, and what they bill now, in
+    /// `currency` (none for marks of an older ledger, or when nothing carries the charge).
+    #[serde(with = "crate::money::text_opt")]
+    pub billed_when_marked: Option<Decimal>,
+    #[serde(with = "crate::money::text_opt")]
+    pub billed_now: Option<Decimal>,
+    pub currency: Option<String>,
+    /// The charge is still there but bills another amount than when it was marked: a mark
+    /// put on 5.05 does not silently cover 7.00.
+    pub amount_changed: bool,
 }
 
 fn line_key(l: &LineOut) -> String {
@@ -142,11 +156,38 @@ pub fn mark(
             )
         }
     };
+    // What the marked lines bill now, kept with the mark (a later bill that moves it is flagged).
+    let probe = Annotation {
+        id: 0,
+        target: kind.to_string(),
+        key: key.clone(),
+        provider: provider.clone(),
+        account: account.clone(),
+        month: month.clone(),
+        resource_id: resource.clone(),
+        sku_id: sku.clone(),
+        service: service.clone(),
+        status: status.to_string(),
+        note: None,
+        reviewer: None,
+        at: String::new(),
+        lines: 0,
+        orphaned: false,
+        billed_when_marked: None,
+        billed_now: None,
+        currency: None,
+        amount_changed: false,
+    };
+    let (_, billed) = coverage(conn, &probe)?;
+    let (billed, currency) = match billed {
+        Some((b, c)) => (Some(to_text(b)), Some(c)),
+        None => (None, None),
+    };
     conn.execute(
         "INSERT INTO annotations (target, key, provider, account_id, month, resource_id, sku_id, service,
-            charge_start, charge_end, status, note, reviewer, at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-        params![kind, key, provider, account, month, resource, sku, service, start, end, status, note, reviewer, to_db(at)],
+            charge_start, charge_end, status, note, reviewer, at, billed, currency)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+        params![kind, key, provider, account, month, resource, sku, service, start, end, status, note, reviewer, to_db(at), billed, currency],
     )?;
     let id = conn.last_insert_rowid();
     list(conn, None)?
@@ -193,8 +234,9 @@ fn the_account(
     }
 }
 
-/// How many current lines carry the charge a mark is keyed on.
-fn lines_for(conn: &Connection, a: &Annotation) -> Result<i64> {
+/// How many current lines carry the charge a mark is keyed on, and what they bill (with their
+/// currency; none when no line does, or when they bill in several currencies).
+fn coverage(conn: &Connection, a: &Annotation) -> Result<(i64, Option<(Decimal, String)>)> {
     let o = |s: &Option<String>| s.clone().unwrap_or_default();
     let label = |t: &Option<String>| -> Result<Option<Option<i64>>> {
         Ok(match t {
@@ -202,60 +244,82 @@ fn lines_for(conn: &Connection, a: &Annotation) -> Result<i64> {
             Some(t) => labels::find(conn, t)?.map(Some),
         })
     };
-    Ok(match a.target.as_str() {
-        "line" => {
-            // A text no line has means no line carries the charge any more.
-            let (Some(resource), Some(sku)) = (label(&a.resource_id)?, label(&a.sku_id)?) else {
-                return Ok(0);
-            };
-            // Through the resource's index when the charge has a resource.
-            let sql = if resource.is_some() {
-                format!(
-                    "SELECT {COLUMNS} FROM cost_lines WHERE id IN (
-                        SELECT id FROM cost_lines_resource
-                        WHERE resource = ?3 AND month = ?2 AND account_id = ?1)
-                     AND sku IS ?4"
-                )
-            } else {
-                format!(
-                    "SELECT {COLUMNS} FROM cost_lines WHERE account_id = ?1 AND month = ?2
-                     AND resource IS ?3 AND sku IS ?4"
-                )
-            };
-            let mut stmt = conn.prepare_cached(&sql)?;
-            let mut rows = stmt.query(params![o(&a.account), a.month, resource, sku])?;
-            let mut labels = Labels::default();
-            let mut n = 0;
-            while let Some(r) = rows.next()? {
-                if line_key(&line_from_row(conn, &mut labels, r)?) == a.key {
-                    n += 1;
+    if a.target == "line" {
+        // A text no line has means no line carries the charge any more.
+        let (Some(resource), Some(sku)) = (label(&a.resource_id)?, label(&a.sku_id)?) else {
+            return Ok((0, None));
+        };
+        // Through the resource's index when the charge has a resource.
+        let sql = if resource.is_some() {
+            format!(
+                "SELECT {COLUMNS} FROM cost_lines WHERE id IN (
+                    SELECT id FROM cost_lines_resource
+                    WHERE resource = ?3 AND month = ?2 AND account_id = ?1)
+                 AND sku IS ?4"
+            )
+        } else {
+            format!(
+                "SELECT {COLUMNS} FROM cost_lines WHERE account_id = ?1 AND month = ?2
+                 AND resource IS ?3 AND sku IS ?4"
+            )
+        };
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let mut rows = stmt.query(params![o(&a.account), a.month, resource, sku])?;
+        let mut labels = Labels::default();
+        let mut n = 0;
+        let mut sums: Vec<(Decimal, String)> = Vec::new();
+        while let Some(r) = rows.next()? {
+            let l = line_from_row(conn, &mut labels, r)?;
+            if line_key(&l) == a.key {
+                n += 1;
+                let billed = crate::ledger::journal::parse_stored(&l.billed_cost)?;
+                match sums.iter_mut().find(|(_, c)| *c == l.currency) {
+                    Some((s, _)) => *s = crate::money::add(*s, billed)?,
+                    None => sums.push((billed, l.currency)),
                 }
             }
-            n
         }
-        "resource" => match label(&a.resource_id)?.flatten() {
-            None => 0,
-            Some(resource) => conn.query_row(
-                "SELECT COUNT(*) FROM cost_lines_resource
-                 WHERE resource = ?3 AND month = ?2 AND account_id = ?1",
-                params![o(&a.account), a.month, resource],
-                |r| r.get(0),
-            )?,
-        },
-        _ => conn.query_row(
-            "SELECT COALESCE(SUM(lines), 0) FROM cost_rollups_by_service
-             WHERE account_id = ?1 AND month = ?2 AND service = ?3",
-            params![o(&a.account), a.month, o(&a.service)],
-            |r| r.get(0),
-        )?,
-    })
+        return Ok((n, one_currency(sums)));
+    }
+    let mut filter = LineFilter {
+        account: a.account.clone(),
+        from: Some(a.month.clone()),
+        to: Some(a.month.clone()),
+        ..Default::default()
+    };
+    if a.target == "resource" {
+        if a.resource_id.is_none() {
+            return Ok((0, None));
+        }
+        filter.resource = a.resource_id.clone();
+    } else {
+        filter.service = Some(o(&a.service));
+    }
+    let groups = super::groups(conn, &filter, &[])?;
+    let n = groups.iter().map(|g| g.lines).sum();
+    Ok((
+        n,
+        one_currency(
+            groups
+                .into_iter()
+                .map(|g| (g.billed_cost, g.currency))
+                .collect(),
+        ),
+    ))
+}
+
+fn one_currency(sums: Vec<(Decimal, String)>) -> Option<(Decimal, String)> {
+    match <[_; 1]>::try_from(sums) {
+        Ok([one]) => Some(one),
+        Err(_) => None,
+    }
 }
 
 /// The current mark of every key (newest first), optionally of one status, with orphans flagged.
 pub fn list(conn: &Connection, status: Option<&str>) -> Result<Vec<Annotation>> {
     let mut stmt = conn.prepare(
         "SELECT id, target, key, provider, account_id, month, resource_id, sku_id, service, status,
-                note, reviewer, at
+                note, reviewer, at, billed, currency
          FROM annotations a WHERE id = (SELECT MAX(id) FROM annotations b WHERE b.key = a.key)
            AND (?1 IS NULL OR status = ?1)
          ORDER BY id DESC",
@@ -277,13 +341,30 @@ pub fn list(conn: &Connection, status: Option<&str>) -> Result<Vec<Annotation>> 
             at: r.get(12)?,
             lines: 0,
             orphaned: false,
+            billed_when_marked: None,
+            billed_now: None,
+            currency: r.get(14)?,
+            amount_changed: false,
         })
+        .map(|a| (a, r.get::<_, Option<String>>(13)))
     })?;
     let mut out = Vec::new();
     for row in rows {
-        let mut a = row?;
-        a.lines = lines_for(conn, &a)?;
-        a.orphaned = a.lines == 0;
+        let (mut a, billed) = row?;
+        let billed = billed?;
+        a.billed_when_marked = billed
+            .as_deref()
+            .map(crate::ledger::journal::parse_stored)
+            .transpose()?;
+        let (lines, now) = coverage(conn, &a)?;
+        a.lines = lines;
+        a.orphaned = lines == 0;
+        if let Some((now, currency)) = now {
+            a.amount_changed = a.billed_when_marked.is_some_and(|then| then != now)
+                && a.currency.as_deref() == Some(currency.as_str());
+            a.currency.get_or_insert(currency);
+            a.billed_now = Some(now);
+        }
         out.push(a);
     }
     Ok(out)
@@ -318,6 +399,10 @@ pub fn current_for_line(conn: &Connection, l: &LineOut) -> Result<Option<Annotat
                     at: r.get(5)?,
                     lines: 1,
                     orphaned: false,
+                    billed_when_marked: None,
+                    billed_now: None,
+                    currency: None,
+                    amount_changed: false,
                 })
             })
             .optional()?;
