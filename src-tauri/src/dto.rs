@@ -213,6 +213,16 @@ pub struct BalanceAlertRequest {
     pub threshold: Option<String>,
 }
 
+/// A movement recorded from the form, with the form's operation id.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct MovementRequest {
+    /// Made by the form when it opens (a UUID) and kept while it stays open: sent again (a
+    /// double click, a retry after an answer that never came), the movement is recorded once —
+    /// the core answers that the operation was already applied; with other values, `conflict`.
+    pub op_id: String,
+    pub movement: Movement,
+}
+
 /// A movement recorded by hand. Amounts are decimal strings, dates `YYYY-MM-DD`.
 #[derive(Debug, Clone, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -765,6 +775,7 @@ pub(crate) fn bindings() -> Vec<(String, String)> {
         RenewalItem,
         Alert,
         BalanceAlertRequest,
+        MovementRequest,
         Movement,
         ImportProgress,
         ImportReport,

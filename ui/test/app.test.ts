@@ -317,7 +317,67 @@ describe("record a movement", () => {
     dialog.querySelector("form")!.dispatchEvent(new Event("submit", { cancelable: true }));
     await flush(5);
     expect(q(root, "movement-error")?.textContent).toBe(sentence);
-    expect(backend.calls.find((c) => c.method === "recordMovement")?.arg).toEqual({ kind: "withdraw", account: "acme-admin", amount: "20000" });
+    expect(backend.calls.find((c) => c.method === "recordMovement")?.arg).toEqual({
+      op_id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
+      movement: { kind: "withdraw", account: "acme-admin", amount: "20000" },
+    });
+  });
+
+  /** Opens the form and types a top-up of `amount`. */
+  function fillTopup(root: HTMLElement, amount: string) {
+    q(root, "record-button")?.click();
+    const dialog = q(root, "record-dialog")!;
+    (dialog.querySelector("[data-testid=movement-kind]") as HTMLSelectElement).value = "topup";
+    (dialog.querySelector("[data-testid=movement-amount]") as HTMLInputElement).value = amount;
+    return dialog.querySelector<HTMLButtonElement>("[data-testid=movement-submit]")!;
+  }
+
+  it("records a double click once: Save is disabled while the call is pending", async () => {
+    const backend = new MockBackend({ delay: 20 });
+    const { app, root } = mount(backend);
+    await app.start();
+    const save = fillTopup(root, "100");
+    save.click();
+    expect(save.disabled).toBe(true);
+    save.click();
+    // Enter in a field submits the form even so: the form ignores it while pending.
+    save.form!.dispatchEvent(new Event("submit", { cancelable: true }));
+    await until(() => q(root, "movement-done"));
+    expect(backend.argsOf("recordMovement")).toHaveLength(1);
+    expect(backend.recorded).toEqual([{ kind: "topup", account: "acme-admin", amount: "100" }]);
+    expect(q(root, "record-dialog")).toBeNull();
+  });
+
+  it("re-enables Save after an error and retries under the same operation id", async () => {
+    const backend = new MockBackend({ failOn: { recordMovement: { code: "internal", message: "the answer was lost" } } });
+    const { app, root } = mount(backend);
+    await app.start();
+    const save = fillTopup(root, "100");
+    save.click();
+    expect(save.disabled).toBe(true);
+    await until(() => q(root, "movement-error")?.textContent);
+    expect(save.disabled).toBe(false);
+    expect(q(root, "movement-error")?.textContent).toBe("the answer was lost");
+    backend.options.failOn = undefined;
+    save.click();
+    await until(() => q(root, "movement-done"));
+    const [first, second] = backend.argsOf("recordMovement") as { op_id: string }[];
+    expect(second.op_id).toBe(first.op_id);
+    // A form opened afterwards is another operation.
+    fillTopup(root, "100").click();
+    await until(() => backend.recorded.length === 2);
+    expect((backend.argsOf("recordMovement")[2] as { op_id: string }).op_id).not.toBe(first.op_id);
+  });
+
+  it("the mock, as the core, records an operation id once and refuses it for other values", async () => {
+    const backend = new MockBackend();
+    const movement = { kind: "topup" as const, account: "acme-admin", amount: "5" };
+    await backend.recordMovement({ op_id: "a", movement });
+    expect(await backend.recordMovement({ op_id: "a", movement })).toContain("already applied");
+    expect(backend.recorded).toHaveLength(1);
+    await expect(backend.recordMovement({ op_id: "a", movement: { ...movement, amount: "6" } })).rejects.toMatchObject({ code: "conflict" });
+    await backend.recordMovement({ op_id: "b", movement });
+    expect(backend.recorded).toHaveLength(2);
   });
 });
 
