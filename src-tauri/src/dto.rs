@@ -144,10 +144,30 @@ pub struct Balances {
 
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct UnpaidOrders {
+    /// Every unpaid order of the block; `orders` may list fewer.
     pub count: u32,
     pub amount: String,
     pub overdue_count: u32,
     pub overdue_amount: String,
+    /// At most 20 (`convert::MAX_UNPAID_ORDERS`): the overdue first, then the oldest. The
+    /// figures above count every order.
+    pub orders: Vec<UnpaidOrder>,
+}
+
+/// One charge with a part still unpaid.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct UnpaidOrder {
+    /// The account charged (a member's charge under unified payment names the member).
+    pub account: String,
+    /// What was charged (a service or product), when the charge says.
+    pub product: Option<String>,
+    /// When it was charged (RFC 3339).
+    pub charged_at: String,
+    /// The part still unpaid.
+    pub amount: String,
+    pub overdue: bool,
+    /// When it falls overdue, for one not overdue yet (a postpaid charge, 15 days after it).
+    pub due_at: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -767,6 +787,7 @@ pub(crate) fn bindings() -> Vec<(String, String)> {
         MemberRow,
         CurrencyOverview,
         UnpaidOrders,
+        UnpaidOrder,
         Balances,
         CountAmount,
         TrendMonth,

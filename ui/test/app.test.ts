@@ -60,6 +60,59 @@ describe("overview", () => {
     expect(q(root, "scope-select")).not.toBeNull();
   });
 
+  it("lists the unpaid orders under their tile: account, date, amount, due or overdue", async () => {
+    const { app, root } = mount(new MockBackend());
+    await app.start();
+    expect(q(root, "unpaid-orders")?.textContent).toBe("2 · 340.00");
+    const list = q(root, "unpaid-list") as HTMLDetailsElement;
+    expect(list.open).toBe(false);
+    expect(list.querySelector("summary")?.textContent).toBe("The orders (2)");
+    const rows = qa(root, "unpaid-order");
+    expect(rows.map((r) => r.dataset.account)).toEqual(["acme-dev", "acme-admin"]);
+    const cells = rows[0].querySelectorAll("th, td");
+    expect(cells[0].textContent).toBe("acme-devCVM");
+    expect(cells[1].textContent).toBe("Nov 15, 2026");
+    expect(cells[2].textContent).toBe("300.01");
+    expect(cells[2].querySelector<HTMLElement>(".amount")?.title).toBe("300.005 USD");
+    expect(cells[3].textContent).toBe("due Nov 30, 2026");
+    // Opening it widens the tile to the row.
+    list.open = true;
+    list.dispatchEvent(new Event("toggle"));
+    expect(list.parentElement?.classList.contains("open")).toBe(true);
+  });
+
+  it("says when the unpaid orders' list holds only the most overdue and oldest", async () => {
+    const o = sampleOverview();
+    const u = o.currencies[0].unpaid_orders;
+    u.count = 35;
+    u.overdue_count = 20;
+    u.orders = Array.from({ length: 20 }, (_, i) => ({
+      account: "acme-admin",
+      product: "CVM",
+      charged_at: `2026-10-${String(i + 1).padStart(2, "0")}T00:00:00Z`,
+      amount: "1234.5",
+      overdue: true,
+      due_at: null,
+    }));
+    const { app, root } = mount(new MockBackend({ overview: o }), "zh-CN");
+    await app.start();
+    expect(q(root, "unpaid-list")?.querySelector("summary")?.textContent).toBe("逾期最久、最早的 20 笔，共 35 笔");
+    const rows = qa(root, "unpaid-order");
+    expect(rows).toHaveLength(20);
+    expect(rows[0].dataset.overdue).toBe("true");
+    expect(rows[0].querySelector(".state")?.textContent).toBe("逾期");
+    expect(rows[0].querySelector(".amount")?.textContent).toBe("1,234.50");
+  });
+
+  it("shows no list when nothing is unpaid", async () => {
+    const o = sampleOverview();
+    o.currencies[0].unpaid_orders = { count: 0, amount: "0", overdue_count: 0, overdue_amount: "0", orders: [] };
+    const { app, root } = mount(new MockBackend({ overview: o }));
+    await app.start();
+    expect(q(root, "unpaid-orders")?.textContent).toBe("0 · 0.00");
+    expect(q(root, "unpaid-list")).toBeNull();
+  });
+
   it("formats for the user's locale", async () => {
     const { app, root } = mount(new MockBackend(), "de-DE");
     await app.start();

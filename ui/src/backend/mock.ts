@@ -117,7 +117,16 @@ export function sampleOverview(): Overview {
           arrears: "0",
           withdrawable: "9945.00",
         },
-        unpaid_orders: { count: 2, amount: "340.00", overdue_count: 0, overdue_amount: "0" },
+        unpaid_orders: {
+          count: 2,
+          amount: "340.00",
+          overdue_count: 0,
+          overdue_amount: "0",
+          orders: [
+            { account: "acme-dev", product: "CVM", charged_at: "2026-11-15T10:00:00Z", amount: "300.005", overdue: false, due_at: "2026-11-30T10:00:00Z" },
+            { account: "acme-admin", product: null, charged_at: "2026-11-20T10:00:00Z", amount: "39.995", overdue: false, due_at: "2026-12-05T10:00:00Z" },
+          ],
+        },
         cash_coupons: { count: 3, amount: "150.00" },
         invoiceable: "8210.00",
         trend: trend.map(([month, amount, net_amount, cvm, cos]) => ({

@@ -6,6 +6,7 @@
 import type { AccountInfo } from "../bindings/AccountInfo";
 import type { Alert } from "../bindings/Alert";
 import type { CurrencyOverview } from "../bindings/CurrencyOverview";
+import type { UnpaidOrders } from "../bindings/UnpaidOrders";
 import type { Overview } from "../bindings/Overview";
 import type { Scope } from "../bindings/Scope";
 import type { Scopes } from "../bindings/Scopes";
@@ -149,7 +150,7 @@ class OverviewView {
         { class: "tiles" },
         h(
           "div",
-          { class: "card tile" },
+          { class: "card tile unpaid" },
           h("h3", {}, t("unpaidOrders")),
           h(
             "p",
@@ -158,6 +159,7 @@ class OverviewView {
             h("span", { class: "sep", "aria-hidden": "true" }, " · "),
             this.money(c.unpaid_orders.amount, c.currency),
           ),
+          this.unpaidList(c.unpaid_orders, c.currency),
         ),
         h(
           "div",
@@ -175,6 +177,59 @@ class OverviewView {
       ),
       this.trendBlock(c),
     );
+  }
+
+  /** The unpaid orders behind the tile's figures (SPEC §5: "and the list"), closed at first:
+   * at most 20, the most overdue and oldest first; it says so when there are more. Journal
+   * figures, not bill lines: they open nothing. */
+  private unpaidList(u: UnpaidOrders, currency: string): HTMLElement | null {
+    if (u.orders.length === 0) return null;
+    const shown = u.orders.length;
+    const label =
+      shown < u.count
+        ? t("unpaidListCapped", { shown: formatCount(shown, this.locale), total: formatCount(u.count, this.locale) })
+        : `${t("unpaidList")} (${formatCount(shown, this.locale)})`;
+    const details = h(
+      "details",
+      { "data-testid": "unpaid-list", "data-shown": String(shown), "data-total": String(u.count) },
+      h("summary", {}, label),
+      h(
+        "table",
+        { class: "data compact unpaid-list", "aria-label": t("unpaidListLabel", { currency }) },
+        h(
+          "thead",
+          {},
+          h(
+            "tr",
+            {},
+            h("th", { scope: "col" }, t("account")),
+            h("th", { scope: "col", class: "text" }, t("unpaidCharged")),
+            h("th", { scope: "col" }, t("amount")),
+            h("th", { scope: "col", class: "text" }, t("unpaidState")),
+          ),
+        ),
+        h(
+          "tbody",
+          {},
+          u.orders.map((o) =>
+            h(
+              "tr",
+              { "data-testid": "unpaid-order", "data-account": o.account, "data-overdue": String(o.overdue), class: o.overdue ? "overdue" : "" },
+              h("th", { scope: "row" }, o.account, o.product ? h("span", { class: "product" }, o.product) : null),
+              h("td", { class: "text" }, h("time", { datetime: o.charged_at }, formatDate(o.charged_at, this.locale))),
+              h("td", {}, this.money(o.amount, currency)),
+              h(
+                "td",
+                { class: "text state" },
+                o.overdue ? t("overdue") : o.due_at ? t("unpaidDueOn", { date: formatDate(o.due_at, this.locale) }) : "",
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
+    details.addEventListener("toggle", () => details.parentElement?.classList.toggle("open", details.open));
+    return details;
   }
 
   private alertControl(account: AccountInfo): HTMLElement {
