@@ -1,7 +1,8 @@
-// The overview page (SPEC §5, UI.md): balances per currency, alerts, unpaid orders, cash coupons,
-// invoiceable amount, renewals, members and the expenditure trend. Every figure made of bill
-// lines (trend bars, months, services, renewing resources, member accounts) opens the Bills
-// page's explorer already filtered to it.
+// The overview page (SPEC §5; the look follows the shared UI sketch, `UI.md` beside SPEC.md in
+// ../shared/, outside this repository): balances per currency, alerts, unpaid orders, cash
+// coupons, invoiceable amount, renewals, members and the expenditure trend. Every figure made
+// of bill lines (trend bars, months, services, renewing resources, member accounts) opens the
+// Bills page's explorer already filtered to it.
 
 import type { AccountInfo } from "../bindings/AccountInfo";
 import type { Alert } from "../bindings/Alert";
@@ -101,7 +102,8 @@ class OverviewView {
   private currencyBlock(c: CurrencyOverview): HTMLElement {
     const b = c.balances;
     const account = this.scopeAccount();
-    // Postpaid scopes lead with what is owed (UI.md); mixed blocks keep the balance headline.
+    // Postpaid scopes lead with what is owed (the shared UI sketch); mixed blocks keep the
+    // balance headline.
     const postpaid = c.modes.length === 1 && c.modes[0] === "postpaid";
     const headline = postpaid
       ? h(
