@@ -222,8 +222,11 @@ export class App {
     const asOf = this.header?.querySelector("[data-testid=as-of]");
     if (asOf) asOf.textContent = t("asOf", { date: formatDate(overview.as_of, this.locale) });
     const drawn = this.drawn;
-    this.pageHost.replaceChildren(
-      renderOverview(overview, {
+    // The overview on screen is updated rather than replaced: its alerts' live region stays.
+    const previous = this.pageHost.querySelector<HTMLElement>(":scope > [data-testid=overview]");
+    const view = renderOverview(
+      overview,
+      {
         backend: this.backend,
         locale: this.locale,
         scope: this.scope,
@@ -239,8 +242,10 @@ export class App {
         afterPaint: (work) => this.afterPaint(work),
         // A chart that arrives after its page was replaced is removed at once.
         onDispose: (d) => (drawn === this.drawn ? this.disposers.push(d) : d()),
-      }),
+      },
+      previous,
     );
+    if (view !== previous) this.pageHost.replaceChildren(view);
     this.painted();
   }
 

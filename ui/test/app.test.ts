@@ -153,6 +153,51 @@ describe("overview", () => {
     expect(alerts[0].closest("[aria-live]")).not.toBeNull();
   });
 
+  it("keeps the alerts' live region across re-renders, updating its items in place", async () => {
+    const first = sampleOverview();
+    const backend = new MockBackend({ overview: first });
+    const { app, root } = mount(backend);
+    await app.start();
+    const log = q(root, "alerts-log")!;
+    expect(log.getAttribute("role")).toBe("log");
+    expect(log.getAttribute("aria-live")).toBe("polite");
+    const [warning, renewal, voucher] = qa(root, "alert");
+    const figure = q(root, "available-balance");
+
+    // A new overview: one alert gone, one new (critical, so first), the others unchanged.
+    const next = sampleOverview();
+    next.currencies[0].balances.available = "100.00";
+    next.alerts = [
+      next.alerts[0],
+      next.alerts[1],
+      { kind: "service_stop", severity: "critical", message: "Services of 'acme-admin' stop at 11:00.", account: "acme-admin", due_at: "2026-11-23T11:00:00Z" },
+    ];
+    backend.options.overview = next;
+    await app.reload();
+    expect(q(root, "alerts-log")).toBe(log);
+    expect(q(root, "available-balance")).not.toBe(figure);
+    expect(q(root, "available-balance")?.textContent).toBe("100.00");
+    const now = qa(root, "alert");
+    expect(now.map((a) => a.dataset.kind)).toEqual(["service_stop", "balance_below_threshold", "renewal_due"]);
+    expect(now[1]).toBe(warning);
+    expect(now[2]).toBe(renewal);
+    expect(voucher.isConnected).toBe(false);
+    expect(q(root, "alerts-panel")?.querySelector(".badge")?.textContent).toBe("3");
+
+    // Switching scope re-renders too; no alert left: the region stays, empty, and says so.
+    backend.options.overview = { ...next, alerts: [] };
+    (q(root, "scope-select") as HTMLSelectElement).value = "account:acme-dev";
+    q(root, "scope-select")!.dispatchEvent(new Event("change"));
+    await until(() => qa(root, "alert").length === 0);
+    expect(q(root, "alerts-log")).toBe(log);
+    expect(q(root, "alerts-panel")?.querySelector<HTMLElement>("p.muted")?.hidden).toBe(false);
+    backend.options.overview = next;
+    await app.reload();
+    expect(q(root, "alerts-log")).toBe(log);
+    expect(q(root, "alerts-panel")?.querySelector<HTMLElement>("p.muted")?.hidden).toBe(true);
+    expect(qa(root, "alert")).toHaveLength(3);
+  });
+
   it("sortAlerts puts critical before warning before info, unknown last", () => {
     const a = (kind: string, severity: string): Alert => ({ kind, severity, message: kind, account: "a", due_at: null });
     const sorted = sortAlerts([a("x", "info"), a("y", "odd"), a("z", "critical"), a("w", "warning"), a("v", "critical")]);

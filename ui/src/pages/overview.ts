@@ -58,8 +58,16 @@ export function sortAlerts(alerts: Alert[]): Alert[] {
     .map(([a]) => a);
 }
 
-export function renderOverview(o: Overview, host: OverviewHost): HTMLElement {
-  return new OverviewView(o, host).render();
+/** Draws the overview. With `previous` (the overview on screen), updates it instead and
+ * returns it: everything is rebuilt but the alerts panel, whose live region stays the same
+ * node, its items updated in place — a screen reader hears only the alerts that are new. */
+export function renderOverview(o: Overview, host: OverviewHost, previous?: HTMLElement | null): HTMLElement {
+  return new OverviewView(o, host).render(previous ?? null);
+}
+
+/** What identifies an alert across renders: the same alert keeps its node. */
+function alertKey(a: Alert): string {
+  return JSON.stringify([a.kind, a.severity, a.account, a.due_at, a.message]);
 }
 
 class OverviewView {
@@ -76,17 +84,27 @@ class OverviewView {
     return money(amount, currency, this.locale, { testid, cls });
   }
 
-  render(): HTMLElement {
+  render(previous: HTMLElement | null): HTMLElement {
     const o = this.o;
+    const figures = h("div", { class: "figures" }, o.currencies.map((c) => this.currencyBlock(c)));
+    const rest = [this.renewalsPanel(), o.members.length > 1 ? this.membersPanel() : null].filter((x): x is HTMLElement => x !== null);
+    const old = previous?.dataset.testid === "overview" ? previous : null;
+    const oldFigures = old?.querySelector(":scope > .layout > .figures");
+    const oldAlerts = old?.querySelector<HTMLElement>(":scope > .layout > aside > [data-testid=alerts-panel]");
+    if (old && oldFigures && oldAlerts) {
+      old.dataset.asOf = o.as_of;
+      oldFigures.replaceWith(figures);
+      this.updateAlerts(oldAlerts);
+      while (oldAlerts.nextSibling) oldAlerts.nextSibling.remove();
+      oldAlerts.after(...rest);
+      return old;
+    }
+    const alerts = this.alertsPanel();
+    this.updateAlerts(alerts);
     return h(
       "div",
       { "data-testid": "overview", "data-as-of": o.as_of },
-      h(
-        "div",
-        { class: "layout" },
-        h("div", { class: "figures" }, o.currencies.map((c) => this.currencyBlock(c))),
-        h("aside", {}, this.alertsPanel(o.alerts), this.renewalsPanel(), o.members.length > 1 ? this.membersPanel() : null),
-      ),
+      h("div", { class: "layout" }, figures, h("aside", {}, alerts, rest)),
     );
   }
 
@@ -388,26 +406,47 @@ class OverviewView {
     return section;
   }
 
-  private alertsPanel(alerts: Alert[]): HTMLElement {
-    const sorted = sortAlerts(alerts);
+  /** The alerts panel, empty: `updateAlerts` fills it. Its list is the live region (`log`),
+   * present even when there is no alert, so that the first alert to come is announced. */
+  private alertsPanel(): HTMLElement {
     return h(
       "section",
-      { class: "card alerts", "aria-labelledby": "alerts-title" },
-      h("h3", { id: "alerts-title" }, t("alerts"), " ", h("span", { class: "badge" }, formatCount(sorted.length, this.locale))),
-      sorted.length === 0
-        ? h("p", { class: "muted" }, t("noAlerts"))
-        : h(
-            "ul",
-            { role: "log", "aria-live": "polite" },
-            sorted.map((a) =>
-              h(
-                "li",
-                { "data-testid": "alert", "data-kind": a.kind, "data-severity": a.severity, class: `alert ${a.severity}` },
-                h("span", { class: "sev" }, hasMessage(`severity_${a.severity}`) ? t(`severity_${a.severity}` as MessageKey) : a.severity),
-                h("span", { class: "msg" }, a.message),
-              ),
-            ),
-          ),
+      { class: "card alerts", "aria-labelledby": "alerts-title", "data-testid": "alerts-panel" },
+      h("h3", { id: "alerts-title" }, t("alerts"), " ", h("span", { class: "badge" })),
+      h("p", { class: "muted" }, t("noAlerts")),
+      h("ul", { role: "log", "aria-live": "polite", "data-testid": "alerts-log" }),
+    );
+  }
+
+  /** Brings the panel's list to this overview's alerts, most severe first, in place: an alert
+   * already shown keeps its node (not announced again), a new one is added (announced), one
+   * gone is removed; nodes move only when the order changed. */
+  private updateAlerts(panel: HTMLElement): void {
+    const sorted = sortAlerts(this.o.alerts);
+    const badge = panel.querySelector(".badge");
+    if (badge) badge.textContent = formatCount(sorted.length, this.locale);
+    const empty = panel.querySelector<HTMLElement>("p.muted");
+    if (empty) empty.hidden = sorted.length > 0;
+    const log = panel.querySelector<HTMLElement>("[data-testid=alerts-log]")!;
+    const shown = new Map<string, HTMLElement[]>();
+    for (const li of log.querySelectorAll<HTMLElement>(":scope > li")) {
+      const key = li.dataset.key ?? "";
+      shown.set(key, [...(shown.get(key) ?? []), li]);
+    }
+    const wanted = sorted.map((a) => shown.get(alertKey(a))?.shift() ?? this.alertItem(a));
+    for (const li of [...log.children]) if (!wanted.includes(li as HTMLElement)) li.remove();
+    wanted.forEach((li, i) => {
+      const at = log.children[i] ?? null;
+      if (at !== li) log.insertBefore(li, at);
+    });
+  }
+
+  private alertItem(a: Alert): HTMLElement {
+    return h(
+      "li",
+      { "data-testid": "alert", "data-kind": a.kind, "data-severity": a.severity, "data-key": alertKey(a), class: `alert ${a.severity}` },
+      h("span", { class: "sev" }, hasMessage(`severity_${a.severity}`) ? t(`severity_${a.severity}` as MessageKey) : a.severity),
+      h("span", { class: "msg" }, a.message),
     );
   }
 
