@@ -80,18 +80,28 @@ pub fn set_balance_alert(
     Ok(())
 }
 
-/// Records a movement; answers the core's one-sentence summary of what happened.
+/// Records a movement under the form's operation id; answers the core's one-sentence summary
+/// of what happened. The same id again is a no-op in the core (its summary says so), so a
+/// double click or a retry records the movement once.
 #[tauri::command(async)]
-pub fn record_movement(ledger: State<'_, Ledger>, movement: dto::Movement) -> Reply<String> {
+pub fn record_movement(ledger: State<'_, Ledger>, request: dto::MovementRequest) -> Reply<String> {
     let at = ledger.now();
-    let mut conn = ledger.conn()?;
-    let outcome = match movement {
+    record(&mut *ledger.conn()?, at, request)
+}
+
+fn record(
+    conn: &mut rusqlite::Connection,
+    at: chrono::DateTime<chrono::Utc>,
+    request: dto::MovementRequest,
+) -> Reply<String> {
+    let op_id = op_id(&request.op_id)?;
+    let outcome = match request.movement {
         dto::Movement::Topup { account, amount } => {
             let amount = parse_positive(&amount)?;
-            ledger::topup(&mut conn, &account, amount, TopUpMethod::Online, at, None)?
+            ledger::topup(conn, &account, amount, TopUpMethod::Online, at, op_id)?
         }
         dto::Movement::Withdraw { account, amount } => {
-            ledger::withdraw(&mut conn, &account, parse_positive(&amount)?, at, None)?
+            ledger::withdraw(conn, &account, parse_positive(&amount)?, at, op_id)?
         }
         dto::Movement::Voucher {
             account,
@@ -115,7 +125,7 @@ pub fn record_movement(ledger: State<'_, Ledger>, movement: dto::Movement) -> Re
                 products: None,
                 number: None,
             };
-            ledger::add_voucher(&mut conn, &account, &voucher, at, None)?
+            ledger::add_voucher(conn, &account, &voucher, at, op_id)?
         }
         dto::Movement::Card {
             account,
@@ -123,17 +133,21 @@ pub fn record_movement(ledger: State<'_, Ledger>, movement: dto::Movement) -> Re
             expires,
         } => {
             let expires = expires.as_deref().map(time::parse_until).transpose()?;
-            ledger::buy_card(
-                &mut conn,
-                &account,
-                parse_positive(&amount)?,
-                expires,
-                at,
-                None,
-            )?
+            ledger::buy_card(conn, &account, parse_positive(&amount)?, expires, at, op_id)?
         }
     };
     Ok(outcome.summary)
+}
+
+/// The form's operation id: not blank, at most 100 characters (a UUID has 36).
+fn op_id(id: &str) -> Result<Option<&str>, billfold::Error> {
+    let id = id.trim();
+    if id.is_empty() || id.chars().count() > 100 {
+        return Err(billfold::Error::invalid(
+            "a movement needs an operation id of 1 to 100 characters",
+        ));
+    }
+    Ok(Some(id))
 }
 
 /// Writes the demo ledger into an empty ledger.
@@ -409,4 +423,58 @@ pub fn export_review(
         format: ext.to_string(),
         lines: u32::try_from(lines).unwrap_or(u32::MAX),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn demo_ledger(name: &str) -> (std::path::PathBuf, rusqlite::Connection) {
+        let dir =
+            std::env::temp_dir().join(format!("billfold-desktop-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut conn = billfold::store::open(&dir.join("ledger.sqlite")).unwrap();
+        demo::populate(&mut conn, time::parse("2026-11-23T09:00:00Z").unwrap()).unwrap();
+        (dir, conn)
+    }
+
+    fn cash(conn: &rusqlite::Connection, account: &str) -> String {
+        let at = time::parse("2026-12-31T00:00:00Z").unwrap();
+        let o = core::overview(conn, &core::Scope::Account(account.into()), at, 1).unwrap();
+        let block: dto::Overview = o.into();
+        block.currencies[0].balances.cash.clone()
+    }
+
+    /// A double click or a retry sends the form's id again: the movement is recorded once.
+    #[test]
+    fn the_same_operation_id_records_a_movement_once() {
+        let (dir, mut conn) = demo_ledger("replay");
+        let before = cash(&conn, "acme-hq");
+        let request = |op_id: &str, amount: &str| dto::MovementRequest {
+            op_id: op_id.into(),
+            movement: dto::Movement::Topup {
+                account: "acme-hq".into(),
+                amount: amount.into(),
+            },
+        };
+        let t1 = time::parse("2026-11-24T09:00:00Z").unwrap();
+        let t2 = time::parse("2026-11-24T09:00:07Z").unwrap();
+        let first = record(&mut conn, t1, request("form-1", "100")).unwrap();
+        assert!(first.starts_with("topped up"), "{first}");
+        let again = record(&mut conn, t2, request("form-1", "100")).unwrap();
+        assert!(again.contains("already applied"), "{again}");
+        let once = parse_amount(&before).unwrap() + parse_amount("100").unwrap();
+        assert_eq!(parse_amount(&cash(&conn, "acme-hq")).unwrap(), once);
+        // The same id with other values is refused; another form's id records anew.
+        let e = record(&mut conn, t2, request("form-1", "50")).unwrap_err();
+        assert_eq!(e.code, dto::ErrorCode::Conflict);
+        record(&mut conn, t2, request("form-2", "100")).unwrap();
+        let twice = once + parse_amount("100").unwrap();
+        assert_eq!(parse_amount(&cash(&conn, "acme-hq")).unwrap(), twice);
+        // A blank id is a mistake of the caller, not "no id".
+        let e = record(&mut conn, t2, request("  ", "100")).unwrap_err();
+        assert_eq!(e.code, dto::ErrorCode::InvalidInput);
+        drop(conn);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -83,6 +83,48 @@ fn count(n: u64) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
+/// Unpaid orders listed on the overview, at most: the figures count them all, the list stays a
+/// few kilobytes whatever the ledger.
+pub const MAX_UNPAID_ORDERS: usize = 20;
+
+/// The unpaid orders of a block, the list cut to the [`MAX_UNPAID_ORDERS`] most pressing: the
+/// overdue first, then the oldest (the core lists the oldest first and already cuts at
+/// `overview::LIST_LIMIT`).
+pub fn unpaid_orders(u: core::Unpaid) -> dto::UnpaidOrders {
+    let mut orders = u.orders;
+    orders.sort_by(|a, b| {
+        b.overdue
+            .cmp(&a.overdue)
+            .then_with(|| a.at.cmp(&b.at))
+            .then(a.entry_id.cmp(&b.entry_id))
+    });
+    orders.truncate(MAX_UNPAID_ORDERS);
+    dto::UnpaidOrders {
+        count: count(u.count),
+        amount: to_text(u.amount),
+        overdue_count: count(u.overdue_count),
+        overdue_amount: to_text(u.overdue_amount),
+        orders: orders
+            .into_iter()
+            .map(|o| dto::UnpaidOrder {
+                // The core marks overdue at once on a prepaid account, so one not overdue yet
+                // is a postpaid charge: due `POSTPAID_DUE_DAYS` after it.
+                due_at: (!o.overdue)
+                    .then(|| billfold::time::from_db(&o.at).ok())
+                    .flatten()
+                    .map(|t| {
+                        billfold::time::to_db(t + chrono::Duration::days(core::POSTPAID_DUE_DAYS))
+                    }),
+                account: o.account,
+                product: o.product,
+                charged_at: o.at,
+                amount: to_text(o.amount),
+                overdue: o.overdue,
+            })
+            .collect(),
+    }
+}
+
 impl From<&Org> for dto::OrgInfo {
     fn from(o: &Org) -> Self {
         dto::OrgInfo {
@@ -184,12 +226,7 @@ impl From<core::CurrencyBlock> for dto::CurrencyOverview {
                 arrears: to_text(b.arrears),
                 withdrawable: to_text(b.withdrawable),
             },
-            unpaid_orders: dto::UnpaidOrders {
-                count: count(c.unpaid_orders.count),
-                amount: to_text(c.unpaid_orders.amount),
-                overdue_count: count(c.unpaid_orders.overdue_count),
-                overdue_amount: to_text(c.unpaid_orders.overdue_amount),
-            },
+            unpaid_orders: unpaid_orders(c.unpaid_orders),
             cash_coupons: dto::CountAmount {
                 count: count(c.cash_coupons.count),
                 amount: to_text(c.cash_coupons.amount),
@@ -782,6 +819,67 @@ impl From<fx::Converted> for dto::Converted {
 mod tests {
     use super::*;
     use billfold::costs::GroupBy;
+
+    fn order(entry_id: i64, at: &str, overdue: bool) -> core::UnpaidOrder {
+        core::UnpaidOrder {
+            entry_id,
+            account: format!("a-very-long-billing-account-name-{entry_id:04}"),
+            product: Some("Elastic Compute Service, monthly subscription".into()),
+            at: at.into(),
+            amount: "123456789.1234567890".parse().unwrap(),
+            overdue,
+        }
+    }
+
+    /// The overview lists at most 20 unpaid orders, the overdue first then the oldest, with the
+    /// total count; the block stays a few kilobytes whatever the ledger.
+    #[test]
+    fn unpaid_orders_are_listed_most_pressing_first_and_capped() {
+        let mut orders = Vec::new();
+        for i in 0..50 {
+            // Old postpaid charges not due yet interleaved with younger overdue ones.
+            let overdue = i % 2 == 1;
+            let at = format!("2026-{:02}-{:02}T08:00:00Z", 1 + i / 28, 1 + i % 28);
+            orders.push(order(i, &at, overdue));
+        }
+        orders.reverse();
+        let u = core::Unpaid {
+            count: 1_000,
+            amount: "5000".parse().unwrap(),
+            overdue_count: 500,
+            overdue_amount: "2500".parse().unwrap(),
+            orders,
+        };
+        let out = unpaid_orders(u);
+        assert_eq!(out.count, 1_000, "the figure counts every order");
+        assert_eq!(out.orders.len(), MAX_UNPAID_ORDERS);
+        assert!(
+            out.orders.iter().all(|o| o.overdue),
+            "25 overdue: they fill the list"
+        );
+        assert!(out
+            .orders
+            .windows(2)
+            .all(|w| w[0].charged_at < w[1].charged_at));
+        assert_eq!(out.orders[0].charged_at, "2026-01-02T08:00:00Z");
+        assert_eq!(out.orders[0].due_at, None);
+        let bytes = serde_json::to_string(&out).unwrap().len();
+        assert!(bytes < 5_000, "{bytes} bytes for one block's unpaid orders");
+
+        let one = unpaid_orders(core::Unpaid {
+            count: 2,
+            orders: vec![
+                order(2, "2026-11-20T00:00:00Z", false),
+                order(1, "2026-11-01T00:00:00Z", true),
+            ],
+            ..Default::default()
+        });
+        assert_eq!(one.orders[0].charged_at, "2026-11-01T00:00:00Z");
+        assert_eq!(
+            one.orders[1].due_at.as_deref(),
+            Some("2026-12-05T00:00:00Z")
+        );
+    }
 
     fn filter(scope: dto::Scope) -> dto::ReviewFilter {
         dto::ReviewFilter::of_scope(scope)

@@ -147,10 +147,30 @@ pub struct Balances {
 
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct UnpaidOrders {
+    /// Every unpaid order of the block; `orders` may list fewer.
     pub count: u32,
     pub amount: String,
     pub overdue_count: u32,
     pub overdue_amount: String,
+    /// At most 20 (`convert::MAX_UNPAID_ORDERS`): the overdue first, then the oldest. The
+    /// figures above count every order.
+    pub orders: Vec<UnpaidOrder>,
+}
+
+/// One charge with a part still unpaid.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct UnpaidOrder {
+    /// The account charged (a member's charge under unified payment names the member).
+    pub account: String,
+    /// What was charged (a service or product), when the charge says.
+    pub product: Option<String>,
+    /// When it was charged (RFC 3339).
+    pub charged_at: String,
+    /// The part still unpaid.
+    pub amount: String,
+    pub overdue: bool,
+    /// When it falls overdue, for one not overdue yet (a postpaid charge, 15 days after it).
+    pub due_at: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -214,6 +234,16 @@ pub struct BalanceAlertRequest {
     pub account: String,
     /// `None` switches the alert off; otherwise a decimal threshold.
     pub threshold: Option<String>,
+}
+
+/// A movement recorded from the form, with the form's operation id.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct MovementRequest {
+    /// Made by the form when it opens (a UUID) and kept while it stays open: sent again (a
+    /// double click, a retry after an answer that never came), the movement is recorded once —
+    /// the core answers that the operation was already applied; with other values, `conflict`.
+    pub op_id: String,
+    pub movement: Movement,
 }
 
 /// A movement recorded by hand. Amounts are decimal strings, dates `YYYY-MM-DD`.
@@ -763,6 +793,7 @@ pub(crate) fn bindings() -> Vec<(String, String)> {
         MemberRow,
         CurrencyOverview,
         UnpaidOrders,
+        UnpaidOrder,
         Balances,
         CountAmount,
         TrendMonth,
@@ -771,6 +802,7 @@ pub(crate) fn bindings() -> Vec<(String, String)> {
         RenewalItem,
         Alert,
         BalanceAlertRequest,
+        MovementRequest,
         Movement,
         ImportProgress,
         ImportReport,

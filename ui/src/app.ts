@@ -226,8 +226,11 @@ export class App {
     const asOf = this.header?.querySelector("[data-testid=as-of]");
     if (asOf) asOf.textContent = t("asOf", { date: formatDate(overview.as_of, this.locale) });
     const drawn = this.drawn;
-    this.pageHost.replaceChildren(
-      renderOverview(overview, {
+    // The overview on screen is updated rather than replaced: its alerts' live region stays.
+    const previous = this.pageHost.querySelector<HTMLElement>(":scope > [data-testid=overview]");
+    const view = renderOverview(
+      overview,
+      {
         backend: this.backend,
         locale: this.locale,
         scope: this.scope,
@@ -243,8 +246,10 @@ export class App {
         afterPaint: (work) => this.afterPaint(work),
         // A chart that arrives after its page was replaced is removed at once.
         onDispose: (d) => (drawn === this.drawn ? this.disposers.push(d) : d()),
-      }),
+      },
+      previous,
     );
+    if (view !== previous) this.pageHost.replaceChildren(view);
     this.painted();
   }
 
@@ -479,19 +484,33 @@ export class App {
       dialog.close?.();
       dialog.remove();
     };
+    // One operation id per opened form, sent with every attempt: a second click, or a retry
+    // after an answer that never came, is a no-op in the core. A new form gets a new id.
+    const opId = newOperationId();
+    const save = h("button", { type: "submit", class: "primary", "data-testid": "movement-submit" }, t("save"));
+    let pending = false;
+    const setPending = (on: boolean) => {
+      pending = on;
+      save.disabled = on;
+      if (on) dialog.setAttribute("aria-busy", "true");
+      else dialog.removeAttribute("aria-busy");
+    };
     const submit = async (e: Event) => {
       e.preventDefault();
+      if (pending) return;
       error.textContent = "";
       const m = buildMovement(kind.value, account.value, amount.value, voucherKind.value, expires.value);
       if ("problem" in m) {
         error.textContent = t(m.problem);
         return;
       }
+      setPending(true);
       let summary: string;
       try {
-        summary = await this.backend.recordMovement(m.movement);
+        summary = await this.backend.recordMovement({ op_id: opId, movement: m.movement });
       } catch (err) {
         error.textContent = errorInfo(err).message;
+        setPending(false);
         return;
       }
       close();
@@ -513,7 +532,7 @@ export class App {
           "div",
           { class: "actions" },
           h("button", { type: "button", onclick: close }, t("cancel")),
-          h("button", { type: "submit", class: "primary", "data-testid": "movement-submit" }, t("save")),
+          save,
         ),
       ),
     );
@@ -522,6 +541,18 @@ export class App {
     else dialog.setAttribute("open", "");
     amount.focus();
   }
+}
+
+/** A fresh operation id (a v4 UUID) for a movement form. `crypto.randomUUID` needs a secure
+ * context (the app's is one); elsewhere the same from `getRandomValues`. */
+export function newOperationId(): string {
+  const c = globalThis.crypto;
+  if (typeof c.randomUUID === "function") return c.randomUUID();
+  const b = c.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const x = Array.from(b, (v) => v.toString(16).padStart(2, "0")).join("");
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
 }
 
 /** Validates a movement form; the core has the last word, this only catches typing slips. */

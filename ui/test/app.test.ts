@@ -60,6 +60,59 @@ describe("overview", () => {
     expect(q(root, "scope-select")).not.toBeNull();
   });
 
+  it("lists the unpaid orders under their tile: account, date, amount, due or overdue", async () => {
+    const { app, root } = mount(new MockBackend());
+    await app.start();
+    expect(q(root, "unpaid-orders")?.textContent).toBe("2 · 340.00");
+    const list = q(root, "unpaid-list") as HTMLDetailsElement;
+    expect(list.open).toBe(false);
+    expect(list.querySelector("summary")?.textContent).toBe("The orders (2)");
+    const rows = qa(root, "unpaid-order");
+    expect(rows.map((r) => r.dataset.account)).toEqual(["acme-dev", "acme-admin"]);
+    const cells = rows[0].querySelectorAll("th, td");
+    expect(cells[0].textContent).toBe("acme-devCVM");
+    expect(cells[1].textContent).toBe("Nov 15, 2026");
+    expect(cells[2].textContent).toBe("300.01");
+    expect(cells[2].querySelector<HTMLElement>(".amount")?.title).toBe("300.005 USD");
+    expect(cells[3].textContent).toBe("due Nov 30, 2026");
+    // Opening it widens the tile to the row.
+    list.open = true;
+    list.dispatchEvent(new Event("toggle"));
+    expect(list.parentElement?.classList.contains("open")).toBe(true);
+  });
+
+  it("says when the unpaid orders' list holds only the most overdue and oldest", async () => {
+    const o = sampleOverview();
+    const u = o.currencies[0].unpaid_orders;
+    u.count = 35;
+    u.overdue_count = 20;
+    u.orders = Array.from({ length: 20 }, (_, i) => ({
+      account: "acme-admin",
+      product: "CVM",
+      charged_at: `2026-10-${String(i + 1).padStart(2, "0")}T00:00:00Z`,
+      amount: "1234.5",
+      overdue: true,
+      due_at: null,
+    }));
+    const { app, root } = mount(new MockBackend({ overview: o }), "zh-CN");
+    await app.start();
+    expect(q(root, "unpaid-list")?.querySelector("summary")?.textContent).toBe("逾期最久、最早的 20 笔，共 35 笔");
+    const rows = qa(root, "unpaid-order");
+    expect(rows).toHaveLength(20);
+    expect(rows[0].dataset.overdue).toBe("true");
+    expect(rows[0].querySelector(".state")?.textContent).toBe("逾期");
+    expect(rows[0].querySelector(".amount")?.textContent).toBe("1,234.50");
+  });
+
+  it("shows no list when nothing is unpaid", async () => {
+    const o = sampleOverview();
+    o.currencies[0].unpaid_orders = { count: 0, amount: "0", overdue_count: 0, overdue_amount: "0", orders: [] };
+    const { app, root } = mount(new MockBackend({ overview: o }));
+    await app.start();
+    expect(q(root, "unpaid-orders")?.textContent).toBe("0 · 0.00");
+    expect(q(root, "unpaid-list")).toBeNull();
+  });
+
   it("formats for the user's locale", async () => {
     const { app, root } = mount(new MockBackend(), "de-DE");
     await app.start();
@@ -98,6 +151,51 @@ describe("overview", () => {
     expect(alerts.map((a) => a.dataset.severity)).toEqual(["warning", "info", "info"]);
     expect(alerts.map((a) => a.dataset.kind)).toEqual(["balance_below_threshold", "renewal_due", "voucher_expiring"]);
     expect(alerts[0].closest("[aria-live]")).not.toBeNull();
+  });
+
+  it("keeps the alerts' live region across re-renders, updating its items in place", async () => {
+    const first = sampleOverview();
+    const backend = new MockBackend({ overview: first });
+    const { app, root } = mount(backend);
+    await app.start();
+    const log = q(root, "alerts-log")!;
+    expect(log.getAttribute("role")).toBe("log");
+    expect(log.getAttribute("aria-live")).toBe("polite");
+    const [warning, renewal, voucher] = qa(root, "alert");
+    const figure = q(root, "available-balance");
+
+    // A new overview: one alert gone, one new (critical, so first), the others unchanged.
+    const next = sampleOverview();
+    next.currencies[0].balances.available = "100.00";
+    next.alerts = [
+      next.alerts[0],
+      next.alerts[1],
+      { kind: "service_stop", severity: "critical", message: "Services of 'acme-admin' stop at 11:00.", account: "acme-admin", due_at: "2026-11-23T11:00:00Z" },
+    ];
+    backend.options.overview = next;
+    await app.reload();
+    expect(q(root, "alerts-log")).toBe(log);
+    expect(q(root, "available-balance")).not.toBe(figure);
+    expect(q(root, "available-balance")?.textContent).toBe("100.00");
+    const now = qa(root, "alert");
+    expect(now.map((a) => a.dataset.kind)).toEqual(["service_stop", "balance_below_threshold", "renewal_due"]);
+    expect(now[1]).toBe(warning);
+    expect(now[2]).toBe(renewal);
+    expect(voucher.isConnected).toBe(false);
+    expect(q(root, "alerts-panel")?.querySelector(".badge")?.textContent).toBe("3");
+
+    // Switching scope re-renders too; no alert left: the region stays, empty, and says so.
+    backend.options.overview = { ...next, alerts: [] };
+    (q(root, "scope-select") as HTMLSelectElement).value = "account:acme-dev";
+    q(root, "scope-select")!.dispatchEvent(new Event("change"));
+    await until(() => qa(root, "alert").length === 0);
+    expect(q(root, "alerts-log")).toBe(log);
+    expect(q(root, "alerts-panel")?.querySelector<HTMLElement>("p.muted")?.hidden).toBe(false);
+    backend.options.overview = next;
+    await app.reload();
+    expect(q(root, "alerts-log")).toBe(log);
+    expect(q(root, "alerts-panel")?.querySelector<HTMLElement>("p.muted")?.hidden).toBe(true);
+    expect(qa(root, "alert")).toHaveLength(3);
   });
 
   it("sortAlerts puts critical before warning before info, unknown last", () => {
@@ -317,7 +415,67 @@ describe("record a movement", () => {
     dialog.querySelector("form")!.dispatchEvent(new Event("submit", { cancelable: true }));
     await flush(5);
     expect(q(root, "movement-error")?.textContent).toBe(sentence);
-    expect(backend.calls.find((c) => c.method === "recordMovement")?.arg).toEqual({ kind: "withdraw", account: "acme-admin", amount: "20000" });
+    expect(backend.calls.find((c) => c.method === "recordMovement")?.arg).toEqual({
+      op_id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
+      movement: { kind: "withdraw", account: "acme-admin", amount: "20000" },
+    });
+  });
+
+  /** Opens the form and types a top-up of `amount`. */
+  function fillTopup(root: HTMLElement, amount: string) {
+    q(root, "record-button")?.click();
+    const dialog = q(root, "record-dialog")!;
+    (dialog.querySelector("[data-testid=movement-kind]") as HTMLSelectElement).value = "topup";
+    (dialog.querySelector("[data-testid=movement-amount]") as HTMLInputElement).value = amount;
+    return dialog.querySelector<HTMLButtonElement>("[data-testid=movement-submit]")!;
+  }
+
+  it("records a double click once: Save is disabled while the call is pending", async () => {
+    const backend = new MockBackend({ delay: 20 });
+    const { app, root } = mount(backend);
+    await app.start();
+    const save = fillTopup(root, "100");
+    save.click();
+    expect(save.disabled).toBe(true);
+    save.click();
+    // Enter in a field submits the form even so: the form ignores it while pending.
+    save.form!.dispatchEvent(new Event("submit", { cancelable: true }));
+    await until(() => q(root, "movement-done"));
+    expect(backend.argsOf("recordMovement")).toHaveLength(1);
+    expect(backend.recorded).toEqual([{ kind: "topup", account: "acme-admin", amount: "100" }]);
+    expect(q(root, "record-dialog")).toBeNull();
+  });
+
+  it("re-enables Save after an error and retries under the same operation id", async () => {
+    const backend = new MockBackend({ failOn: { recordMovement: { code: "internal", message: "the answer was lost" } } });
+    const { app, root } = mount(backend);
+    await app.start();
+    const save = fillTopup(root, "100");
+    save.click();
+    expect(save.disabled).toBe(true);
+    await until(() => q(root, "movement-error")?.textContent);
+    expect(save.disabled).toBe(false);
+    expect(q(root, "movement-error")?.textContent).toBe("the answer was lost");
+    backend.options.failOn = undefined;
+    save.click();
+    await until(() => q(root, "movement-done"));
+    const [first, second] = backend.argsOf("recordMovement") as { op_id: string }[];
+    expect(second.op_id).toBe(first.op_id);
+    // A form opened afterwards is another operation.
+    fillTopup(root, "100").click();
+    await until(() => backend.recorded.length === 2);
+    expect((backend.argsOf("recordMovement")[2] as { op_id: string }).op_id).not.toBe(first.op_id);
+  });
+
+  it("the mock, as the core, records an operation id once and refuses it for other values", async () => {
+    const backend = new MockBackend();
+    const movement = { kind: "topup" as const, account: "acme-admin", amount: "5" };
+    await backend.recordMovement({ op_id: "a", movement });
+    expect(await backend.recordMovement({ op_id: "a", movement })).toContain("already applied");
+    expect(backend.recorded).toHaveLength(1);
+    await expect(backend.recordMovement({ op_id: "a", movement: { ...movement, amount: "6" } })).rejects.toMatchObject({ code: "conflict" });
+    await backend.recordMovement({ op_id: "b", movement });
+    expect(backend.recorded).toHaveLength(2);
   });
 });
 

@@ -28,7 +28,7 @@ import type { SignoffRequest } from "../bindings/SignoffRequest";
 import type { ErrorCode } from "../bindings/ErrorCode";
 import type { ImportProgress } from "../bindings/ImportProgress";
 import type { ImportReport } from "../bindings/ImportReport";
-import type { Movement } from "../bindings/Movement";
+import type { MovementRequest } from "../bindings/MovementRequest";
 import type { Overview } from "../bindings/Overview";
 import type { Scope } from "../bindings/Scope";
 import type { Start } from "../bindings/Start";
@@ -43,8 +43,9 @@ export interface Backend {
   overview(scope: Scope, months?: number): Promise<Overview>;
   /** Switches an account's balance alert on with a threshold, or off. */
   setBalanceAlert(request: BalanceAlertRequest): Promise<void>;
-  /** Records a top-up, withdrawal, voucher or prepaid card; answers the core's summary. */
-  recordMovement(movement: Movement): Promise<string>;
+  /** Records a top-up, withdrawal, voucher or prepaid card under the form's operation id (the
+   * same id again records nothing more); answers the core's summary. */
+  recordMovement(request: MovementRequest): Promise<string>;
   /** Opens the native file dialog and imports what the user picks; `null` when cancelled. */
   importBills(): Promise<ImportReport | null>;
   /** Whether later imports (the dialog's and dropped files) settle the bills against the

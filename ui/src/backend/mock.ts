@@ -31,6 +31,7 @@ import { compareDecimal, sumDecimals } from "../format";
 import type { ImportProgress } from "../bindings/ImportProgress";
 import type { ImportReport } from "../bindings/ImportReport";
 import type { Movement } from "../bindings/Movement";
+import type { MovementRequest } from "../bindings/MovementRequest";
 import type { Overview } from "../bindings/Overview";
 import type { Scope } from "../bindings/Scope";
 import type { Scopes } from "../bindings/Scopes";
@@ -118,7 +119,16 @@ export function sampleOverview(): Overview {
           arrears: "0",
           withdrawable: "9945.00",
         },
-        unpaid_orders: { count: 2, amount: "340.00", overdue_count: 0, overdue_amount: "0" },
+        unpaid_orders: {
+          count: 2,
+          amount: "340.00",
+          overdue_count: 0,
+          overdue_amount: "0",
+          orders: [
+            { account: "acme-dev", product: "CVM", charged_at: "2026-11-15T10:00:00Z", amount: "300.005", overdue: false, due_at: "2026-11-30T10:00:00Z" },
+            { account: "acme-admin", product: null, charged_at: "2026-11-20T10:00:00Z", amount: "39.995", overdue: false, due_at: "2026-12-05T10:00:00Z" },
+          ],
+        },
         cash_coupons: { count: 3, amount: "150.00" },
         invoiceable: "8210.00",
         trend: trend.map(([month, amount, net_amount, cvm, cos]) => ({
@@ -177,6 +187,9 @@ export function emptyScopes(): Scopes {
 
 export class MockBackend implements Backend {
   readonly calls: { method: string; arg?: unknown }[] = [];
+  /** The movements recorded, once per operation id (as the core keeps them). */
+  readonly recorded: Movement[] = [];
+  private readonly operations = new Map<string, { movement: string; summary: string }>();
   private progressListeners: ((p: ImportProgress) => void)[] = [];
   private finishedListeners: ((r: ImportReport) => void)[] = [];
 
@@ -219,10 +232,20 @@ export class MockBackend implements Backend {
     return this.answer("setBalanceAlert", request, () => undefined);
   }
 
-  recordMovement(movement: Movement): Promise<string> {
-    return this.answer("recordMovement", movement, () => {
+  recordMovement(request: MovementRequest): Promise<string> {
+    return this.answer("recordMovement", request, () => {
+      const { op_id, movement } = request;
+      if (!op_id.trim()) throw new BackendError({ code: "invalid_input", message: "a movement needs an operation id of 1 to 100 characters" });
+      // As the core: an id already applied with the same values is a no-op, with others a conflict.
+      const same = JSON.stringify(movement);
+      const done = this.operations.get(op_id);
+      if (done && done.movement === same) return `operation '${op_id}' was already applied; nothing changed`;
+      if (done) throw new BackendError({ code: "conflict", message: `operation id '${op_id}' was already used for a different operation; nothing was changed` });
       if (this.options.refuseMovement) throw new BackendError(this.options.refuseMovement);
-      return `recorded ${movement.kind} of ${movement.amount} on '${movement.account}'`;
+      const summary = `recorded ${movement.kind} of ${movement.amount} on '${movement.account}'`;
+      this.operations.set(op_id, { movement: same, summary });
+      this.recorded.push(movement);
+      return summary;
     });
   }
 

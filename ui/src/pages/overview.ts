@@ -1,11 +1,13 @@
-// The overview page (SPEC §5, UI.md): balances per currency, alerts, unpaid orders, cash coupons,
-// invoiceable amount, renewals, members and the expenditure trend. Every figure made of bill
-// lines (trend bars, months, services, renewing resources, member accounts) opens the Bills
-// page's explorer already filtered to it.
+// The overview page (SPEC §5; the look follows the shared UI sketch, `UI.md` beside SPEC.md in
+// ../shared/, outside this repository): balances per currency, alerts, unpaid orders, cash
+// coupons, invoiceable amount, renewals, members and the expenditure trend. Every figure made
+// of bill lines (trend bars, months, services, renewing resources, member accounts) opens the
+// Bills page's explorer already filtered to it.
 
 import type { AccountInfo } from "../bindings/AccountInfo";
 import type { Alert } from "../bindings/Alert";
 import type { CurrencyOverview } from "../bindings/CurrencyOverview";
+import type { UnpaidOrders } from "../bindings/UnpaidOrders";
 import type { Overview } from "../bindings/Overview";
 import type { Scope } from "../bindings/Scope";
 import type { Scopes } from "../bindings/Scopes";
@@ -56,8 +58,16 @@ export function sortAlerts(alerts: Alert[]): Alert[] {
     .map(([a]) => a);
 }
 
-export function renderOverview(o: Overview, host: OverviewHost): HTMLElement {
-  return new OverviewView(o, host).render();
+/** Draws the overview. With `previous` (the overview on screen), updates it instead and
+ * returns it: everything is rebuilt but the alerts panel, whose live region stays the same
+ * node, its items updated in place — a screen reader hears only the alerts that are new. */
+export function renderOverview(o: Overview, host: OverviewHost, previous?: HTMLElement | null): HTMLElement {
+  return new OverviewView(o, host).render(previous ?? null);
+}
+
+/** What identifies an alert across renders: the same alert keeps its node. */
+function alertKey(a: Alert): string {
+  return JSON.stringify([a.kind, a.severity, a.account, a.due_at, a.message]);
 }
 
 class OverviewView {
@@ -74,17 +84,27 @@ class OverviewView {
     return money(amount, currency, this.locale, { testid, cls });
   }
 
-  render(): HTMLElement {
+  render(previous: HTMLElement | null): HTMLElement {
     const o = this.o;
+    const figures = h("div", { class: "figures" }, o.currencies.map((c) => this.currencyBlock(c)));
+    const rest = [this.renewalsPanel(), o.members.length > 1 ? this.membersPanel() : null].filter((x): x is HTMLElement => x !== null);
+    const old = previous?.dataset.testid === "overview" ? previous : null;
+    const oldFigures = old?.querySelector(":scope > .layout > .figures");
+    const oldAlerts = old?.querySelector<HTMLElement>(":scope > .layout > aside > [data-testid=alerts-panel]");
+    if (old && oldFigures && oldAlerts) {
+      old.dataset.asOf = o.as_of;
+      oldFigures.replaceWith(figures);
+      this.updateAlerts(oldAlerts);
+      while (oldAlerts.nextSibling) oldAlerts.nextSibling.remove();
+      oldAlerts.after(...rest);
+      return old;
+    }
+    const alerts = this.alertsPanel();
+    this.updateAlerts(alerts);
     return h(
       "div",
       { "data-testid": "overview", "data-as-of": o.as_of },
-      h(
-        "div",
-        { class: "layout" },
-        h("div", { class: "figures" }, o.currencies.map((c) => this.currencyBlock(c))),
-        h("aside", {}, this.alertsPanel(o.alerts), this.renewalsPanel(), o.members.length > 1 ? this.membersPanel() : null),
-      ),
+      h("div", { class: "layout" }, figures, h("aside", {}, alerts, rest)),
     );
   }
 
@@ -100,7 +120,8 @@ class OverviewView {
   private currencyBlock(c: CurrencyOverview): HTMLElement {
     const b = c.balances;
     const account = this.scopeAccount();
-    // Postpaid scopes lead with what is owed (UI.md); mixed blocks keep the balance headline.
+    // Postpaid scopes lead with what is owed (the shared UI sketch); mixed blocks keep the
+    // balance headline.
     const postpaid = c.modes.length === 1 && c.modes[0] === "postpaid";
     const headline = postpaid
       ? h(
@@ -149,7 +170,7 @@ class OverviewView {
         { class: "tiles" },
         h(
           "div",
-          { class: "card tile" },
+          { class: "card tile unpaid" },
           h("h3", {}, t("unpaidOrders")),
           h(
             "p",
@@ -158,6 +179,7 @@ class OverviewView {
             h("span", { class: "sep", "aria-hidden": "true" }, " · "),
             this.money(c.unpaid_orders.amount, c.currency),
           ),
+          this.unpaidList(c.unpaid_orders, c.currency),
         ),
         h(
           "div",
@@ -175,6 +197,59 @@ class OverviewView {
       ),
       this.trendBlock(c),
     );
+  }
+
+  /** The unpaid orders behind the tile's figures (SPEC §5: "and the list"), closed at first:
+   * at most 20, the most overdue and oldest first; it says so when there are more. Journal
+   * figures, not bill lines: they open nothing. */
+  private unpaidList(u: UnpaidOrders, currency: string): HTMLElement | null {
+    if (u.orders.length === 0) return null;
+    const shown = u.orders.length;
+    const label =
+      shown < u.count
+        ? t("unpaidListCapped", { shown: formatCount(shown, this.locale), total: formatCount(u.count, this.locale) })
+        : `${t("unpaidList")} (${formatCount(shown, this.locale)})`;
+    const details = h(
+      "details",
+      { "data-testid": "unpaid-list", "data-shown": String(shown), "data-total": String(u.count) },
+      h("summary", {}, label),
+      h(
+        "table",
+        { class: "data compact unpaid-list", "aria-label": t("unpaidListLabel", { currency }) },
+        h(
+          "thead",
+          {},
+          h(
+            "tr",
+            {},
+            h("th", { scope: "col" }, t("account")),
+            h("th", { scope: "col", class: "text" }, t("unpaidCharged")),
+            h("th", { scope: "col" }, t("amount")),
+            h("th", { scope: "col", class: "text" }, t("unpaidState")),
+          ),
+        ),
+        h(
+          "tbody",
+          {},
+          u.orders.map((o) =>
+            h(
+              "tr",
+              { "data-testid": "unpaid-order", "data-account": o.account, "data-overdue": String(o.overdue), class: o.overdue ? "overdue" : "" },
+              h("th", { scope: "row" }, o.account, o.product ? h("span", { class: "product" }, o.product) : null),
+              h("td", { class: "text" }, h("time", { datetime: o.charged_at }, formatDate(o.charged_at, this.locale))),
+              h("td", {}, this.money(o.amount, currency)),
+              h(
+                "td",
+                { class: "text state" },
+                o.overdue ? t("overdue") : o.due_at ? t("unpaidDueOn", { date: formatDate(o.due_at, this.locale) }) : "",
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
+    details.addEventListener("toggle", () => details.parentElement?.classList.toggle("open", details.open));
+    return details;
   }
 
   private alertControl(account: AccountInfo): HTMLElement {
@@ -331,26 +406,47 @@ class OverviewView {
     return section;
   }
 
-  private alertsPanel(alerts: Alert[]): HTMLElement {
-    const sorted = sortAlerts(alerts);
+  /** The alerts panel, empty: `updateAlerts` fills it. Its list is the live region (`log`),
+   * present even when there is no alert, so that the first alert to come is announced. */
+  private alertsPanel(): HTMLElement {
     return h(
       "section",
-      { class: "card alerts", "aria-labelledby": "alerts-title" },
-      h("h3", { id: "alerts-title" }, t("alerts"), " ", h("span", { class: "badge" }, formatCount(sorted.length, this.locale))),
-      sorted.length === 0
-        ? h("p", { class: "muted" }, t("noAlerts"))
-        : h(
-            "ul",
-            { role: "log", "aria-live": "polite" },
-            sorted.map((a) =>
-              h(
-                "li",
-                { "data-testid": "alert", "data-kind": a.kind, "data-severity": a.severity, class: `alert ${a.severity}` },
-                h("span", { class: "sev" }, hasMessage(`severity_${a.severity}`) ? t(`severity_${a.severity}` as MessageKey) : a.severity),
-                h("span", { class: "msg" }, a.message),
-              ),
-            ),
-          ),
+      { class: "card alerts", "aria-labelledby": "alerts-title", "data-testid": "alerts-panel" },
+      h("h3", { id: "alerts-title" }, t("alerts"), " ", h("span", { class: "badge" })),
+      h("p", { class: "muted" }, t("noAlerts")),
+      h("ul", { role: "log", "aria-live": "polite", "data-testid": "alerts-log" }),
+    );
+  }
+
+  /** Brings the panel's list to this overview's alerts, most severe first, in place: an alert
+   * already shown keeps its node (not announced again), a new one is added (announced), one
+   * gone is removed; nodes move only when the order changed. */
+  private updateAlerts(panel: HTMLElement): void {
+    const sorted = sortAlerts(this.o.alerts);
+    const badge = panel.querySelector(".badge");
+    if (badge) badge.textContent = formatCount(sorted.length, this.locale);
+    const empty = panel.querySelector<HTMLElement>("p.muted");
+    if (empty) empty.hidden = sorted.length > 0;
+    const log = panel.querySelector<HTMLElement>("[data-testid=alerts-log]")!;
+    const shown = new Map<string, HTMLElement[]>();
+    for (const li of log.querySelectorAll<HTMLElement>(":scope > li")) {
+      const key = li.dataset.key ?? "";
+      shown.set(key, [...(shown.get(key) ?? []), li]);
+    }
+    const wanted = sorted.map((a) => shown.get(alertKey(a))?.shift() ?? this.alertItem(a));
+    for (const li of [...log.children]) if (!wanted.includes(li as HTMLElement)) li.remove();
+    wanted.forEach((li, i) => {
+      const at = log.children[i] ?? null;
+      if (at !== li) log.insertBefore(li, at);
+    });
+  }
+
+  private alertItem(a: Alert): HTMLElement {
+    return h(
+      "li",
+      { "data-testid": "alert", "data-kind": a.kind, "data-severity": a.severity, "data-key": alertKey(a), class: `alert ${a.severity}` },
+      h("span", { class: "sev" }, hasMessage(`severity_${a.severity}`) ? t(`severity_${a.severity}` as MessageKey) : a.severity),
+      h("span", { class: "msg" }, a.message),
     );
   }
 
