@@ -699,3 +699,33 @@ fn upgrading_a_ledger_fills_the_running_balances_from_the_postings() {
         "history still comes from postings"
     );
 }
+
+#[test]
+fn a_card_purchase_retried_later_with_its_id_is_not_bought_twice() {
+    let mut c = solo();
+    ledger::topup(
+        &mut c,
+        "a",
+        d("1000"),
+        TopUpMethod::Online,
+        t("2026-04-01"),
+        None,
+    )
+    .unwrap();
+    let first =
+        ledger::buy_card(&mut c, "a", d("300"), None, t("2026-04-02"), Some("card-1")).unwrap();
+    // The same request a few seconds later (a retried click): no end date given either time.
+    let again = ledger::buy_card(
+        &mut c,
+        "a",
+        d("300"),
+        None,
+        t("2026-04-02T00:00:07Z"),
+        Some("card-1"),
+    )
+    .unwrap();
+    assert!(again.replayed);
+    assert_eq!(again.entry_id, first.entry_id);
+    let b = balances(&c, "a", "2026-04-03");
+    assert_eq!((b.prepaid_cards, b.cash), (d("300"), d("700")));
+}

@@ -635,8 +635,14 @@ pub fn buy_card(
                 to_text(amount)
             )));
         }
+        // The replay check is of what the caller asked: a card without an end date retried later
+        // is the same purchase, though its default end date would be computed from a later time.
+        let fp = format!(
+            "card|{account_id}|{}|{}",
+            to_text(amount),
+            expires.map(to_db).unwrap_or_else(|| "default".into())
+        );
         let expires = expires.unwrap_or_else(|| add_months(at, CARD_DEFAULT_MONTHS));
-        let fp = format!("card|{account_id}|{}|{}", to_text(amount), to_db(expires));
         let Ctx { account, payer } = match begin(tx, account_id, at, op_id, &fp)? {
             Ok(c) => c,
             Err(done) => return Ok(done),

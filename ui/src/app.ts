@@ -79,7 +79,9 @@ export class App {
     this.storage = options.storage;
     this.chart = options.chart;
     this.onPainted = options.onPainted;
-    this.main = h("main", { id: "main", "aria-live": "polite" });
+    // Not a live region itself: the alerts list and the status line are; a live <main> would read
+    // every redrawn figure out on each reload.
+    this.main = h("main", { id: "main" });
     this.status = h("div", { class: "status", role: "status", "data-testid": "status" });
     this.pageHost = h("div", { id: "page", class: "page", role: "tabpanel" });
   }
