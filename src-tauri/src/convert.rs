@@ -694,6 +694,10 @@ impl From<annotations::Annotation> for dto::Mark {
             at: a.at,
             lines: small(a.lines),
             orphaned: a.orphaned,
+            billed_when_marked: a.billed_when_marked.map(to_text),
+            billed_now: a.billed_now.map(to_text),
+            currency: a.currency,
+            amount_changed: a.amount_changed,
         }
     }
 }

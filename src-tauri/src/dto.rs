@@ -595,6 +595,12 @@ pub struct Mark {
     pub lines: u32,
     /// No line carries the charge any more (a re-issued bill dropped it): shown, never dropped.
     pub orphaned: bool,
+    /// What the marked lines billed when marked and bill now (exact decimal strings), in
+    /// `currency`; `amount_changed` when a re-issued bill moved it.
+    pub billed_when_marked: Option<String>,
+    pub billed_now: Option<String>,
+    pub currency: Option<String>,
+    pub amount_changed: bool,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

@@ -243,6 +243,8 @@ const en = {
   markedAt: "When",
   orphaned: "orphaned",
   orphanedHint: "No bill line carries this charge any more (a newer export dropped it). The mark is kept.",
+  markAmountChanged: "was {then} when marked",
+  markAmountChangedHint: "A newer export of the bill changed what these lines bill since the mark was put: review it again.",
   marksShown: "The newest {shown} of {total} marks.",
   // reconciliation
   invoices: "Invoices",
@@ -549,6 +551,8 @@ const zhCN: Catalogue = {
   markedAt: "时间",
   orphaned: "孤立",
   orphanedHint: "已没有账单明细包含此费用（新的导出中不再有它）。标记仍保留。",
+  markAmountChanged: "标记时为 {then}",
+  markAmountChangedHint: "新的账单导出改变了这些明细的金额，请重新审阅。",
   marksShown: "最新的 {shown} 个标记，共 {total} 个。",
   // reconciliation
   invoices: "发票",

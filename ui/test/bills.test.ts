@@ -473,8 +473,8 @@ describe("details and marking", () => {
     const backend = new MockBackend();
     const { root } = await openBills(backend);
     backend.marks.push(
-      { id: 1, target: "resource", provider: null, account: "acme-admin", month: "2026-10", resource_id: "ins-001", sku_id: null, service: null, status: "disputed", note: "not ours", reviewer: "Li Wei", at: "2026-11-20T08:00:00Z", lines: 0, orphaned: true },
-      { id: 2, target: "service", provider: null, account: "acme-admin", month: "2026-11", resource_id: null, sku_id: null, service: "CVM", status: "reviewed", note: null, reviewer: null, at: "2026-11-21T08:00:00Z", lines: 12, orphaned: false },
+      { id: 1, target: "resource", provider: null, account: "acme-admin", month: "2026-10", resource_id: "ins-001", sku_id: null, service: null, status: "disputed", note: "not ours", reviewer: "Li Wei", at: "2026-11-20T08:00:00Z", lines: 0, orphaned: true, billed_when_marked: "40", billed_now: null, currency: "CNY", amount_changed: false },
+      { id: 2, target: "service", provider: null, account: "acme-admin", month: "2026-11", resource_id: null, sku_id: null, service: "CVM", status: "reviewed", note: null, reviewer: null, at: "2026-11-21T08:00:00Z", lines: 12, orphaned: false, billed_when_marked: "1200.5", billed_now: "1350", currency: "CNY", amount_changed: true },
     );
     q(root, "bills-view-marks")!.click();
     await until(() => q(root, "marks"));
@@ -483,6 +483,10 @@ describe("details and marking", () => {
     expect(q(rows[1], "mark-orphaned")?.textContent).toBe("orphaned");
     expect(q(rows[1], "mark-note-text")?.textContent).toBe("not ours");
     expect(q(root, "marks-summary")?.textContent).toBe("2 marks, 1 orphaned.");
+    // The re-issued bill moved what the service mark covers: now, and what it was when marked.
+    expect(q(rows[0], "mark-billed")?.textContent).toContain("1,350.00");
+    expect(q(rows[0], "mark-amount-changed")?.textContent).toBe("was 1,200.50 when marked");
+    expect(q(rows[1], "mark-amount-changed")).toBeNull();
     choose(root, "marks-status", "disputed");
     await settled(backend);
     expect(backend.argsOf("reviewMarks").at(-1)).toBe("disputed");

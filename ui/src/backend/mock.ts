@@ -500,7 +500,7 @@ export class MockBackend implements Backend {
         throw new BackendError({ code: "invalid_input", message: `'${request.status}' is not a review status: expected reviewed, disputed or accepted` });
       }
       const t = request.target;
-      let base: Omit<Mark, "id" | "status" | "note" | "reviewer" | "at" | "lines" | "orphaned">;
+      let base: Omit<Mark, "id" | "status" | "note" | "reviewer" | "at" | "lines" | "orphaned" | "billed_when_marked" | "billed_now" | "currency" | "amount_changed">;
       if (t.kind === "line") {
         const l = this.lineData().find((x) => x.id === t.id);
         if (!l) throw new BackendError({ code: "not_found", message: `there is no cost line ${t.id}: see \`billfold lines\`` });
@@ -519,6 +519,10 @@ export class MockBackend implements Backend {
         at: "2026-11-23T09:00:00Z",
         lines: 1,
         orphaned: false,
+        billed_when_marked: null,
+        billed_now: null,
+        currency: null,
+        amount_changed: false,
       };
       this.marks.push(mark);
       if (t.kind === "line") this.markedLine.set(mark.id, t.id);

@@ -15,4 +15,9 @@ lines: number,
 /**
  * No line carries the charge any more (a re-issued bill dropped it): shown, never dropped.
  */
-orphaned: boolean, };
+orphaned: boolean, 
+/**
+ * What the marked lines billed when marked and bill now (exact decimal strings), in
+ * `currency`; `amount_changed` when a re-issued bill moved it.
+ */
+billed_when_marked: string | null, billed_now: string | null, currency: string | null, amount_changed: boolean, };

@@ -4,9 +4,9 @@
 
 import type { Marks } from "../bindings/Marks";
 import { h } from "../dom";
-import { formatCount, formatDate, formatMonth } from "../format";
+import { formatAmount, formatCount, formatDate, formatMonth } from "../format";
 import { t } from "../i18n";
-import { errorBox } from "../widgets";
+import { errorBox, money } from "../widgets";
 import { type BillsContext, type BillsView, label } from "./context";
 
 export class MarksView implements BillsView {
@@ -71,6 +71,7 @@ export class MarksView implements BillsView {
             "tr",
             {},
             ...[t("status"), t("markOn"), t("month"), t("account"), t("note"), t("reviewer"), t("markedAt")].map((c) => h("th", { scope: "col", class: "text" }, c)),
+            h("th", { scope: "col" }, t("billed")),
             h("th", { scope: "col" }, t("lines")),
           ),
         ),
@@ -95,6 +96,18 @@ export class MarksView implements BillsView {
               h("td", { class: "text note", "data-testid": "mark-note-text" }, x.note ?? ""),
               h("td", { class: "text" }, x.reviewer ?? h("span", { class: "muted" }, "—")),
               h("td", { class: "text" }, formatDate(x.at, l)),
+              h(
+                "td",
+                { "data-testid": "mark-billed" },
+                x.billed_now && x.currency ? money(x.billed_now, x.currency, l) : null,
+                x.amount_changed && x.billed_when_marked && x.currency
+                  ? h(
+                      "span",
+                      { class: "badge changed", "data-testid": "mark-amount-changed", title: t("markAmountChangedHint") },
+                      t("markAmountChanged", { then: formatAmount(x.billed_when_marked, x.currency, l) }),
+                    )
+                  : null,
+              ),
               h(
                 "td",
                 {},
