@@ -685,9 +685,14 @@ fn upgrading_a_ledger_fills_the_running_balances_from_the_postings() {
         )
         .unwrap();
         ledger::charge(&mut c, "a", d("0.25"), "CVM", t("2026-01-03"), None).unwrap();
-        // Back to schema 3, as a ledger written before the running balances existed.
+        // Back to schema 3, as a ledger written before the running balances existed (and
+        // before schema 5's columns).
         c.execute_batch(
-            "DROP TABLE book_balances; DROP INDEX entries_at; PRAGMA user_version = 3;",
+            "ALTER TABLE cost_lines DROP COLUMN paid_revenue;
+             ALTER TABLE bill_settlements DROP COLUMN revenue;
+             ALTER TABLE annotations DROP COLUMN billed;
+             ALTER TABLE annotations DROP COLUMN currency;
+             DROP TABLE book_balances; DROP INDEX entries_at; PRAGMA user_version = 3;",
         )
         .unwrap();
     }

@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_imports.sql"),
     include_str!("migrations/0003_review.sql"),
     include_str!("migrations/0004_book_balances.sql"),
+    include_str!("migrations/0005_revenue_and_mark_amounts.sql"),
 ];
 
 /// The schema version this binary writes.
@@ -148,6 +149,50 @@ mod tests {
         drop(open(&path).unwrap());
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
+    }
+
+    /// A ledger of schema 4 (the first to be released) with a mark and a settled bill opens
+    /// with this binary: the appended migration adds its columns, the old rows read as before.
+    #[test]
+    fn a_ledger_of_schema_4_is_upgraded_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l.sqlite");
+        {
+            let mut c = Connection::open(&path).unwrap();
+            c.pragma_update(None, "foreign_keys", true).unwrap();
+            let tx = c.transaction().unwrap();
+            for sql in &MIGRATIONS[..4] {
+                tx.execute_batch(sql).unwrap();
+            }
+            tx.pragma_update(None, "user_version", 4).unwrap();
+            tx.execute(
+                "INSERT INTO annotations (target, key, account_id, month, service, status, at)
+                 VALUES ('service', 'service|a|2026-10|CVM', 'a', '2026-10', 'CVM', 'reviewed',
+                         '2026-11-01T00:00:00Z')",
+                [],
+            )
+            .unwrap();
+            tx.commit().unwrap();
+        }
+        let c = open(&path).unwrap();
+        let v: i64 = c
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, SCHEMA_VERSION);
+        let marks = crate::review::annotations::list(&c, None).unwrap();
+        assert_eq!(marks.len(), 1);
+        assert_eq!(
+            (marks[0].billed_when_marked, marks[0].orphaned),
+            (None, true)
+        );
+        let revenue: String = c
+            .query_row(
+                "SELECT dflt_value FROM pragma_table_info('bill_settlements') WHERE name = 'revenue'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(revenue, "'0'");
     }
 
     #[test]

@@ -82,7 +82,6 @@ CREATE TABLE cost_lines (
     paid_card          BLOB,
     paid_credit        BLOB,
     paid_arrears       BLOB,
-    paid_revenue       BLOB,              -- revenue-share account (Tencent 分成金账户支出)
     entry_id           INTEGER REFERENCES entries(id) -- the charge that settled it, if any
 ) STRICT;
 -- An account's month in file order (slices, scans).
@@ -211,7 +210,6 @@ CREATE TABLE bill_settlements (
     card          TEXT NOT NULL,
     cash          TEXT NOT NULL,
     arrears       TEXT NOT NULL,
-    revenue       TEXT NOT NULL,
     stated        INTEGER NOT NULL,
     at            TEXT NOT NULL
 ) STRICT;

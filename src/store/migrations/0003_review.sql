@@ -25,9 +25,7 @@ CREATE TABLE annotations (
     status       TEXT NOT NULL CHECK (status IN ('reviewed', 'disputed', 'accepted')),
     note         TEXT,
     reviewer     TEXT,
-    at           TEXT NOT NULL,
-    billed       TEXT,             -- what the marked lines billed when marked (exact text) ...
-    currency     TEXT              -- ... in this currency: a later bill that moves it is flagged
+    at           TEXT NOT NULL
 ) STRICT;
 CREATE INDEX annotations_key ON annotations(key, id);
 CREATE TRIGGER annotations_append_only_update BEFORE UPDATE ON annotations
