@@ -366,8 +366,9 @@ fn a_unified_member_in_another_currency_is_refused() {
     assert_eq!(e.code, ErrorCode::Refused);
 }
 
-#[test]
-fn automatic_charge_clears_what_is_owed_and_tops_up_to_the_target() {
+/// An account owing 3.00 at the end of June, with the SPEC's automatic charge rule (trigger
+/// 1.00, target 30.00).
+fn owing_3_with_autopay() -> Connection {
     let mut c = solo();
     ledger::set_autopay(
         &c,
@@ -380,6 +381,12 @@ fn automatic_charge_clears_what_is_owed_and_tops_up_to_the_target() {
     )
     .unwrap();
     ledger::charge(&mut c, "a", d("3"), "CVM", t("2026-06-30T23:00:00Z"), None).unwrap();
+    c
+}
+
+#[test]
+fn automatic_charge_clears_what_is_owed_and_tops_up_to_the_target() {
+    let mut c = owing_3_with_autopay();
     // A declined card leaves the balance negative and raises an alert.
     ledger::run_autopay(&mut c, "a", t("2026-07-01"), true).unwrap();
     let o = overview(&c, &Scope::Account("a".into()), t("2026-07-01"), 1).unwrap();
@@ -401,18 +408,7 @@ fn automatic_charge_clears_what_is_owed_and_tops_up_to_the_target() {
 
 #[test]
 fn a_failed_automatic_charge_stands_until_the_account_is_topped_up_by_hand() {
-    let mut c = solo();
-    ledger::set_autopay(
-        &c,
-        "a",
-        &AutopayRule {
-            trigger: d("1.00"),
-            target: Some(d("30.00")),
-            card: "Visa 4242".into(),
-        },
-    )
-    .unwrap();
-    ledger::charge(&mut c, "a", d("3"), "CVM", t("2026-06-30T23:00:00Z"), None).unwrap();
+    let mut c = owing_3_with_autopay();
     ledger::run_autopay(&mut c, "a", t("2026-07-01"), true).unwrap();
     let failed = |c: &rusqlite::Connection, at: &str| {
         overview(c, &Scope::Account("a".into()), t(at), 1)

@@ -15,17 +15,23 @@ use std::time::Duration;
 
 use billfold_e2e::{app_binary, serial, Driver, Ledger, Session};
 
+/// Every process's pid and `/proc/PID/status` text (those that vanish meanwhile are skipped).
+fn proc_statuses() -> impl Iterator<Item = (u32, String)> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| {
+            let pid = e.file_name().to_string_lossy().parse::<u32>().ok()?;
+            let status = std::fs::read_to_string(e.path().join("status")).ok()?;
+            Some((pid, status))
+        })
+}
+
 /// Resident memory (kB) of the app process whose exe is `binary`, opened on `db`, and all its
 /// descendants (WebKitWebProcess, WebKitNetworkProcess).
 fn tree_rss_kb(binary: &Path, db: &Path) -> u64 {
     let mut procs = Vec::new(); // (pid, ppid, rss, is_app)
-    for e in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(status) = std::fs::read_to_string(e.path().join("status")) else {
-            continue;
-        };
+    for (pid, status) in proc_statuses() {
         let field = |name: &str| {
             status
                 .lines()
@@ -34,8 +40,11 @@ fn tree_rss_kb(binary: &Path, db: &Path) -> u64 {
                 .and_then(|v| v.parse::<u64>().ok())
                 .unwrap_or(0)
         };
-        let cmdline = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
-        let is_app = std::fs::read_link(e.path().join("exe")).ok().as_deref() == Some(binary)
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        let is_app = std::fs::read_link(format!("/proc/{pid}/exe"))
+            .ok()
+            .as_deref()
+            == Some(binary)
             && String::from_utf8_lossy(&cmdline).contains(&*db.to_string_lossy());
         procs.push((pid, field("PPid:") as u32, field("VmRSS:"), is_app));
     }
@@ -76,13 +85,7 @@ fn proc_start_ms(pid: u32) -> Option<f64> {
 fn helper_starts(binary: &Path, db: &Path) -> Vec<(String, f64)> {
     let mut out = Vec::new();
     let app = app_pid(binary, db);
-    for e in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(status) = std::fs::read_to_string(e.path().join("status")) else {
-            continue;
-        };
+    for (pid, status) in proc_statuses() {
         let field = |name: &str| {
             status
                 .lines()
