@@ -319,7 +319,7 @@ fn topup_from_the_form_moves_the_figures() {
 }
 
 #[test]
-fn importing_a_focus_file_through_the_ui_changes_the_trend() {
+fn importing_and_settling_a_focus_file_through_the_ui_changes_the_trend_and_balance() {
     let _one = serial();
     let ledger = prepared_account("import");
     let file = ledger.dir.join("focus-2026-10.csv");
@@ -342,12 +342,21 @@ fn importing_a_focus_file_through_the_ui_changes_the_trend() {
         )
     };
     let shown_before = october(&s);
+    // Settle imported bills: the prepaid account's purses pay the bill, as `import --settle`.
+    s.click(&s.find("[data-testid=\"import-settle\"]"));
     s.click(&s.find("[data-testid=\"import-button\"]"));
     let report = s.wait_for("[data-testid=\"import-report\"]", WAIT);
     assert!(
         s.text(&report).contains("focus-2026-10.csv"),
         "{}",
         s.text(&report)
+    );
+    let notes = s.testid_texts("import-note");
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("settled 120.125 USD of 'e2e' 2026-10 CVM")),
+        "{notes:?}"
     );
     let after = ledger.overview(&["--account", "e2e"]);
     let month = |o: &Value| {
@@ -363,6 +372,12 @@ fn importing_a_focus_file_through_the_ui_changes_the_trend() {
         month(&before),
         month(&after),
         "the import changed the ledger's October"
+    );
+    let available = |o: &Value| o["currencies"][0]["balances"]["available"].clone();
+    assert_ne!(
+        available(&before),
+        available(&after),
+        "settling the bill moved the balance"
     );
     assert_eq!(shown_before, month(&before));
     let deadline = std::time::Instant::now() + WAIT;
