@@ -562,15 +562,21 @@ fn account_alerts(
         })?
         .next()
         .transpose()?;
-    // A failed automatic charge stands until the account is topped up, by hand or by a later
-    // automatic charge (which is itself a top-up entry): that is what the alert asks for.
+    // A failed automatic charge stands until money came in to the account at or after it (a
+    // top-up by hand, a later automatic charge that went through, revenue transferred in; under
+    // unified payment a member's top-up lands in the admin's books) and the balance is no longer
+    // negative: that is what the alert asks for.
     let topped_up_since = |since: &str| -> Result<bool> {
-        Ok(conn
-            .prepare_cached(
-                "SELECT 1 FROM entries WHERE account_id = ?1 AND kind = 'topup'
-                 AND at > ?2 AND at <= ?3 LIMIT 1",
-            )?
-            .exists(params![a.id, since, to_db(at)])?)
+        Ok(bal.available >= Decimal::ZERO
+            && conn
+                .prepare_cached(
+                    "SELECT 1 FROM entries e WHERE e.kind IN ('topup', 'revenue_transfer')
+                     AND e.at >= ?2 AND e.at <= ?3
+                     AND EXISTS (SELECT 1 FROM postings p JOIN books b ON b.id = p.book_id
+                                 WHERE p.entry_id = e.id AND b.account_id = ?1)
+                     LIMIT 1",
+                )?
+                .exists(params![a.id, since, to_db(at)])?)
     };
     if let Some((kind, amount, card, when_at)) = last {
         if kind == "autopay_failed" && !topped_up_since(&when_at)? {

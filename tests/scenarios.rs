@@ -418,6 +418,17 @@ fn a_failed_automatic_charge_stands_until_the_account_is_topped_up_by_hand() {
             .any(|a| a.kind == "autopay_failed")
     };
     assert!(failed(&c, "2026-07-02"));
+    // A top-up that leaves the account owing does not settle the matter.
+    ledger::topup(
+        &mut c,
+        "a",
+        d("1"),
+        TopUpMethod::Online,
+        t("2026-07-02T12:00:00Z"),
+        None,
+    )
+    .unwrap();
+    assert!(failed(&c, "2026-07-02T13:00:00Z"));
     ledger::topup(
         &mut c,
         "a",
