@@ -178,9 +178,9 @@ pub fn mark(
         currency: None,
         amount_changed: false,
     };
-    let (_, billed) = coverage(conn, &probe)?;
-    let (billed, currency) = match billed {
-        Some((b, c)) => (Some(to_text(b)), Some(c)),
+    let (lines, now) = coverage(conn, &probe)?;
+    let (billed, currency) = match &now {
+        Some((b, c)) => (Some(to_text(*b)), Some(c.clone())),
         None => (None, None),
     };
     conn.execute(
@@ -189,11 +189,25 @@ pub fn mark(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
         params![kind, key, provider, account, month, resource, sku, service, start, end, status, note, reviewer, to_db(at), billed, currency],
     )?;
+    // The mark as `list` would show it, without re-checking every other mark.
     let id = conn.last_insert_rowid();
-    list(conn, None)?
-        .into_iter()
-        .find(|a| a.id == id)
-        .ok_or_else(|| Error::not_found("the mark just written was not found"))
+    let at_text: String = conn.query_row(
+        "SELECT at FROM annotations WHERE id = ?1",
+        params![id],
+        |r| r.get(0),
+    )?;
+    Ok(Annotation {
+        id,
+        note: note.map(str::to_string),
+        reviewer,
+        at: at_text,
+        lines,
+        orphaned: lines == 0,
+        billed_when_marked: now.as_ref().map(|(b, _)| *b),
+        billed_now: now.as_ref().map(|(b, _)| *b),
+        currency,
+        ..probe
+    })
 }
 
 /// The account a resource or service mark belongs to: given, or the only one with such lines.
@@ -280,6 +294,11 @@ fn coverage(conn: &Connection, a: &Annotation) -> Result<(i64, Option<(Decimal, 
             }
         }
         return Ok((n, one_currency(sums)));
+    }
+    // A resource or service mark always names its account (`the_account`); one without is
+    // carried by no line, as before.
+    if a.account.is_none() {
+        return Ok((0, None));
     }
     let mut filter = LineFilter {
         account: a.account.clone(),
