@@ -1469,6 +1469,12 @@ fn write_import(
         return Err(rows_error(name, clashes, false));
     }
 
+    // Each slice's month totals before this file, to tell which signed-off months it changes.
+    let totals_before = parsed
+        .slices
+        .iter()
+        .map(|s| crate::review::reconcile::totals_of_month(&tx, &s.account, &s.month))
+        .collect::<Result<Vec<_>>>()?;
     // Slices: replace earlier exports, mark provisional or final.
     let mut slices = Vec::new();
     let mut replaced_imports = Vec::new();
@@ -1575,11 +1581,9 @@ fn write_import(
         None
     };
     let mut signoffs_changed = Vec::new();
-    for s in &slices {
+    for (s, before) in slices.iter().zip(&totals_before) {
         signoffs_changed.extend(crate::review::reconcile::changed_signoffs(
-            &tx,
-            &s.account,
-            &[s.month.as_str()],
+            &tx, &s.account, &s.month, before,
         )?);
     }
     tx.execute(

@@ -484,16 +484,29 @@ fn month_totals(
     Ok(out)
 }
 
-/// The signed-off months of `account_id` among `months` that differ from their sign-off now
-/// (an import reports them: a later bill changed a month someone had signed off).
+/// A month's billed total and line count per currency, as a sign-off compares them.
+pub type MonthTotals = BTreeMap<String, (Decimal, i64)>;
+
+/// The totals of `account_id`'s `month` now (an import takes them before it writes).
+pub fn totals_of_month(conn: &Connection, account_id: &str, month: &str) -> Result<MonthTotals> {
+    month_totals(conn, account_id, month)
+}
+
+/// The sign-offs of `account_id`'s `month` that an import changed: the month's totals moved
+/// from `before` and now differ from what was signed. A month an earlier import had already
+/// moved is not blamed on a later file that leaves it as it was.
 pub fn changed_signoffs(
     conn: &Connection,
     account_id: &str,
-    months: &[&str],
+    month: &str,
+    before: &MonthTotals,
 ) -> Result<Vec<SignoffCheck>> {
+    if month_totals(conn, account_id, month)? == *before {
+        return Ok(Vec::new());
+    }
     Ok(signoffs(conn, Some(account_id))?
         .into_iter()
-        .filter(|s| s.changed && months.contains(&s.month.as_str()))
+        .filter(|s| s.changed && s.month == month)
         .collect())
 }
 
