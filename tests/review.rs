@@ -252,6 +252,21 @@ fn a_mark_survives_a_reissued_bill_and_is_orphaned_when_its_charge_disappears() 
         ),
         (Some(d("5.0000000001")), Some(d("7")), Some("USD"))
     );
+    // The review export carries it: then, now, the move, and a sentence.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("review.csv");
+    export::review_csv(&c, None, &path).unwrap();
+    let mut rdr = csv::Reader::from_path(&path).unwrap();
+    let row = rdr
+        .records()
+        .map(|r| r.unwrap())
+        .find(|r| &r[0] == "review mark" && &r[4] == "disputed")
+        .unwrap();
+    assert_eq!(
+        (&row[5], &row[6], &row[7], &row[8]),
+        ("USD", "5.0000000001", "7", "1.9999999999")
+    );
+    assert!(row[9].contains("amount changed"), "{row:?}");
 }
 
 #[test]

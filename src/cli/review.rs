@@ -343,9 +343,20 @@ pub fn run_review(conn: &Connection, cmd: &ReviewCmd) -> Result<String> {
                             .unwrap_or_default(),
                         a.note.clone().unwrap_or_default(),
                         if a.orphaned {
-                            "\t(orphaned: its charge is no longer in any bill)"
+                            "\t(orphaned: its charge is no longer in any bill)".to_string()
+                        } else if let (true, Some(then), Some(now), Some(c)) = (
+                            a.amount_changed,
+                            a.billed_when_marked,
+                            a.billed_now,
+                            &a.currency,
+                        ) {
+                            format!(
+                                "\t(the amount changed since it was marked: {} {c} then, {} {c} now)",
+                                crate::money::to_text(then),
+                                crate::money::to_text(now)
+                            )
                         } else {
-                            ""
+                            String::new()
                         }
                     )
                 })

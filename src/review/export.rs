@@ -132,8 +132,18 @@ pub fn review_csv(conn: &Connection, account: Option<&str>, out: &Path) -> Resul
         };
         let finding = if a.orphaned {
             "orphaned: no line of the current bills carries this charge".to_string()
+        } else if a.amount_changed {
+            format!(
+                "on {} line(s); the amount changed since it was marked",
+                a.lines
+            )
         } else {
             format!("on {} line(s)", a.lines)
+        };
+        let amount = |d: Option<rust_decimal::Decimal>| d.map(text).unwrap_or_default();
+        let moved = match (a.billed_when_marked, a.billed_now) {
+            (Some(then), Some(now)) => text(now - then),
+            _ => String::new(),
         };
         rows.push([
             "review mark".into(),
@@ -141,10 +151,10 @@ pub fn review_csv(conn: &Connection, account: Option<&str>, out: &Path) -> Resul
             a.month.clone(),
             subject,
             a.status.clone(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
+            o(&a.currency),
+            amount(a.billed_when_marked),
+            amount(a.billed_now),
+            moved,
             finding,
             o(&a.note),
             o(&a.reviewer),
@@ -366,8 +376,21 @@ pub fn workbook(
     header(
         ws,
         &[
-            "target", "account", "month", "resource", "service", "status", "note", "reviewer",
-            "at", "lines", "orphaned",
+            "target",
+            "account",
+            "month",
+            "resource",
+            "service",
+            "status",
+            "note",
+            "reviewer",
+            "at",
+            "lines",
+            "orphaned",
+            "currency",
+            "billed when marked",
+            "billed now",
+            "amount changed",
         ],
     )?;
     for (i, a) in marks.iter().enumerate() {
@@ -388,6 +411,19 @@ pub fn workbook(
         }
         ws.write_number(r, 9, a.lines as f64).map_err(xlsx_err)?;
         ws.write_string(r, 10, if a.orphaned { "yes" } else { "no" })
+            .map_err(xlsx_err)?;
+        if let Some(c) = &a.currency {
+            ws.write_string(r, 11, c).map_err(xlsx_err)?;
+            // Exact text: the sheet's money cells elsewhere have a number and its text; these
+            // two are read beside each other, as text.
+            for (col, v) in [(12, a.billed_when_marked), (13, a.billed_now)] {
+                if let Some(v) = v {
+                    ws.write_string(r, col, crate::money::to_text(v))
+                        .map_err(xlsx_err)?;
+                }
+            }
+        }
+        ws.write_string(r, 14, if a.amount_changed { "yes" } else { "no" })
             .map_err(xlsx_err)?;
     }
 
