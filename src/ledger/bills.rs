@@ -354,9 +354,17 @@ fn settle_group(
             .unwrap_or_default()
     };
     let shortfall = |what: &str, want: Decimal, have: Decimal| {
+        let how = if what == Part::Revenue.name() {
+            format!(
+                "record it first (`billfold grant {} AMOUNT --purse revenue`)",
+                payer.id
+            )
+        } else {
+            "record them first (top-ups, vouchers, cards)".to_string()
+        };
         Error::refused(format!(
             "'{}' {month} {service}: the bill says {} was paid by {what}, but the ledger's {what} \
-             hold {}: record them first (top-ups, vouchers, cards), or import without --settle",
+             hold {}: {how}, or import without settling",
             consumer.id,
             display(want, &cur),
             display(have, &cur)
