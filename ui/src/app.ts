@@ -404,6 +404,8 @@ export class App {
         try {
           await this.backend.setImportSettle(on);
           this.importSettle = on;
+          // The header may have been drawn again while the choice was being kept.
+          for (const b of this.root.querySelectorAll<HTMLInputElement>("[data-testid=import-settle]")) b.checked = on;
         } catch (e) {
           box.checked = this.importSettle;
           const { sentence, message } = errorSentence(e);
