@@ -1469,11 +1469,11 @@ fn write_import(
         return Err(rows_error(name, clashes, false));
     }
 
-    // Each slice's month totals before this file, to tell which signed-off months it changes.
+    // The totals of the slices' signed-off months before this file, to tell which it changes.
     let totals_before = parsed
         .slices
         .iter()
-        .map(|s| crate::review::reconcile::totals_of_month(&tx, &s.account, &s.month))
+        .map(|s| crate::review::reconcile::signed_off_totals(&tx, &s.account, &s.month))
         .collect::<Result<Vec<_>>>()?;
     // Slices: replace earlier exports, mark provisional or final.
     let mut slices = Vec::new();
@@ -1582,6 +1582,7 @@ fn write_import(
     };
     let mut signoffs_changed = Vec::new();
     for (s, before) in slices.iter().zip(&totals_before) {
+        let Some(before) = before else { continue };
         signoffs_changed.extend(crate::review::reconcile::changed_signoffs(
             &tx, &s.account, &s.month, before,
         )?);

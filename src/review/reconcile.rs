@@ -151,7 +151,7 @@ pub fn reconcile(conn: &Connection, account: Option<&str>) -> Result<Reconciliat
         assertions: assertions(conn, account)?,
         payment_split: payment_split(conn, account)?,
         completeness: completeness(conn, account)?,
-        signoffs: signoffs(conn, account)?,
+        signoffs: signoffs(conn, account, None)?,
     })
 }
 
@@ -452,10 +452,7 @@ pub fn sign_off(
             params![account_id, month, currency, to_text(*billed), lines, reviewer, to_db(at)],
         )?;
     }
-    Ok(signoffs(conn, Some(account_id))?
-        .into_iter()
-        .filter(|s| s.month == month)
-        .collect())
+    signoffs(conn, Some(account_id), Some(month))
 }
 
 /// Exact billed totals and line counts of an account-month, per currency (from the rollups).
@@ -487,9 +484,21 @@ fn month_totals(
 /// A month's billed total and line count per currency, as a sign-off compares them.
 pub type MonthTotals = BTreeMap<String, (Decimal, i64)>;
 
-/// The totals of `account_id`'s `month` now (an import takes them before it writes).
-pub fn totals_of_month(conn: &Connection, account_id: &str, month: &str) -> Result<MonthTotals> {
-    month_totals(conn, account_id, month)
+/// The totals of `account_id`'s `month` now when the month is signed off, else `None` (an
+/// import takes them before it writes, for the months it must watch).
+pub fn signed_off_totals(
+    conn: &Connection,
+    account_id: &str,
+    month: &str,
+) -> Result<Option<MonthTotals>> {
+    let signed: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM signoffs WHERE account_id = ?1 AND month = ?2)",
+        params![account_id, month],
+        |r| r.get(0),
+    )?;
+    signed
+        .then(|| month_totals(conn, account_id, month))
+        .transpose()
 }
 
 /// The sign-offs of `account_id`'s `month` that an import changed: the month's totals moved
@@ -504,20 +513,26 @@ pub fn changed_signoffs(
     if month_totals(conn, account_id, month)? == *before {
         return Ok(Vec::new());
     }
-    Ok(signoffs(conn, Some(account_id))?
+    Ok(signoffs(conn, Some(account_id), Some(month))?
         .into_iter()
-        .filter(|s| s.changed && s.month == month)
+        .filter(|s| s.changed)
         .collect())
 }
 
-fn signoffs(conn: &Connection, account: Option<&str>) -> Result<Vec<SignoffCheck>> {
+/// The sign-offs of an account (or all), of one month (or all), against the totals now.
+fn signoffs(
+    conn: &Connection,
+    account: Option<&str>,
+    month: Option<&str>,
+) -> Result<Vec<SignoffCheck>> {
     let mut stmt = conn.prepare(
         "SELECT account_id, month, currency, billed, lines, reviewer, at FROM signoffs
-         WHERE ?1 IS NULL OR account_id = ?1 ORDER BY account_id, month, currency",
+         WHERE (?1 IS NULL OR account_id = ?1) AND (?2 IS NULL OR month = ?2)
+         ORDER BY account_id, month, currency",
     )?;
     type Row = (String, String, String, String, i64, Option<String>, String);
     let rows: Vec<Row> = stmt
-        .query_map(params![account], |r| {
+        .query_map(params![account, month], |r| {
             Ok((
                 r.get(0)?,
                 r.get(1)?,
