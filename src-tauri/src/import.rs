@@ -25,18 +25,12 @@ fn file_name(p: &Path) -> String {
 pub fn import_paths(app: &AppHandle, ledger: &Ledger, paths: &[PathBuf]) -> dto::ImportReport {
     let total = u32::try_from(paths.len()).unwrap_or(u32::MAX);
     let mut files = Vec::with_capacity(paths.len());
-    let mut conn = match billfold::store::open(&ledger.path) {
-        Ok(c) => c,
-        Err(e) => {
-            let error: CommandError = e.into();
-            return dto::ImportReport {
-                files: paths.iter().map(|p| failed(p, error.clone())).collect(),
-            };
-        }
-    };
-    // The user's choice, kept in the ledger (off unless turned on).
-    let settle = match import::settles_imports(&conn) {
-        Ok(s) => s,
+    // The import's own connection, and the user's choice of settling kept in the ledger (off
+    // unless turned on); a ledger that cannot give them fails every file with the same error.
+    let opened = billfold::store::open(&ledger.path)
+        .and_then(|c| import::settles_imports(&c).map(|settle| (c, settle)));
+    let (mut conn, settle) = match opened {
+        Ok(x) => x,
         Err(e) => {
             let error: CommandError = e.into();
             return dto::ImportReport {
