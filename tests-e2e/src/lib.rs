@@ -14,6 +14,24 @@ use serde_json::{json, Value};
 /// The time every test runs at, so the app's figures and the CLI's are of the same instant.
 pub const AT: &str = "2026-11-23T09:00:00Z";
 
+/// `billfold` arguments that add the tests' usual account: `e2e`, a prepaid USD Tencent Cloud
+/// account opened on 2026-05-01.
+pub const ADD_E2E_ACCOUNT: &[&str] = &[
+    "account",
+    "add",
+    "e2e",
+    "--provider",
+    "Tencent Cloud",
+    "--currency",
+    "USD",
+    "--mode",
+    "prepaid",
+    "--name",
+    "E2E Co",
+    "--at",
+    "2026-05-01",
+];
+
 /// One window at a time: the tests share the X display and WebKitWebDriver.
 static SERIAL: Mutex<()> = Mutex::new(());
 

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use billfold_e2e::{repo_root, serial, Driver, Ledger, Session, AT};
+use billfold_e2e::{repo_root, serial, Driver, Ledger, Session, ADD_E2E_ACCOUNT, AT};
 use serde_json::{json, Value};
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -68,21 +68,7 @@ fn focus_file_in(ledger: &Ledger, name: &str, currency: &str, rows: &[Row]) -> S
 fn prepared(name: &str) -> Ledger {
     let l = Ledger::new(name);
     for args in [
-        &[
-            "account",
-            "add",
-            "e2e",
-            "--provider",
-            "Tencent Cloud",
-            "--currency",
-            "USD",
-            "--mode",
-            "prepaid",
-            "--name",
-            "E2E Co",
-            "--at",
-            "2026-05-01",
-        ][..],
+        ADD_E2E_ACCOUNT,
         &["topup", "e2e", "5000", "--at", "2026-05-02"],
         &[
             "charge",

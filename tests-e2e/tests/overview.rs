@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use billfold_e2e::{en_us, repo_root, serial, Driver, Ledger, Session};
+use billfold_e2e::{en_us, repo_root, serial, Driver, Ledger, Session, ADD_E2E_ACCOUNT};
 use serde_json::Value;
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -12,21 +12,7 @@ const WAIT: Duration = Duration::from_secs(20);
 fn prepared_account(name: &str) -> Ledger {
     let l = Ledger::new(name);
     for args in [
-        &[
-            "account",
-            "add",
-            "e2e",
-            "--provider",
-            "Tencent Cloud",
-            "--currency",
-            "USD",
-            "--mode",
-            "prepaid",
-            "--name",
-            "E2E Co",
-            "--at",
-            "2026-05-01",
-        ][..],
+        ADD_E2E_ACCOUNT,
         &["topup", "e2e", "12345.675", "--at", "2026-05-02"],
         &[
             "voucher",
