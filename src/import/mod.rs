@@ -678,6 +678,10 @@ pub fn sniff<R: Read>(
     }
     match (format, first) {
         (_, None) => Err("the file is empty: expected a header line and bill lines".into()),
+        // FOCUS's own column: judged as FOCUS, so the message names the columns it lacks.
+        (Format::Auto, Some((header, cols))) if cols.contains_key("billedcost") => {
+            build(Format::Focus, header, &cols)
+        }
         (Format::Auto, Some(_)) => Err(
             "the header is not one of a bill Billfold knows: expected FOCUS (BilledCost, \
              BillingAccountId, BillingCurrency...), Tencent Cloud bill details (支付者UIN, \
