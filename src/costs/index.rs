@@ -51,7 +51,14 @@ fn insert_rows<T>(
     rows: &[T],
     bind: impl Fn(&mut Statement<'_>, usize, &T) -> rusqlite::Result<()>,
 ) -> Result<()> {
-    let sql = |n: usize| format!("INSERT INTO {into} VALUES {}", placeholders(n, cols));
+    // OR FAIL: no statement journal (see `import::INSERT_HEAD`); the caller's transaction is
+    // rolled back on any error.
+    let sql = |n: usize| {
+        format!(
+            "INSERT OR FAIL INTO {into} VALUES {}",
+            placeholders(n, cols)
+        )
+    };
     let mut many = tx.prepare_cached(&sql(RUN_ROWS))?;
     let mut one = tx.prepare_cached(&sql(1))?;
     let full = rows.len() / RUN_ROWS * RUN_ROWS;

@@ -1034,8 +1034,13 @@ pub fn check_reader<R: Read>(reader: R, name: &str, format: Format) -> Result<u6
     Ok(parsed.rows)
 }
 
-const INSERT_HEAD: &str = "INSERT INTO cost_lines (import_id, source, source_line, account_id,
-    month, currency, service, sub_account, provider, category, charge_class, resource, region,
+/// `OR FAIL`, not SQLite's default `OR ABORT`: an aborting multi-row INSERT must be undone on
+/// its own, so SQLite keeps a statement journal of every page it touches (measured: 2.1 GB,
+/// 519,000 pages, written to a temporary file for a million lines; 14 % of the import's time).
+/// A failed insert fails the whole import's transaction anyway, which rolls everything back.
+const INSERT_HEAD: &str = "INSERT OR FAIL INTO cost_lines (import_id, source, source_line,
+    account_id, month, currency, service, sub_account, provider, category, charge_class,
+    resource, region,
     sku, tags, description, resource_name, sub_account_name, service_category, pricing_unit,
     invoice, billed_cost, effective_cost, list_cost, coupon_paid, pricing_quantity,
     contracted_cost, paid_voucher, paid_complimentary, paid_cash, paid_card, paid_credit,
