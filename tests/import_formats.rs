@@ -237,15 +237,25 @@ fn assert_indexes_match_lines(conn: &Connection) {
         ),
         n("SELECT COUNT(*) FROM cost_lines")
     );
+    // Each line with a resource is in exactly one list, the one of its own key.
     assert_eq!(
         n(
-            "SELECT COUNT(*) FROM cost_lines_resource x JOIN cost_lines l ON l.id = x.id
-           AND l.resource = x.resource AND l.month = x.month AND l.account_id = x.account_id"
+            "SELECT COUNT(*) FROM cost_lines_resource_lists x, json_each(x.ids) j
+             JOIN cost_lines l ON l.id = j.value
+           AND l.resource = x.resource AND l.month = x.month AND l.account_id = x.account_id
+           AND l.import_id IS x.import_id"
         ),
         n("SELECT COUNT(*) FROM cost_lines WHERE resource IS NOT NULL")
     );
     assert_eq!(
-        n("SELECT COUNT(*) FROM cost_lines_resource"),
+        n("SELECT COUNT(*) FROM cost_lines_resource_lists x, json_each(x.ids)"),
+        n("SELECT COUNT(*) FROM cost_lines WHERE resource IS NOT NULL")
+    );
+    assert_eq!(
+        n(
+            "SELECT COUNT(*) FROM (SELECT DISTINCT j.value FROM cost_lines_resource_lists x,
+             json_each(x.ids) j)"
+        ),
         n("SELECT COUNT(*) FROM cost_lines WHERE resource IS NOT NULL")
     );
 }

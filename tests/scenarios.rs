@@ -693,9 +693,13 @@ fn upgrading_a_ledger_fills_the_running_balances_from_the_postings() {
         .unwrap();
         ledger::charge(&mut c, "a", d("0.25"), "CVM", t("2026-01-03"), None).unwrap();
         // Back to schema 3, as a ledger written before the running balances existed (and
-        // before schema 5's columns).
+        // before schema 5's columns and schema 6's resource lists).
         c.execute_batch(
-            "ALTER TABLE cost_lines DROP COLUMN paid_revenue;
+            "DROP TRIGGER cost_lines_unindex; DROP TABLE cost_lines_resource_lists;
+             CREATE TABLE cost_lines_resource (resource, month, account_id, id);
+             CREATE TRIGGER cost_lines_unindex AFTER DELETE ON cost_lines
+             BEGIN DELETE FROM cost_lines_resource WHERE id = old.id; END;
+             ALTER TABLE cost_lines DROP COLUMN paid_revenue;
              ALTER TABLE bill_settlements DROP COLUMN revenue;
              ALTER TABLE annotations DROP COLUMN billed;
              ALTER TABLE annotations DROP COLUMN currency;

@@ -1,14 +1,19 @@
-//! The two indexes of cost lines kept by hand (see `migrations/0002_imports.sql`): the import
-//! writes their entries in sorted runs ([`IndexRuns`]), the ledger's own lines one at a time
-//! ([`index_lines`]), and a trigger removes a deleted line's entries.
+//! The two indexes of cost lines kept by hand (see `migrations/0002_imports.sql` and
+//! `0006_resource_lists.sql`): the largest lines of each account, month, service and member
+//! (`cost_lines_rank`, one entry per line) and each resource's lines (`cost_lines_resource_lists`,
+//! one list of ids per resource, month, account and import). The import writes them in sorted
+//! runs ([`IndexRuns`]), the ledger's own lines one at a time ([`index_lines`]), and a trigger
+//! removes a deleted line's entry and list.
+
+use std::fmt::Write as _;
 
 use rusqlite::{params, Statement, Transaction};
 
 use super::AccountMonths;
 use crate::error::Result;
 
-/// Writes the hand-kept index entries (`cost_lines_rank`, `cost_lines_resource`) of the lines
-/// with ids `first..=last`, sorted first so that they go into the B-trees in key order.
+/// Writes the hand-kept index entries of the lines with ids `first..=last` (Billfold's own lines:
+/// one at a time, so that each resource list holds one line and the trigger can take it back).
 pub fn index_lines(tx: &Transaction<'_>, first: i64, last: i64) -> Result<()> {
     tx.prepare_cached(
         "INSERT INTO cost_lines_rank (account_id, month, service, sub_account, billed_cost, id)
@@ -18,10 +23,9 @@ pub fn index_lines(tx: &Transaction<'_>, first: i64, last: i64) -> Result<()> {
     )?
     .execute(params![first, last])?;
     tx.prepare_cached(
-        "INSERT INTO cost_lines_resource (resource, month, account_id, id)
-         SELECT resource, month, account_id, id
-         FROM cost_lines WHERE id BETWEEN ?1 AND ?2 AND resource IS NOT NULL
-         ORDER BY resource, month, account_id, id",
+        "INSERT INTO cost_lines_resource_lists (resource, month, account_id, import_id, ids)
+         SELECT resource, month, account_id, import_id, jsonb_array(id)
+         FROM cost_lines WHERE id BETWEEN ?1 AND ?2 AND resource IS NOT NULL",
     )?
     .execute(params![first, last])?;
     Ok(())
@@ -30,8 +34,8 @@ pub fn index_lines(tx: &Transaction<'_>, first: i64, last: i64) -> Result<()> {
 /// The hand-kept index entries of the lines an import writes, gathered in memory and written
 /// in sorted runs (so that they go into the B-trees in key order, like CREATE INDEX), never
 /// more than [`RUN_ENTRIES`] at a time.
-#[derive(Default)]
 pub struct IndexRuns {
+    import_id: i64,
     pairs: AccountMonths,
     rank: Vec<RankEntry>,
     resource: Vec<(i64, u32, i64)>,
@@ -95,6 +99,16 @@ struct RankEntry {
 }
 
 impl IndexRuns {
+    /// The runs of the lines of import `import_id`.
+    pub fn new(import_id: i64) -> Self {
+        IndexRuns {
+            import_id,
+            pairs: AccountMonths::default(),
+            rank: Vec::new(),
+            resource: Vec::new(),
+        }
+    }
+
     /// Adds line `id`'s entries; writes a run when it is full.
     #[allow(clippy::too_many_arguments)]
     pub fn add(
@@ -183,19 +197,25 @@ impl IndexRuns {
                 stmt.raw_bind_parameter(b + 6, e.id)
             },
         )?;
-        insert_rows(
-            tx,
-            "cost_lines_resource (resource, month, account_id, id)",
-            4,
-            &self.resource,
-            |stmt, b, &(res, p, id)| {
-                let (account, month) = pairs.get(p);
-                stmt.raw_bind_parameter(b + 1, res)?;
-                stmt.raw_bind_parameter(b + 2, month)?;
-                stmt.raw_bind_parameter(b + 3, account)?;
-                stmt.raw_bind_parameter(b + 4, id)
-            },
+        // One list per (resource, month, account) of the run: its ids as a JSON array.
+        let mut lists: Vec<(i64, u32, String)> = Vec::new();
+        for &(res, p, id) in &self.resource {
+            match lists.last_mut() {
+                Some((r, q, ids)) if *r == res && *q == p => {
+                    let _ = write!(ids, ",{id}");
+                }
+                _ => lists.push((res, p, format!("[{id}"))),
+            }
+        }
+        let mut list = tx.prepare_cached(
+            "INSERT OR FAIL INTO cost_lines_resource_lists
+                (resource, month, account_id, import_id, ids)
+             VALUES (?1, ?2, ?3, ?4, jsonb(?5 || ']'))",
         )?;
+        for (res, p, ids) in &lists {
+            let (account, month) = pairs.get(*p);
+            list.execute(params![res, month, account, self.import_id, ids])?;
+        }
         self.rank.clear();
         self.resource.clear();
         Ok(())

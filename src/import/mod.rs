@@ -1306,7 +1306,7 @@ fn write_import(
             let source = labels.id(&tx, name)?;
             // Label ids by the parser's numbers of this file's texts.
             let mut ids: Vec<i64> = Vec::new();
-            let mut runs = crate::costs::IndexRuns::default();
+            let mut runs = crate::costs::IndexRuns::new(import_id);
             let mut multi = prepare_insert(&tx, ROWS_PER_INSERT, source, import_id)?;
             let mut single = prepare_insert(&tx, 1, source, import_id)?;
             let mut chunk_insert = tx.prepare(

@@ -223,7 +223,7 @@ fn the_account(
     }
     let sql = match column {
         "resource_id" => {
-            "SELECT DISTINCT account_id FROM cost_lines_resource
+            "SELECT DISTINCT account_id FROM cost_lines_resource_lists
              WHERE resource = (SELECT id FROM labels WHERE text = ?1) AND month = ?2
              ORDER BY account_id"
         }
@@ -267,8 +267,8 @@ fn coverage(conn: &Connection, a: &Annotation) -> Result<(i64, Option<(Decimal, 
         let sql = if resource.is_some() {
             format!(
                 "SELECT {COLUMNS} FROM cost_lines WHERE id IN (
-                    SELECT id FROM cost_lines_resource
-                    WHERE resource = ?3 AND month = ?2 AND account_id = ?1)
+                    SELECT j.value FROM cost_lines_resource_lists x, json_each(x.ids) j
+                    WHERE x.resource = ?3 AND x.month = ?2 AND x.account_id = ?1)
                  AND sku IS ?4"
             )
         } else {

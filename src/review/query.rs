@@ -5,7 +5,7 @@
 //! Speed comes from the storage (`migrations/0002_imports.sql`): lines are integer label ids
 //! and short amount keys, so a scan reads few bytes a line and groups by integers;
 //! `cost_lines_rank` serves the largest lines of each (account, month, service, member)
-//! without reading the others, and `cost_lines_resource` a resource's lines.
+//! without reading the others, and `cost_lines_resource_lists` a resource's lines.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashSet};
@@ -318,7 +318,8 @@ pub(crate) fn scan(
     let sql = if r.resource.is_some() {
         format!(
             "SELECT {COLUMNS} FROM cost_lines WHERE id IN (
-                SELECT id FROM cost_lines_resource WHERE resource = ?2 AND account_id = ?1)
+                SELECT j.value FROM cost_lines_resource_lists x, json_each(x.ids) j
+                WHERE x.resource = ?2 AND x.account_id = ?1)
              AND +account_id = ?1{conds} ORDER BY month, id"
         )
     } else {

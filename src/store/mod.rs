@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_review.sql"),
     include_str!("migrations/0004_book_balances.sql"),
     include_str!("migrations/0005_revenue_and_mark_amounts.sql"),
+    include_str!("migrations/0006_resource_lists.sql"),
 ];
 
 /// The schema version this binary writes.
@@ -193,6 +194,83 @@ mod tests {
             )
             .unwrap();
         assert_eq!(revenue, "'0'");
+    }
+
+    /// A ledger of schema 5 keeps its resource index: each resource's entries become one list
+    /// per (resource, month, account, import), and a deleted line still takes its list along.
+    #[test]
+    fn a_ledger_of_schema_5_gets_its_resource_entries_as_lists() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l.sqlite");
+        {
+            let mut c = Connection::open(&path).unwrap();
+            // The lines below point at no labels or accounts: foreign keys off.
+            c.pragma_update(None, "foreign_keys", false).unwrap();
+            let tx = c.transaction().unwrap();
+            for sql in &MIGRATIONS[..5] {
+                tx.execute_batch(sql).unwrap();
+            }
+            tx.pragma_update(None, "user_version", 5).unwrap();
+            for (id, import, resource, month) in [
+                (1, Some(7), 50, "2026-01"),
+                (2, Some(7), 50, "2026-01"),
+                (3, Some(7), 51, "2026-01"),
+                (4, Some(8), 50, "2026-02"),
+                (5, None, 50, "2026-01"),
+            ] {
+                tx.execute(
+                    "INSERT INTO cost_lines (id, import_id, source, source_line, account_id,
+                         month, service, currency, billed_cost, effective_cost, provider,
+                         category, resource)
+                     VALUES (?1, ?2, 1, ?1, 'a', ?3, 2, 'CNY', x'00', x'00', 3, 4, ?4)",
+                    rusqlite::params![id, import, month, resource],
+                )
+                .unwrap();
+                tx.execute(
+                    "INSERT INTO cost_lines_resource VALUES (?1, ?2, 'a', ?3)",
+                    rusqlite::params![resource, month, id],
+                )
+                .unwrap();
+            }
+            tx.commit().unwrap();
+        }
+        let c = open(&path).unwrap();
+        let lists = |c: &Connection| -> Vec<(i64, String, Option<i64>, String)> {
+            let mut stmt = c
+                .prepare(
+                    "SELECT resource, month, import_id, json(ids) FROM cost_lines_resource_lists
+                     ORDER BY resource, month, import_id",
+                )
+                .unwrap();
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
+        let l = |r: i64, m: &str, i: Option<i64>, ids: &str| (r, m.to_string(), i, ids.to_string());
+        assert_eq!(
+            lists(&c),
+            vec![
+                l(50, "2026-01", None, "[5]"),
+                l(50, "2026-01", Some(7), "[1,2]"),
+                l(50, "2026-02", Some(8), "[4]"),
+                l(51, "2026-01", Some(7), "[3]"),
+            ]
+        );
+        // Deleting import 7's slice takes its lists; Billfold's own line keeps its own.
+        c.pragma_update(None, "foreign_keys", false).unwrap();
+        c.execute("DELETE FROM cost_lines WHERE import_id = 7", [])
+            .unwrap();
+        assert_eq!(
+            lists(&c),
+            vec![
+                l(50, "2026-01", None, "[5]"),
+                l(50, "2026-02", Some(8), "[4]")
+            ]
+        );
+        c.execute("DELETE FROM cost_lines WHERE id = 5", [])
+            .unwrap();
+        assert_eq!(lists(&c), vec![l(50, "2026-02", Some(8), "[4]")]);
     }
 
     #[test]
