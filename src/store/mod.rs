@@ -152,20 +152,33 @@ mod tests {
         assert_eq!(mode & 0o777, 0o600);
     }
 
+    /// Writes a ledger of schema `version` at `path` as an older Billfold would have (its
+    /// migrations only), with `fill`'s rows; foreign keys checked or not.
+    fn older_ledger(
+        path: &Path,
+        version: usize,
+        foreign_keys: bool,
+        fill: impl FnOnce(&rusqlite::Transaction<'_>),
+    ) {
+        let mut c = Connection::open(path).unwrap();
+        c.pragma_update(None, "foreign_keys", foreign_keys).unwrap();
+        let tx = c.transaction().unwrap();
+        for sql in &MIGRATIONS[..version] {
+            tx.execute_batch(sql).unwrap();
+        }
+        tx.pragma_update(None, "user_version", version as i64)
+            .unwrap();
+        fill(&tx);
+        tx.commit().unwrap();
+    }
+
     /// A ledger of schema 4 (the first to be released) with a mark and a settled bill opens
     /// with this binary: the appended migration adds its columns, the old rows read as before.
     #[test]
     fn a_ledger_of_schema_4_is_upgraded_in_place() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("l.sqlite");
-        {
-            let mut c = Connection::open(&path).unwrap();
-            c.pragma_update(None, "foreign_keys", true).unwrap();
-            let tx = c.transaction().unwrap();
-            for sql in &MIGRATIONS[..4] {
-                tx.execute_batch(sql).unwrap();
-            }
-            tx.pragma_update(None, "user_version", 4).unwrap();
+        older_ledger(&path, 4, true, |tx| {
             tx.execute(
                 "INSERT INTO annotations (target, key, account_id, month, service, status, at)
                  VALUES ('service', 'service|a|2026-10|CVM', 'a', '2026-10', 'CVM', 'reviewed',
@@ -173,8 +186,7 @@ mod tests {
                 [],
             )
             .unwrap();
-            tx.commit().unwrap();
-        }
+        });
         let c = open(&path).unwrap();
         let v: i64 = c
             .pragma_query_value(None, "user_version", |r| r.get(0))
@@ -202,15 +214,8 @@ mod tests {
     fn a_ledger_of_schema_5_gets_its_resource_entries_as_lists() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("l.sqlite");
-        {
-            let mut c = Connection::open(&path).unwrap();
-            // The lines below point at no labels or accounts: foreign keys off.
-            c.pragma_update(None, "foreign_keys", false).unwrap();
-            let tx = c.transaction().unwrap();
-            for sql in &MIGRATIONS[..5] {
-                tx.execute_batch(sql).unwrap();
-            }
-            tx.pragma_update(None, "user_version", 5).unwrap();
+        // The lines point at no labels or accounts: foreign keys off.
+        older_ledger(&path, 5, false, |tx| {
             for (id, import, resource, month) in [
                 (1, Some(7), 50, "2026-01"),
                 (2, Some(7), 50, "2026-01"),
@@ -232,8 +237,7 @@ mod tests {
                 )
                 .unwrap();
             }
-            tx.commit().unwrap();
-        }
+        });
         let c = open(&path).unwrap();
         let lists = |c: &Connection| -> Vec<(i64, String, Option<i64>, String)> {
             let mut stmt = c
