@@ -1,9 +1,9 @@
 //! The two indexes of cost lines kept by hand (see `migrations/0002_imports.sql` and
 //! `0006_resource_lists.sql`): the largest lines of each account, month, service and member
-//! (`cost_lines_rank`, one entry per line) and each resource's lines (`cost_lines_resource_lists`,
-//! one list of ids per resource, month, account and import). The import writes them in sorted
-//! runs ([`IndexRuns`]), the ledger's own lines one at a time ([`index_lines`]), and a trigger
-//! removes a deleted line's entry and list.
+//! (`cost_lines_rank`, one entry per line) and each resource's lines
+//! (`cost_lines_resource_lists`, one list of ids per resource, month, account, import and run).
+//! The import writes them in sorted runs ([`IndexRuns`]), the ledger's own lines one at a time
+//! ([`index_lines`]), and a trigger removes a deleted line's entry and list.
 
 use std::fmt::Write as _;
 

@@ -1254,6 +1254,8 @@ fn write_import(
         // are taken out first (they are all put back below).
         Some(id) => {
             delta.remove_lines(&tx, "import_id = ?1", params![id])?;
+            // Whole imports or whole (account, month) slices only: each deleted line takes its
+            // resource list along (migration 0006), siblings and all.
             tx.execute("DELETE FROM cost_lines WHERE import_id = ?1", params![id])?;
             tx.execute(
                 "DELETE FROM import_chunks WHERE import_id = ?1",
@@ -1516,6 +1518,7 @@ fn write_import(
             } else {
                 delta.remove_stored(&tx, &s.account, &s.month)?;
             }
+            // A whole slice of each earlier import (see the resource lists, migration 0006).
             replaced = tx.execute(
                 "DELETE FROM cost_lines
                  WHERE account_id = ?1 AND month = ?2 AND import_id IS NOT NULL AND import_id <> ?3",

@@ -222,6 +222,7 @@ mod tests {
                 (3, Some(7), 51, "2026-01"),
                 (4, Some(8), 50, "2026-02"),
                 (5, None, 50, "2026-01"),
+                (6, None, 50, "2026-01"),
             ] {
                 tx.execute(
                     "INSERT INTO cost_lines (id, import_id, source, source_line, account_id,
@@ -243,7 +244,7 @@ mod tests {
             let mut stmt = c
                 .prepare(
                     "SELECT resource, month, import_id, json(ids) FROM cost_lines_resource_lists
-                     ORDER BY resource, month, import_id",
+                     ORDER BY resource, month, import_id, json(ids)",
                 )
                 .unwrap();
             stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
@@ -256,6 +257,7 @@ mod tests {
             lists(&c),
             vec![
                 l(50, "2026-01", None, "[5]"),
+                l(50, "2026-01", None, "[6]"),
                 l(50, "2026-01", Some(7), "[1,2]"),
                 l(50, "2026-02", Some(8), "[4]"),
                 l(51, "2026-01", Some(7), "[3]"),
@@ -269,12 +271,20 @@ mod tests {
             lists(&c),
             vec![
                 l(50, "2026-01", None, "[5]"),
+                l(50, "2026-01", None, "[6]"),
                 l(50, "2026-02", Some(8), "[4]")
             ]
         );
+        // Billfold's own lines were listed one per list: a deleted one takes only its own.
         c.execute("DELETE FROM cost_lines WHERE id = 5", [])
             .unwrap();
-        assert_eq!(lists(&c), vec![l(50, "2026-02", Some(8), "[4]")]);
+        assert_eq!(
+            lists(&c),
+            vec![
+                l(50, "2026-01", None, "[6]"),
+                l(50, "2026-02", Some(8), "[4]")
+            ]
+        );
     }
 
     #[test]
