@@ -12,8 +12,9 @@ use rusqlite::{params, Statement, Transaction};
 use super::AccountMonths;
 use crate::error::Result;
 
-/// Writes the hand-kept index entries of the lines with ids `first..=last` (Billfold's own lines:
-/// one at a time, so that each resource list holds one line and the trigger can take it back).
+/// Writes the hand-kept index entries of the lines with ids `first..=last` (Billfold's own
+/// lines): each line with a resource gets a list of its own, which the trigger can take back
+/// alone.
 pub fn index_lines(tx: &Transaction<'_>, first: i64, last: i64) -> Result<()> {
     tx.prepare_cached(
         "INSERT INTO cost_lines_rank (account_id, month, service, sub_account, billed_cost, id)

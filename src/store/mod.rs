@@ -264,7 +264,6 @@ mod tests {
             ]
         );
         // Deleting import 7's slice takes its lists; Billfold's own line keeps its own.
-        c.pragma_update(None, "foreign_keys", false).unwrap();
         c.execute("DELETE FROM cost_lines WHERE import_id = 7", [])
             .unwrap();
         assert_eq!(
