@@ -376,8 +376,14 @@ impl Chunker {
         }
     }
 
-    /// The records read since the last cut, compressed; `last_line` is where the last starts.
-    fn cut<R: Read>(&mut self, rdr: &mut csv::Reader<Tee<R>>, last_line: u64) -> Option<Chunk> {
+    /// The records read since the last cut, compressed into `buffer` (reused, for its capacity);
+    /// `last_line` is where the last starts.
+    fn cut<R: Read>(
+        &mut self,
+        rdr: &mut csv::Reader<Tee<R>>,
+        last_line: u64,
+        buffer: Vec<u8>,
+    ) -> Option<Chunk> {
         let pos = rdr.position().clone();
         let tee = rdr.get_mut();
         if !tee.keep {
@@ -388,13 +394,26 @@ impl Chunker {
             first_line: self.start_line,
             last_line,
             bytes: len as u64,
-            data: lz4_flex::compress_prepend_size(&tee.kept[..len]),
+            data: compress_prepend_size(&tee.kept[..len], buffer),
         };
         tee.kept.drain(..len);
         self.start = pos.byte();
         self.start_line = pos.line();
         Some(chunk)
     }
+}
+
+/// `lz4_flex::compress_prepend_size` into a reused buffer: the same bytes (the size as a
+/// little-endian u32, then the LZ4 block), which `decompress_size_prepended` reads back.
+fn compress_prepend_size(input: &[u8], mut out: Vec<u8>) -> Vec<u8> {
+    let max = lz4_flex::block::get_maximum_output_size(input.len());
+    out.clear();
+    out.extend_from_slice(&(input.len() as u32).to_le_bytes());
+    out.resize(4 + max, 0);
+    let n = lz4_flex::block::compress_into(input, &mut out[4..])
+        .expect("the output has the maximum size LZ4 can need");
+    out.truncate(4 + n);
+    out
 }
 
 /// The fields of the record that starts on physical line `line` of an imported file, read back
@@ -970,7 +989,7 @@ fn parse_records<R: Read>(
             batch.push(line, &row, &mut dict);
             last_line = line;
             if batch.len() >= BATCH_ROWS {
-                batch.chunk = chunker.cut(rdr, last_line);
+                batch.chunk = chunker.cut(rdr, last_line, std::mem::take(&mut batch.chunk_buffer));
                 let next = send
                     .and_then(|(_, r)| r.try_recv().ok())
                     .unwrap_or_default();
@@ -983,7 +1002,7 @@ fn parse_records<R: Read>(
     }
     if let Some((tx, _)) = send {
         if out.errors.is_empty() && out.file_error.is_none() && !batch.is_empty() {
-            batch.chunk = chunker.cut(rdr, last_line);
+            batch.chunk = chunker.cut(rdr, last_line, std::mem::take(&mut batch.chunk_buffer));
         }
         if !batch.is_empty() || !batch.new_accounts.is_empty() {
             let _ = tx.send(batch);

@@ -256,6 +256,9 @@ pub struct Batch {
     pub new_accounts: Vec<NewAccountSeen>,
     /// The records' own bytes (when the import keeps them).
     pub chunk: Option<Chunk>,
+    /// The last chunk's buffer, kept for the next one: a fresh megabyte per batch costs the
+    /// parser a page fault per 4 KiB (measured 0.4 s of CPU per million lines).
+    pub chunk_buffer: Vec<u8>,
     key: Vec<u8>,
 }
 
@@ -281,7 +284,9 @@ impl Batch {
         self.times.clear();
         self.lines.clear();
         self.new_accounts.clear();
-        self.chunk = None;
+        if let Some(chunk) = self.chunk.take() {
+            self.chunk_buffer = chunk.data;
+        }
     }
 
     pub fn len(&self) -> usize {

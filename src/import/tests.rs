@@ -58,3 +58,22 @@ fn the_desktops_settle_choice_is_off_until_turned_on_and_kept() {
     super::set_settles_imports(&c, false).unwrap();
     assert!(!super::settles_imports(&c).unwrap());
 }
+
+#[test]
+fn a_reused_buffer_compresses_to_the_same_bytes_lz4_flex_would_write() {
+    let text: Vec<u8> = (0..50_000u32)
+        .flat_map(|i| format!("{i},AWS,{}\n", i % 97).into_bytes())
+        .collect();
+    let dirty = vec![0xAB; 9];
+    for input in [&text[..], &text[..10], &[][..]] {
+        let ours = compress_prepend_size(input, dirty.clone());
+        assert_eq!(ours, lz4_flex::compress_prepend_size(input));
+        assert_eq!(lz4_flex::decompress_size_prepended(&ours).unwrap(), input);
+    }
+    // A buffer that held a longer chunk before.
+    let reused = compress_prepend_size(&text, Vec::new());
+    assert_eq!(
+        compress_prepend_size(&text[..100], reused),
+        lz4_flex::compress_prepend_size(&text[..100])
+    );
+}
