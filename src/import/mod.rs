@@ -16,6 +16,7 @@
 
 pub mod focus;
 pub mod huawei;
+pub(crate) mod renumber;
 pub mod row;
 pub mod tencent;
 pub mod values;
@@ -328,20 +329,18 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
-/// Keeps a copy of the bytes the CSV reader reads (when `keep` is on), so that the records'
-/// own bytes can be stored beside the lines made from them ([`Chunker`]).
+/// Keeps a copy of the bytes the CSV reader reads, so that the records' own bytes can be stored
+/// beside the lines made from them ([`Chunker`]) and their line numbers told ([`record_line`]).
 pub struct Tee<R> {
     inner: R,
     kept: Vec<u8>,
-    keep: bool,
 }
 
 impl<R> Tee<R> {
-    pub fn new(inner: R, keep: bool) -> Self {
+    pub fn new(inner: R) -> Self {
         Tee {
             inner,
             kept: Vec::new(),
-            keep,
         }
     }
 }
@@ -349,18 +348,31 @@ impl<R> Tee<R> {
 impl<R: Read> Read for Tee<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        if self.keep {
-            self.kept.extend_from_slice(&buf[..n]);
-        }
+        self.kept.extend_from_slice(&buf[..n]);
         Ok(n)
     }
+}
+
+/// The physical line (1-based) a record starts on: the line the CSV reader reports for it,
+/// plus the line ends it skipped before the record's first byte. The reader reports where it
+/// began reading, which is before the `\n` of the previous record's `\r\n` (it stops after the
+/// `\r`: BurntSushi/rust-csv#395) and before any blank lines; `from_start` are the bytes from
+/// that reported position on.
+pub(crate) fn record_line(reported: u64, from_start: &[u8]) -> u64 {
+    let skipped = from_start
+        .iter()
+        .take_while(|&&b| b == b'\r' || b == b'\n')
+        .filter(|&&b| b == b'\n')
+        .count();
+    reported + skipped as u64
 }
 
 /// Cuts the bytes a [`Tee`] kept into chunks of whole records, one per batch: `kept[0]` is
 /// always the byte at `start`, where the next chunk begins.
 struct Chunker {
     start: u64,
-    start_line: u64,
+    /// The physical line of the chunk's first record, once it is read.
+    first_line: Option<u64>,
 }
 
 impl Chunker {
@@ -372,8 +384,29 @@ impl Chunker {
         tee.kept.drain(..drop);
         Chunker {
             start: pos.byte(),
-            start_line: pos.line(),
+            first_line: None,
         }
+    }
+
+    /// The physical line of a record just read (see [`record_line`]).
+    fn line_of<R: Read>(&mut self, rdr: &csv::Reader<Tee<R>>, pos: &csv::Position) -> u64 {
+        let from = pos.byte().saturating_sub(self.start) as usize;
+        let line = record_line(
+            pos.line(),
+            rdr.get_ref().kept.get(from..).unwrap_or_default(),
+        );
+        self.first_line.get_or_insert(line);
+        line
+    }
+
+    /// Drops the bytes read since the last cut (nothing is built from them).
+    fn skip<R: Read>(&mut self, rdr: &mut csv::Reader<Tee<R>>) {
+        let pos = rdr.position().clone();
+        let tee = rdr.get_mut();
+        let len = ((pos.byte() - self.start) as usize).min(tee.kept.len());
+        tee.kept.drain(..len);
+        self.start = pos.byte();
+        self.first_line = None;
     }
 
     /// The records read since the last cut, compressed into `buffer` (reused, for its capacity);
@@ -383,23 +416,20 @@ impl Chunker {
         rdr: &mut csv::Reader<Tee<R>>,
         last_line: u64,
         buffer: Vec<u8>,
-    ) -> Option<Chunk> {
+    ) -> Chunk {
         let pos = rdr.position().clone();
         let tee = rdr.get_mut();
-        if !tee.keep {
-            return None;
-        }
         let len = ((pos.byte() - self.start) as usize).min(tee.kept.len());
         let chunk = Chunk {
-            first_line: self.start_line,
+            first_line: self.first_line.unwrap_or(last_line),
             last_line,
             bytes: len as u64,
             data: compress_prepend_size(&tee.kept[..len], buffer),
         };
         tee.kept.drain(..len);
         self.start = pos.byte();
-        self.start_line = pos.line();
-        Some(chunk)
+        self.first_line = None;
+        chunk
     }
 }
 
@@ -438,11 +468,17 @@ pub fn original_record(conn: &Connection, import_id: i64, line: u64) -> Result<V
         .map_err(|_| damaged("a chunk does not decompress"))?;
     let mut rdr = csv_reader(bytes.as_slice());
     let mut rec = csv::StringRecord::new();
+    // Lines counted from the chunk's first record, which is on `first_line`.
+    let mut first_in_chunk = None;
     while rdr
         .read_record(&mut rec)
         .map_err(|_| damaged("a chunk is not CSV"))?
     {
-        let at = rec.position().map_or(0, |p| p.line()) + first_line as u64 - 1;
+        let in_chunk = rec.position().map_or(0, |p| {
+            record_line(p.line(), bytes.get(p.byte() as usize..).unwrap_or_default())
+        });
+        let first = *first_in_chunk.get_or_insert(in_chunk);
+        let at = first_line as u64 + in_chunk - first;
         if at == line {
             return Ok(rec.iter().map(str::to_string).collect());
         }
@@ -810,10 +846,20 @@ fn parse_records<R: Read>(
     let has_invoice = mapper.has_invoice_column();
     let mut chunker = Chunker::begin(rdr);
     let mut last_line = 0;
+    let mut unkept = 0;
     loop {
         if out.errors.len() >= ERROR_CAP {
             out.more_errors = true;
             break;
+        }
+        // The bytes read are kept for the batches' chunks; while no batch is built (only
+        // checking, or after a bad row) they are dropped as they go, so memory stays bounded.
+        if send.is_none() || !out.errors.is_empty() {
+            unkept += 1;
+            if unkept >= BATCH_ROWS {
+                chunker.skip(rdr);
+                unkept = 0;
+            }
         }
         match rdr.read_record(&mut rec) {
             Ok(true) => {}
@@ -823,7 +869,7 @@ fn parse_records<R: Read>(
                 break;
             }
         }
-        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        let line = rec.position().map_or(0, |p| chunker.line_of(rdr, p));
         if rec.len() == 1 && rec.get(0).is_some_and(|f| f.trim().is_empty()) {
             continue; // a blank line
         }
@@ -989,7 +1035,8 @@ fn parse_records<R: Read>(
             batch.push(line, &row, &mut dict);
             last_line = line;
             if batch.len() >= BATCH_ROWS {
-                batch.chunk = chunker.cut(rdr, last_line, std::mem::take(&mut batch.chunk_buffer));
+                batch.chunk =
+                    Some(chunker.cut(rdr, last_line, std::mem::take(&mut batch.chunk_buffer)));
                 let next = send
                     .and_then(|(_, r)| r.try_recv().ok())
                     .unwrap_or_default();
@@ -1002,7 +1049,8 @@ fn parse_records<R: Read>(
     }
     if let Some((tx, _)) = send {
         if out.errors.is_empty() && out.file_error.is_none() && !batch.is_empty() {
-            batch.chunk = chunker.cut(rdr, last_line, std::mem::take(&mut batch.chunk_buffer));
+            batch.chunk =
+                Some(chunker.cut(rdr, last_line, std::mem::take(&mut batch.chunk_buffer)));
         }
         if !batch.is_empty() || !batch.new_accounts.is_empty() {
             let _ = tx.send(batch);
@@ -1034,7 +1082,7 @@ fn mapper_billed_column(header: &[String]) -> usize {
 /// Reads a bill from `reader` without writing anything: the number of good lines, or the same
 /// error an import would give. (The fuzz target's entry point.)
 pub fn check_reader<R: Read>(reader: R, name: &str, format: Format) -> Result<u64> {
-    let mut rdr = csv_reader(Tee::new(reader, false));
+    let mut rdr = csv_reader(Tee::new(reader));
     let mut sniffed = sniff(&mut rdr, format).map_err(|p| import_error(name, p))?;
     let abort = AtomicBool::new(false);
     let parsed = parse_records(
@@ -1191,7 +1239,7 @@ fn import_stream(
     progress: Option<ProgressSink<'_>>,
     bulk: bool,
 ) -> Result<FileReport> {
-    let mut rdr = csv_reader(Tee::new(reader, true));
+    let mut rdr = csv_reader(Tee::new(reader));
     let sniffed = sniff(&mut rdr, opts.format).map_err(|p| import_error(name, p))?;
     let Sniffed { mapper, header } = sniffed;
     // Foreign keys are checked by construction during an import (each account is created

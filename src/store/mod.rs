@@ -20,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_book_balances.sql"),
     include_str!("migrations/0005_revenue_and_mark_amounts.sql"),
     include_str!("migrations/0006_resource_lists.sql"),
+    include_str!("migrations/0007_physical_source_lines.sql"),
 ];
 
 /// The schema version this binary writes.
@@ -107,6 +108,11 @@ fn migrate(conn: &mut Connection) -> Result<()> {
         if i + 1 == 4 {
             // Schema 4 adds the running balances: fill them from the postings, exactly, in Rust.
             crate::ledger::journal::rebuild_balances(&tx)?;
+        }
+        if i + 1 == 7 {
+            // Schema 7 numbers imported lines by their physical lines: read back from the
+            // imported files' own bytes, in Rust.
+            crate::import::renumber::renumber_source_lines(&tx)?;
         }
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;
         tx.commit()?;

@@ -1,0 +1,12 @@
+-- Billfold ledger, schema 7: the lines of imported files numbered by their physical line.
+--
+-- Before schema 7 a line's `source_line` was the line the CSV reader reported, which is one
+-- too low for a record after a `\r\n` line end (the reader stops after the `\r`; the `\n` is
+-- counted when the next record is read) and after blank lines. Most exports are `\r\n`
+-- files, so error messages and the original rows named the line above the record.
+--
+-- No table changes: `store::migrate` runs `import::renumber::renumber_source_lines` with this
+-- migration. It reads each import's chunks back and shifts `cost_lines.source_line`, and sets
+-- `import_chunks.first_line` / `last_line` to the physical lines of a chunk's first and last
+-- records, as schema 2 describes them.
+SELECT 1;
