@@ -1114,7 +1114,10 @@ const LF_FILE: &[u8] = b"BillingAccountId,BillingCurrency,BillingPeriodStart,Cha
 a2,USD,2025-02-01T00:00:00Z,Usage,1,1,P\n\
 a2,USD,2025-02-01T00:00:00Z,Usage,2,2,P\n";
 
-fn source_lines(conn: &Connection) -> (Vec<(i64, i64)>, Vec<(i64, i64, i64)>) {
+/// Each line's (import, source line), and each chunk's (import, first line, last line).
+type LineNumbers = (Vec<(i64, i64)>, Vec<(i64, i64, i64)>);
+
+fn source_lines(conn: &Connection) -> LineNumbers {
     let rows = |sql: &str| -> Vec<Vec<i64>> {
         let mut stmt = conn.prepare(sql).unwrap();
         let n = stmt.column_count();
