@@ -100,6 +100,41 @@ fn a_bad_file_exits_6_and_names_line_and_column_while_the_good_one_imports() {
     assert_eq!(v["groups"][0]["billed_cost"], "13.15");
 }
 
+/// With `--json`, a command where one file fails still reports the files it imported (on
+/// stdout, with the failures), and exits 6 with the failure on stderr.
+#[test]
+fn with_json_a_failed_file_is_reported_beside_the_imported_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("l.sqlite");
+    let bad =
+        Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/import/errors/bad_amount.csv")
+            .display()
+            .to_string();
+    let good = fixture("focus-1.0.csv");
+    let (code, out, err) = billfold(&db, &["import", &good, &bad, "--json"]);
+    assert_eq!(code, 6);
+    assert!(err.contains("line 3, column BilledCost: '12,50'"), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["files"].as_array().unwrap().len(), 1);
+    assert_eq!(v["files"][0]["file"], "focus-1.0.csv");
+    assert_eq!(v["files"][0]["status"], "imported");
+    assert_eq!(v["failed"][0]["file"], "bad_amount.csv");
+    assert_eq!(v["failed"][0]["path"], bad.as_str());
+    assert_eq!(v["failed"][0]["code"], "import");
+    let message = v["failed"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("line 3, column BilledCost: '12,50'"),
+        "{message}"
+    );
+    // All good: the same shape, nothing failed, exit 0.
+    let (code, out, err) = billfold(&db, &["import", &good, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["files"][0]["status"], "already_imported");
+    assert_eq!(v["failed"], serde_json::json!([]));
+}
+
 #[test]
 fn bad_options_are_refused() {
     let dir = tempfile::tempdir().unwrap();

@@ -127,6 +127,18 @@ fn now() -> chrono::DateTime<chrono::Utc> {
 #[derive(Serialize)]
 struct ImportOutput<'a> {
     files: &'a [import::FileReport],
+    /// The files that were not imported (nothing of them was written).
+    failed: Vec<FailedFile>,
+}
+
+#[derive(Serialize)]
+struct FailedFile {
+    /// The file's name, as in a report.
+    file: String,
+    /// The path as given.
+    path: String,
+    code: ErrorCode,
+    message: String,
 }
 
 /// Runs `billfold import`. Each file is its own transaction: a bad file writes nothing and the
@@ -144,10 +156,34 @@ pub fn run_import(conn: &mut Connection, args: &ImportArgs) -> Result<String> {
     };
     let paths: Vec<&Path> = args.files.iter().map(PathBuf::as_path).collect();
     let (ok, failed) = import::import_files(conn, &paths, &opts);
+    if args.json {
+        let out = ImportOutput {
+            files: &ok,
+            failed: failed
+                .iter()
+                .map(|(path, e)| FailedFile {
+                    file: import::display_name(path),
+                    path: path.display().to_string(),
+                    code: e.code,
+                    message: e.message.clone(),
+                })
+                .collect(),
+        };
+        let text = serde_json::to_string_pretty(&out)
+            .map_err(|e| Error::invalid(format!("cannot print JSON: {e}")))?;
+        if failed.is_empty() {
+            return Ok(text);
+        }
+        // Some files failed: the report of every file still goes to stdout (the others were
+        // imported), and the failure to stderr and the exit status.
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{text}").and_then(|_| out.flush());
+    }
     if !failed.is_empty() {
         let mut msg = failed
             .iter()
-            .map(|e| e.message.clone())
+            .map(|(_, e)| e.message.clone())
             .collect::<Vec<_>>()
             .join("\n");
         if !ok.is_empty() {
@@ -155,10 +191,6 @@ pub fn run_import(conn: &mut Connection, args: &ImportArgs) -> Result<String> {
             msg.push_str(&summary(&ok).join("; "));
         }
         return Err(Error::new(ErrorCode::Import, msg));
-    }
-    if args.json {
-        return serde_json::to_string_pretty(&ImportOutput { files: &ok })
-            .map_err(|e| Error::invalid(format!("cannot print JSON: {e}")));
     }
     Ok(summary(&ok).join("\n"))
 }

@@ -309,7 +309,7 @@ fn read_error(path: &Path, e: std::io::Error) -> Error {
     )
 }
 
-fn display_name(path: &Path) -> String {
+pub fn display_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string())
@@ -1790,17 +1790,17 @@ fn ensure_account(
 
 /// Imports several files, each all or nothing: the reports of the files imported, and the
 /// errors of the others.
-pub fn import_files(
+pub fn import_files<'p>(
     conn: &mut Connection,
-    paths: &[&Path],
+    paths: &[&'p Path],
     opts: &Options,
-) -> (Vec<FileReport>, Vec<Error>) {
+) -> (Vec<FileReport>, Vec<(&'p Path, Error)>) {
     let mut ok = Vec::new();
     let mut failed = Vec::new();
-    for p in paths {
+    for &p in paths {
         match import_file(conn, p, opts) {
             Ok(r) => ok.push(r),
-            Err(e) => failed.push(e),
+            Err(e) => failed.push((p, e)),
         }
     }
     (ok, failed)
