@@ -765,21 +765,64 @@ fn build(
     };
     match mapper {
         Ok(mapper) => Ok(Sniffed { mapper, header }),
-        Err(missing) => Err(format!(
-            "the header has no {} column: expected a {} export with {}",
-            missing.join(", no "),
-            match format {
-                Format::Focus => "FOCUS",
-                Format::Tencent => "Tencent Cloud bill details",
-                _ => "Huawei Cloud expenditure details",
-            },
-            if missing.len() == 1 {
-                "that column"
-            } else {
-                "those columns"
+        Err(missing) => {
+            let mut problem = format!(
+                "the header has no {} column: expected a {} export with {}",
+                missing.join(", no "),
+                match format {
+                    Format::Focus => "FOCUS",
+                    Format::Tencent => "Tencent Cloud bill details",
+                    _ => "Huawei Cloud expenditure details",
+                },
+                if missing.len() == 1 {
+                    "that column"
+                } else {
+                    "those columns"
+                }
+            );
+            if format == Format::Focus {
+                for name in &missing {
+                    let name = name.split(" (").next().unwrap_or(name);
+                    if let Some(near) = near_miss(name, &header) {
+                        problem.push_str(&format!(
+                            " (the header's {near} is not a FOCUS column: is it {name} misspelt?)"
+                        ));
+                    }
+                }
             }
-        )),
+            Err(problem)
+        }
     }
+}
+
+/// The header's column whose name is nearest to `name` (letters compared without case),
+/// if it is a few edits away: a misspelt column (e.g. `BilledCurrency` for `BillingCurrency`,
+/// seen in samples of the FOCUS specification itself).
+fn near_miss<'h>(name: &str, header: &'h [String]) -> Option<&'h str> {
+    let want = normalize_header(name);
+    let limit = (want.chars().count() / 5).max(2);
+    header
+        .iter()
+        .map(|h| (edit_distance(&normalize_header(h), &want), h))
+        .filter(|&(d, _)| d > 0 && d <= limit)
+        .min_by_key(|&(d, _)| d)
+        .map(|(_, h)| h.as_str())
+}
+
+/// Levenshtein distance between two strings, in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let substitute = diagonal + usize::from(ca != cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitute.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    row[b.len()]
 }
 
 /// Sums of one rollup key, gathered while parsing.

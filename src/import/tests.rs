@@ -77,3 +77,24 @@ fn a_reused_buffer_compresses_to_the_same_bytes_lz4_flex_would_write() {
         lz4_flex::compress_prepend_size(&text[..100])
     );
 }
+
+#[test]
+fn a_missing_column_is_matched_to_a_misspelt_one_only_when_it_is_close() {
+    assert_eq!(edit_distance("kitten", "sitting"), 3);
+    assert_eq!(edit_distance("", "abc"), 3);
+    assert_eq!(edit_distance("扣费时间", "消费时间"), 1);
+    let header: Vec<String> = [
+        "BilledCost",
+        "BilledCurrency",
+        "BillingAccountName",
+        "PricingCurrency",
+    ]
+    .map(String::from)
+    .to_vec();
+    assert_eq!(
+        near_miss("BillingCurrency", &header),
+        Some("BilledCurrency")
+    );
+    assert_eq!(near_miss("BillingAccountId", &header), None);
+    assert_eq!(near_miss("ProviderName", &header), None);
+}
