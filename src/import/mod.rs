@@ -664,12 +664,18 @@ fn csv_reader<R: Read>(reader: R) -> csv::Reader<R> {
         .from_reader(reader)
 }
 
-fn csv_problem(e: &csv::Error) -> String {
+/// What is wrong with the file, from the CSV reader's error; `kept` are the bytes kept from
+/// offset `kept_from` on (to tell the physical line, see [`record_line`]).
+fn csv_problem(e: &csv::Error, kept: &[u8], kept_from: u64) -> String {
     match e.kind() {
         csv::ErrorKind::Utf8 { pos, .. } => format!(
             "line {}: the text is not UTF-8: expected a UTF-8 CSV file (re-export it as UTF-8, or \
              convert it, e.g. from GBK)",
-            pos.as_ref().map(|p| p.line()).unwrap_or(0)
+            pos.as_ref().map_or(0, |p| record_line(
+                p.line(),
+                kept.get(p.byte().saturating_sub(kept_from) as usize..)
+                    .unwrap_or_default()
+            ))
         ),
         csv::ErrorKind::Io(io) => format!("the file cannot be read ({io})"),
         _ => format!("the file is not valid CSV ({e})"),
@@ -678,7 +684,7 @@ fn csv_problem(e: &csv::Error) -> String {
 
 /// Finds the header (in the first lines) and builds the mapper for it.
 pub fn sniff<R: Read>(
-    rdr: &mut csv::Reader<R>,
+    rdr: &mut csv::Reader<Tee<R>>,
     format: Format,
 ) -> std::result::Result<Sniffed, String> {
     let mut rec = csv::StringRecord::new();
@@ -687,7 +693,8 @@ pub fn sniff<R: Read>(
         match rdr.read_record(&mut rec) {
             Ok(true) => {}
             Ok(false) => break,
-            Err(e) => return Err(csv_problem(&e)),
+            // Nothing of the file was dropped yet: the kept bytes start at its first byte.
+            Err(e) => return Err(csv_problem(&e, &rdr.get_ref().kept, 0)),
         }
         let header: Vec<String> = rec
             .iter()
@@ -728,6 +735,18 @@ pub fn sniff<R: Read>(
             return Err(format!(
                 "the header names the column '{d}' twice: expected each column once"
             ));
+        }
+        // Lines ending in a carriage return alone (old Mac files): the reader splits records
+        // there but counts lines by `\n`, so every record would be "line 1".
+        let at = rdr.position().byte() as usize;
+        let kept = &rdr.get_ref().kept;
+        if at > 0 && kept.get(at - 1) == Some(&b'\r') && kept.get(at).is_some_and(|&b| b != b'\n') {
+            return Err(
+                "its lines end with a carriage return alone (an old Mac format): \
+                 expected lines ending in a line feed, or a carriage return and a line feed \
+                 (save it again as CSV)"
+                    .into(),
+            );
         }
         return build(format, header, &cols);
     }
@@ -908,7 +927,7 @@ fn parse_records<R: Read>(
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => {
-                out.file_error = Some(csv_problem(&e));
+                out.file_error = Some(csv_problem(&e, &rdr.get_ref().kept, chunker.start));
                 break;
             }
         }

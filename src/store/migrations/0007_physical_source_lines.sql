@@ -6,7 +6,9 @@
 -- files, so error messages and the original rows named the line above the record.
 --
 -- No table changes: `store::migrate` runs `import::renumber::renumber_source_lines` with this
--- migration. It reads each import's chunks back and shifts `cost_lines.source_line`, and sets
--- `import_chunks.first_line` / `last_line` to the physical lines of a chunk's first and last
--- records, as schema 2 describes them.
+-- migration. It reads each import's chunks back, matches the k-th record to the line with the
+-- k-th id of the import (old numbers can be shared by two records, ids cannot), sets its
+-- `source_line` to the record's physical line, and sets `import_chunks.first_line` /
+-- `last_line` to the physical lines of a chunk's first and last records, as schema 2 describes
+-- them.
 SELECT 1;
