@@ -740,7 +740,13 @@ pub fn sniff<R: Read>(
         // there but counts lines by `\n`, so every record would be "line 1".
         let at = rdr.position().byte() as usize;
         let kept = &rdr.get_ref().kept;
-        if at > 0 && kept.get(at - 1) == Some(&b'\r') && kept.get(at).is_some_and(|&b| b != b'\n') {
+        let after_returns = kept
+            .get(at..)
+            .unwrap_or_default()
+            .iter()
+            .find(|&&b| b != b'\r');
+        if at > 0 && kept.get(at - 1) == Some(&b'\r') && after_returns.is_some_and(|&b| b != b'\n')
+        {
             return Err(
                 "its lines end with a carriage return alone (an old Mac format): \
                  expected lines ending in a line feed, or a carriage return and a line feed \

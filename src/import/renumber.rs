@@ -105,23 +105,26 @@ fn read_records(
         // Before schema 7 a chunk's first line was where its first byte is: the reader's line 1.
         let mut rdr = csv_reader(bytes.as_slice());
         let mut rec = csv::StringRecord::new();
-        let mut span: Option<(i64, i64)> = None;
+        // As an import writes them: the first line of the chunk's first record, blank or not
+        // (`original_record` counts from it), and the last line that was written.
+        let (mut first, mut last) = (None, None);
         while let Ok(true) = rdr.read_record(&mut rec) {
             let Some(p) = rec.position() else { continue };
+            let in_chunk =
+                record_line(p.line(), bytes.get(p.byte() as usize..).unwrap_or_default());
+            let physical = first_byte_line + in_chunk as i64 - 1;
+            first.get_or_insert(physical);
             // A blank record (only spaces) made no line: the same test as `parse_records`.
             if rec.len() == 1 && rec.get(0).is_some_and(|f| f.trim().is_empty()) {
                 continue;
             }
-            let in_chunk =
-                record_line(p.line(), bytes.get(p.byte() as usize..).unwrap_or_default());
-            let physical = first_byte_line + in_chunk as i64 - 1;
             records.push(Record {
                 reported: first_byte_line + p.line() as i64 - 1,
                 physical,
             });
-            span = Some((span.map_or(physical, |s| s.0), physical));
+            last = Some(physical);
         }
-        if let Some((first, last)) = span {
+        if let (Some(first), Some(last)) = (first, last) {
             chunks.push((id, first, last));
         }
     }
