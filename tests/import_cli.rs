@@ -77,11 +77,7 @@ fn import_then_costs_as_json() {
 fn a_bad_file_exits_6_and_names_line_and_column_while_the_good_one_imports() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("l.sqlite");
-    let bad =
-        Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/import/errors/bad_amount.csv")
-            .display()
-            .to_string();
+    let bad = fixture("errors/bad_amount.csv");
     let (code, _, err) = billfold(&db, &["import", &bad, &fixture("focus-1.0.csv")]);
     assert_eq!(code, 6);
     assert!(
@@ -106,11 +102,7 @@ fn a_bad_file_exits_6_and_names_line_and_column_while_the_good_one_imports() {
 fn with_json_a_failed_file_is_reported_beside_the_imported_ones() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("l.sqlite");
-    let bad =
-        Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/import/errors/bad_amount.csv")
-            .display()
-            .to_string();
+    let bad = fixture("errors/bad_amount.csv");
     let good = fixture("focus-1.0.csv");
     let (code, out, err) = billfold(&db, &["import", &good, &bad, "--json"]);
     assert_eq!(code, 6);
