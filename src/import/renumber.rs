@@ -7,8 +7,6 @@
 //! blank ones, so the k-th record of a file is the line with id `first + k`, even after a later
 //! file replaced some of its slices (their lines are gone, the others keep their ids).
 
-use std::collections::HashMap;
-
 use rusqlite::{params, Transaction};
 
 use super::{csv_reader, record_line};
@@ -135,14 +133,17 @@ fn read_records(
 /// record carries (or, when there is none, from a file none of whose lines was deleted), then
 /// checked against every line. `None` if the lines do not match.
 fn first_id(records: &[Record], lines: &[(i64, i64)]) -> Option<i64> {
-    let mut carriers: HashMap<i64, (usize, usize)> = HashMap::new();
-    for (k, r) in records.iter().enumerate() {
-        carriers.entry(r.reported).or_insert((k, 0)).1 += 1;
-    }
+    // Old numbers never decrease in file order: the records carrying one are a run, found by
+    // binary search (no map of a million numbers).
+    let carriers = |line: i64| {
+        let from = records.partition_point(|r| r.reported < line);
+        let to = records.partition_point(|r| r.reported <= line);
+        (from, to - from)
+    };
     let first = lines
         .iter()
-        .find_map(|&(id, line)| match carriers.get(&line) {
-            Some(&(k, 1)) => Some(id - k as i64),
+        .find_map(|&(id, line)| match carriers(line) {
+            (k, 1) => Some(id - k as i64),
             _ => None,
         })
         // Every old number shared (a tiny file): if no line was deleted, the first is the first.
