@@ -176,9 +176,7 @@ pub fn run_import(conn: &mut Connection, args: &ImportArgs) -> Result<String> {
         }
         // Some files failed: the report of every file still goes to stdout (the others were
         // imported), and the failure to stderr and the exit status.
-        use std::io::Write;
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{text}").and_then(|_| out.flush());
+        super::print(&text)?;
     }
     if !failed.is_empty() {
         let mut msg = failed

@@ -465,16 +465,9 @@ pub fn main() -> i32 {
     let cli = Cli::parse();
     match run(cli) {
         Ok(text) => {
-            if !text.is_empty() {
-                use std::io::Write;
-                // A reader that stopped reading (`billfold lines | head`) is not an error.
-                let mut out = std::io::stdout().lock();
-                if let Err(e) = writeln!(out, "{text}").and_then(|_| out.flush()) {
-                    if e.kind() != std::io::ErrorKind::BrokenPipe {
-                        eprintln!("billfold: the output could not be written: {e}");
-                        return 1;
-                    }
-                }
+            if let Err(e) = print(&text) {
+                eprintln!("billfold: the output could not be written: {e}");
+                return 1;
             }
             0
         }
@@ -482,6 +475,20 @@ pub fn main() -> i32 {
             eprintln!("billfold: {}", e.message);
             exit_code(e.code)
         }
+    }
+}
+
+/// Writes a command's output (if any) to stdout. A reader that stopped reading (`billfold
+/// lines | head`) is not an error.
+pub(crate) fn print(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    if text.is_empty() {
+        return Ok(());
+    }
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e),
+        _ => Ok(()),
     }
 }
 

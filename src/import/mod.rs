@@ -353,18 +353,21 @@ impl<R: Read> Read for Tee<R> {
     }
 }
 
-/// The physical line (1-based) a record starts on: the line the CSV reader reports for it,
-/// plus the line ends it skipped before the record's first byte. The reader reports where it
-/// began reading, which is before the `\n` of the previous record's `\r\n` (it stops after the
-/// `\r`: BurntSushi/rust-csv#395) and before any blank lines; `from_start` are the bytes from
-/// that reported position on.
-pub(crate) fn record_line(reported: u64, from_start: &[u8]) -> u64 {
-    let skipped = from_start
+/// The physical line (1-based) a record starts on: the line the CSV reader reports for it
+/// (`pos`), plus the line ends it skipped before the record's first byte. The reader reports
+/// where it began reading, which is before the `\n` of the previous record's `\r\n` (it stops
+/// after the `\r`: BurntSushi/rust-csv#395) and before any blank lines. `kept` are the bytes
+/// read, from offset `kept_from` of the input on.
+pub(crate) fn record_line(pos: &csv::Position, kept: &[u8], kept_from: u64) -> u64 {
+    let from = pos.byte().saturating_sub(kept_from) as usize;
+    let skipped = kept
+        .get(from..)
+        .unwrap_or_default()
         .iter()
         .take_while(|&&b| b == b'\r' || b == b'\n')
         .filter(|&&b| b == b'\n')
         .count();
-    reported + skipped as u64
+    pos.line() + skipped as u64
 }
 
 /// Cuts the bytes a [`Tee`] kept into chunks of whole records, one per batch: `kept[0]` is
@@ -390,11 +393,7 @@ impl Chunker {
 
     /// The physical line of a record just read (see [`record_line`]).
     fn line_of<R: Read>(&mut self, rdr: &csv::Reader<Tee<R>>, pos: &csv::Position) -> u64 {
-        let from = pos.byte().saturating_sub(self.start) as usize;
-        let line = record_line(
-            pos.line(),
-            rdr.get_ref().kept.get(from..).unwrap_or_default(),
-        );
+        let line = record_line(pos, &rdr.get_ref().kept, self.start);
         self.first_line.get_or_insert(line);
         line
     }
@@ -474,9 +473,7 @@ pub fn original_record(conn: &Connection, import_id: i64, line: u64) -> Result<V
         .read_record(&mut rec)
         .map_err(|_| damaged("a chunk is not CSV"))?
     {
-        let in_chunk = rec.position().map_or(0, |p| {
-            record_line(p.line(), bytes.get(p.byte() as usize..).unwrap_or_default())
-        });
+        let in_chunk = rec.position().map_or(0, |p| record_line(p, &bytes, 0));
         let first = *first_in_chunk.get_or_insert(in_chunk);
         let at = first_line as u64 + in_chunk - first;
         if at == line {
@@ -671,11 +668,7 @@ fn csv_problem(e: &csv::Error, kept: &[u8], kept_from: u64) -> String {
         csv::ErrorKind::Utf8 { pos, .. } => format!(
             "line {}: the text is not UTF-8: expected a UTF-8 CSV file (re-export it as UTF-8, or \
              convert it, e.g. from GBK)",
-            pos.as_ref().map_or(0, |p| record_line(
-                p.line(),
-                kept.get(p.byte().saturating_sub(kept_from) as usize..)
-                    .unwrap_or_default()
-            ))
+            pos.as_ref().map_or(0, |p| record_line(p, kept, kept_from))
         ),
         csv::ErrorKind::Io(io) => format!("the file cannot be read ({io})"),
         _ => format!("the file is not valid CSV ({e})"),

@@ -108,8 +108,7 @@ fn read_records(
         let (mut first, mut last) = (None, None);
         while let Ok(true) = rdr.read_record(&mut rec) {
             let Some(p) = rec.position() else { continue };
-            let in_chunk =
-                record_line(p.line(), bytes.get(p.byte() as usize..).unwrap_or_default());
+            let in_chunk = record_line(p, &bytes, 0);
             let physical = first_byte_line + in_chunk as i64 - 1;
             first.get_or_insert(physical);
             // A blank record (only spaces) made no line: the same test as `parse_records`.
