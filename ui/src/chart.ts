@@ -109,8 +109,9 @@ export async function drawTrend(
         y: {
           stacked: true,
           beginAtZero: true,
-          // Axis ticks are geometry, not figures: whole units, grouped per locale.
-          ticks: { color: text, maxTicksLimit: 5, callback: (v) => axis.format(Number(v)) },
+          // Axis ticks are geometry, not figures: whole units (steps too, so an empty trend does
+          // not label 0, 0.5 and 1 as 0, 1, 1), grouped per locale.
+          ticks: { color: text, maxTicksLimit: 5, precision: 0, callback: (v) => axis.format(Number(v)) },
           grid: { color: grid },
         },
       },
