@@ -606,6 +606,141 @@ fn tencent_international_site() {
     );
 }
 
+/// Tencent's current English field list: `Transaction Time`, the billed amount "(Excluding
+/// Tax)" beside the tax columns, no cash column; CST times across a month boundary.
+#[test]
+fn tencent_international_field_list() {
+    let mut conn = store::open_in_memory().unwrap();
+    let r = import(&mut conn, "tencent-en-fieldlist.csv");
+    assert_eq!((r.format.as_str(), r.rows), ("tencent", 3));
+    assert_eq!(
+        rollup_sums(&conn),
+        csv_sums(
+            "tencent-en-fieldlist.csv",
+            "Payer Account ID",
+            "Total Amount After Discount (Excluding Tax)"
+        )
+    );
+    assert_eq!(rollup_sums(&conn)["200000000002"], d("21.7"));
+    let s = |v: &str| Some(v.to_string());
+    // Deducted 2024-10-01 00:30 CST (still September in UTC): October; the tax is not in the
+    // billed amount.
+    assert_eq!(
+        row(&conn, 2, "month,currency,billed_cost,paid_voucher,category"),
+        vec![s("2024-10"), s("USD"), s("0.1"), s("0.02"), s("Usage")]
+    );
+    assert_eq!(
+        row(&conn, 4, "category,billed_cost,list_cost,sub_account_id"),
+        vec![s("Credit"), s("-50.4"), s("-50.4"), s("200000000003")]
+    );
+    assert_rollups_match_lines(&conn);
+}
+
+/// Tencent's partner bills write the same names without spaces (`TransactionTime`).
+#[test]
+fn tencent_partner_bill() {
+    let mut conn = store::open_in_memory().unwrap();
+    let r = import(&mut conn, "tencent-partner.csv");
+    assert_eq!((r.format.as_str(), r.rows), ("tencent", 2));
+    assert_eq!(
+        rollup_sums(&conn),
+        csv_sums(
+            "tencent-partner.csv",
+            "Payer Account ID",
+            "Total Amount After Discount (Excluding Tax)"
+        )
+    );
+    let s = |v: &str| Some(v.to_string());
+    assert_eq!(
+        row(
+            &conn,
+            3,
+            "month,service,region,list_cost,paid_voucher,sub_account_id"
+        ),
+        vec![
+            s("2024-10"),
+            s("Cloud Object Storage"),
+            s("Hong Kong"),
+            s("0.0236"),
+            s("0.0036"),
+            s("300000000002")
+        ]
+    );
+}
+
+/// Huawei's English headers (`Account Name`, `Amount Due ($)`): US dollars from the mark.
+#[test]
+fn huawei_english_headers() {
+    let mut conn = store::open_in_memory().unwrap();
+    let r = import(&mut conn, "huawei-en.csv");
+    assert_eq!((r.format.as_str(), r.rows), ("huawei", 2));
+    assert_eq!(
+        rollup_sums(&conn),
+        csv_sums("huawei-en.csv", "Account Name", "Amount Due ($)")
+    );
+    let s = |v: &str| Some(v.to_string());
+    assert_eq!(
+        row(
+            &conn,
+            3,
+            "currency,category,billed_cost,list_cost,paid_cash,paid_voucher,coupon_paid,sub_account_id"
+        ),
+        vec![
+            s("USD"),
+            s("Purchase"),
+            s("27.5"),
+            s("30"),
+            s("20"),
+            s("5"),
+            s("2.5"),
+            s("ep-01")
+        ]
+    );
+    assert_eq!(
+        accounts::get_account(&conn, "hw_intl01")
+            .unwrap()
+            .currency
+            .code(),
+        "USD"
+    );
+}
+
+/// An English Huawei header that marks no currency is refused: the Chinese site exports
+/// English headers too, so yuan or dollars cannot be told.
+#[test]
+fn huawei_english_headers_without_a_currency_are_refused() {
+    let mut conn = store::open_in_memory().unwrap();
+    let text = std::fs::read_to_string(fixture("huawei-en.csv"))
+        .unwrap()
+        .replace(" ($)", "");
+    let err = import::import_bytes(
+        &mut conn,
+        "h.csv",
+        text.as_bytes(),
+        &opts_at("2025-06-01T00:00:00Z"),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.message,
+        "h.csv: not imported, nothing was written: the header does not say the currency of its \
+         amounts (Amount Due): expected the currency after the amount columns' names, as Huawei \
+         writes them: ($) or (¥)"
+    );
+    // A Chinese header without marks is the Chinese site's: yuan.
+    let text = std::fs::read_to_string(fixture("huawei.csv"))
+        .unwrap()
+        .replace("(¥)", "");
+    let r = import::import_bytes(
+        &mut conn,
+        "c.csv",
+        text.as_bytes(),
+        &opts_at("2025-06-01T00:00:00Z"),
+    )
+    .unwrap();
+    assert_eq!(r.rows, 4);
+    assert_eq!(row(&conn, 2, "currency"), vec![Some("CNY".to_string())]);
+}
+
 #[test]
 fn huawei_expenditure_details() {
     let mut conn = store::open_in_memory().unwrap();

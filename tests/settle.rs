@@ -291,37 +291,70 @@ fn a_postpaid_accounts_final_month_is_settled_and_what_is_left_is_owed() {
     );
 }
 
-/// Tencent's revenue-share column (分成金账户支出) says part of a line was paid from the
-/// revenue account: settling takes it from the ledger's revenue purse, not again from cash.
+/// Tencent's revenue-share column (分成金账户支出; its API documents spell it 分成账户支出) says
+/// part of a line was paid from the revenue account: settling takes it from the ledger's
+/// revenue purse, not again from cash.
 #[test]
 fn the_revenue_share_part_of_a_tencent_line_is_paid_from_revenue_once() {
-    let header = "支付者UIN,使用者UIN,产品名称,计费模式,资源ID,交易类型,扣费时间,开始使用时间,结束使用时间,组件原价,优惠后总价,代金券支出(元),赠送账户支出(元),现金账户支出(元),分成金账户支出(元)";
+    for column in ["分成金账户支出(元)", "分成账户支出(元)"] {
+        let header = format!("支付者UIN,使用者UIN,产品名称,计费模式,资源ID,交易类型,扣费时间,开始使用时间,结束使用时间,组件原价,优惠后总价,代金券支出(元),赠送账户支出(元),现金账户支出(元),{column}");
+        let file = format!(
+            "{header}\n100000000001,100000000001,云服务器CVM,按量计费,ins-1,按量计费小时结,2024-09-02 01:00:00,2024-09-02 00:00:00,2024-09-02 00:59:59,30,30,0,0,10,20\n"
+        );
+        let mut c = tencent_ledger();
+        // Not enough revenue in the ledger: the file is refused, nothing is written.
+        let e = import::import_bytes(
+            &mut c,
+            "rev.csv",
+            file.as_bytes(),
+            &settle_opts("2025-06-01"),
+        )
+        .unwrap_err();
+        assert!(e.message.contains("revenue"), "{column}: {}", e.message);
+        ledger::grant(
+            &mut c,
+            "100000000001",
+            d("25"),
+            BookKind::Revenue,
+            t("2024-01-03"),
+            None,
+        )
+        .unwrap();
+        let r = settle(&mut c, "rev.csv", file.as_bytes(), "2025-06-01");
+        let st = r.settlement.unwrap();
+        assert_eq!(st.settled.len(), 1);
+        assert_eq!(st.settled[0].unstated, Decimal::ZERO);
+        let b = balances(&c, "100000000001", "2025-06-02");
+        assert_eq!((b.cash, b.revenue), (d("490"), d("5")), "{column}");
+        let line = billfold::costs::read_line(&c, 1).unwrap();
+        assert_eq!(line.paid.revenue, Some(d("20")));
+    }
+}
+
+/// A split that does not add up to the billed amount (a payment column Billfold does not
+/// know): the rest goes in the deduction order, and the report does not call it the provider's.
+#[test]
+fn a_part_the_stated_split_does_not_cover_is_settled_in_the_deduction_order_and_said_so() {
+    let header = "支付者UIN,使用者UIN,产品名称,交易类型,扣费时间,优惠后总价,现金账户支出(元),某某账户支出(元)";
     let file = format!(
-        "{header}\n100000000001,100000000001,云服务器CVM,按量计费,ins-1,按量计费小时结,2024-09-02 01:00:00,2024-09-02 00:00:00,2024-09-02 00:59:59,30,30,0,0,10,20\n"
+        "{header}\n100000000001,100000000001,云服务器CVM,按量计费小时结,2024-09-02 01:00:00,30,10,20\n"
     );
     let mut c = tencent_ledger();
-    // Not enough revenue in the ledger: the file is refused, nothing is written.
-    let e = import::import_bytes(
-        &mut c,
-        "rev.csv",
-        file.as_bytes(),
-        &settle_opts("2025-06-01"),
-    )
-    .unwrap_err();
-    assert!(e.message.contains("revenue"), "{}", e.message);
-    ledger::grant(
-        &mut c,
-        "100000000001",
-        d("25"),
-        BookKind::Revenue,
-        t("2024-01-03"),
-        None,
-    )
-    .unwrap();
-    let r = settle(&mut c, "rev.csv", file.as_bytes(), "2025-06-01");
-    assert_eq!(r.settlement.unwrap().settled.len(), 1);
+    let r = settle(&mut c, "part.csv", file.as_bytes(), "2025-06-01");
+    let notes = r.notes();
+    let st = r.settlement.unwrap();
+    assert_eq!(
+        (st.settled[0].by, st.settled[0].unstated),
+        ("provider_split", d("20"))
+    );
+    // Cash 10 as stated; the 20 left: vouchers first in the deduction order.
     let b = balances(&c, "100000000001", "2025-06-02");
-    assert_eq!((b.cash, b.revenue), (d("490"), d("5")));
-    let line = billfold::costs::read_line(&c, 1).unwrap();
-    assert_eq!(line.paid.revenue, Some(d("20")));
+    assert_eq!((b.cash, b.vouchers), (d("490"), d("80")));
+    assert!(
+        notes[0].starts_with(
+            "settled 30 CNY of '100000000001' 2024-09 云服务器CVM as the provider split it, \
+             and 20 CNY its split does not cover in the deduction order ("
+        ),
+        "{notes:?}"
+    );
 }

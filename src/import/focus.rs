@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use super::row::{Fields, Row};
 use super::values;
-use super::Mapper;
+use super::{HeaderError, Mapper};
 
 /// Columns each FOCUS version added (used to tell the version from a header).
 const V11: &[&str] = &[
@@ -155,7 +155,7 @@ pub struct Focus {
 
 impl Focus {
     /// Builds the mapper, or names the required columns the header lacks.
-    pub fn new(lower: &HashMap<String, usize>) -> Result<Self, Vec<&'static str>> {
+    pub fn new(lower: &HashMap<String, usize>) -> Result<Self, HeaderError> {
         let opt = |n: &str| lower.get(n).copied();
         let mut missing = Vec::new();
         let mut req = |n: &'static str, shown: &'static str| match lower.get(n) {
@@ -175,7 +175,7 @@ impl Focus {
             missing.push("ProviderName (FOCUS 1.3: ServiceProviderName)");
         }
         if !missing.is_empty() {
-            return Err(missing);
+            return Err(HeaderError::Missing(missing));
         }
         Ok(Focus {
             version: version(lower),
@@ -371,6 +371,10 @@ impl Mapper for Focus {
 
     fn account_column(&self) -> usize {
         self.account
+    }
+
+    fn billed_column(&self) -> usize {
+        self.billed
     }
 }
 

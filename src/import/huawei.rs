@@ -11,36 +11,61 @@ use super::row::{
     Fields, Row, NPAID, PAID_ARREARS, PAID_CARD, PAID_CASH, PAID_COUPON, PAID_CREDIT, PAID_VOUCHER,
 };
 use super::values::{self, CST_OFFSET_SECS};
-use super::{find, Mapper};
+use super::{find, HeaderError, Mapper};
 
 pub const PROVIDER: &str = "Huawei Cloud";
 
-const MONTH: &[&str] = &["账期", "billing cycle"];
-const PROJECT_ID: &[&str] = &["企业项目id", "enterprise project id"];
-const PROJECT: &[&str] = &["企业项目", "enterprise project"];
-const ACCOUNT: &[&str] = &["账号", "account"];
-const SERVICE: &[&str] = &["产品类型", "service type"];
+const MONTH: &[&str] = &["账期", "billingcycle"];
+const PROJECT_ID: &[&str] = &["企业项目id", "enterpriseprojectid"];
+const PROJECT: &[&str] = &["企业项目", "enterpriseproject"];
+/// The English field lists name it "Account Name".
+const ACCOUNT: &[&str] = &["账号", "account", "accountname"];
+const SERVICE: &[&str] = &["产品类型", "servicetype"];
 const PRODUCT: &[&str] = &["产品", "product"];
-const MODE: &[&str] = &["计费模式", "billing mode"];
-const CONSUMED: &[&str] = &["消费时间", "expenditure time"];
-const START: &[&str] = &["使用开始时间", "start time"];
-const END: &[&str] = &["使用结束时间", "end time"];
-const BILL_TYPE: &[&str] = &["账单类型", "bill type"];
-const RESOURCE: &[&str] = &["资源id", "resource id"];
-const NAME: &[&str] = &["资源名称", "resource name"];
-const TAGS: &[&str] = &["资源标签", "resource tag"];
-const SKU: &[&str] = &["sku编码", "sku code"];
-const REGION: &[&str] = &["区域编码", "region code"];
+const MODE: &[&str] = &["计费模式", "billingmode"];
+const CONSUMED: &[&str] = &["消费时间", "expendituretime"];
+const START: &[&str] = &["使用开始时间", "starttime"];
+const END: &[&str] = &["使用结束时间", "endtime"];
+const BILL_TYPE: &[&str] = &["账单类型", "billtype"];
+const RESOURCE: &[&str] = &["资源id", "resourceid"];
+const NAME: &[&str] = &["资源名称", "resourcename"];
+const TAGS: &[&str] = &["资源标签", "resourcetag"];
+const SKU: &[&str] = &["sku编码", "skucode"];
+const REGION: &[&str] = &["区域编码", "regioncode"];
 const USAGE: &[&str] = &["使用量", "usage"];
-const USAGE_UNIT: &[&str] = &["使用量单位", "usage unit"];
-const LIST: &[&str] = &["官网价", "list price"];
-const DUE: &[&str] = &["应付金额", "amount due"];
-const CASH: &[&str] = &["现金支付", "cash payment"];
-const CREDIT: &[&str] = &["信用额度支付", "credit payment"];
-const VOUCHER: &[&str] = &["代金券抵扣", "cash coupon deduction"];
-const COUPON: &[&str] = &["现金券抵扣", "flexi-purchase coupon deduction"];
-const CARD: &[&str] = &["储值卡抵扣", "stored-value card deduction"];
-const ARREARS: &[&str] = &["欠费金额", "amount in arrears"];
+const USAGE_UNIT: &[&str] = &["使用量单位", "usageunit"];
+const LIST: &[&str] = &["官网价", "listprice"];
+const DUE: &[&str] = &["应付金额", "amountdue"];
+const CASH: &[&str] = &["现金支付", "cashpayment"];
+const CREDIT: &[&str] = &["信用额度支付", "creditpayment"];
+const VOUCHER: &[&str] = &["代金券抵扣", "cashcoupondeduction"];
+const COUPON: &[&str] = &["现金券抵扣", "flexi-purchasecoupondeduction"];
+const CARD: &[&str] = &["储值卡抵扣", "stored-valuecarddeduction"];
+const ARREARS: &[&str] = &["欠费金额", "amountinarrears"];
+
+/// The currency of the amounts, from the marks Huawei puts after the amount columns' names:
+/// `($)` on the international site, `(¥)` or `(元)` on the Chinese one. A header with no mark is
+/// CNY when its amount column is named in Chinese (the Chinese site bills in yuan); an English
+/// one is refused, since the Chinese site also exports English headers: which currency it
+/// means cannot be told.
+fn currency(header: &[String], due: usize) -> Result<&'static str, HeaderError> {
+    let marked = |marks: &[&str]| header.iter().any(|h| marks.iter().any(|m| h.contains(m)));
+    if marked(&["($)", "（$）", "(USD)"]) {
+        Ok("USD")
+    } else if marked(&["(¥)", "（¥）", "(元)", "（元）", "(CNY)"])
+        || header[due]
+            .chars()
+            .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+    {
+        Ok("CNY")
+    } else {
+        Err(HeaderError::Problem(format!(
+            "the header does not say the currency of its amounts ({}): expected the \
+             currency after the amount columns' names, as Huawei writes them: ($) or (¥)",
+            header[due]
+        )))
+    }
+}
 
 pub fn sniff(cols: &HashMap<String, usize>) -> bool {
     find(cols, MONTH).is_some() && find(cols, DUE).is_some()
@@ -72,10 +97,7 @@ pub struct Huawei {
 }
 
 impl Huawei {
-    pub fn new(
-        cols: &HashMap<String, usize>,
-        header: &[String],
-    ) -> Result<Self, Vec<&'static str>> {
+    pub fn new(cols: &HashMap<String, usize>, header: &[String]) -> Result<Self, HeaderError> {
         let mut missing = Vec::new();
         let mut req = |names: &[&str], shown: &'static str| {
             find(cols, names).unwrap_or_else(|| {
@@ -83,22 +105,14 @@ impl Huawei {
                 0
             })
         };
-        let month = req(MONTH, "账期 (billing cycle)");
-        let account = req(ACCOUNT, "账号 (account)");
-        let service = req(SERVICE, "产品类型 (service type)");
-        let due = req(DUE, "应付金额(¥) (amount due)");
+        let month = req(MONTH, "账期 (Billing Cycle)");
+        let account = req(ACCOUNT, "账号 (Account Name)");
+        let service = req(SERVICE, "产品类型 (Service Type)");
+        let due = req(DUE, "应付金额(¥) (Amount Due)");
         if !missing.is_empty() {
-            return Err(missing);
+            return Err(HeaderError::Missing(missing));
         }
-        // The international site writes amounts in US dollars: `($)` / `(USD)` in the header.
-        let currency = if header
-            .iter()
-            .any(|h| h.contains("($)") || h.contains("(USD)"))
-        {
-            "USD"
-        } else {
-            "CNY"
-        };
+        let currency = currency(header, due)?;
         let mut paid = [None; NPAID];
         paid[PAID_COUPON] = find(cols, COUPON);
         paid[PAID_VOUCHER] = find(cols, VOUCHER);
@@ -276,6 +290,10 @@ impl Mapper for Huawei {
 
     fn account_column(&self) -> usize {
         self.account
+    }
+
+    fn billed_column(&self) -> usize {
+        self.due
     }
 }
 

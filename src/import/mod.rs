@@ -164,10 +164,16 @@ impl FileReport {
             return out;
         };
         for g in &st.settled {
-            let how = if g.by == "provider_split" {
-                "as the provider split it"
-            } else {
-                "in the deduction order"
+            let how = match g.by {
+                "provider_split" if g.unstated.is_zero() => "as the provider split it".into(),
+                // A part the file's payment columns do not account for: never the provider's.
+                "provider_split" => format!(
+                    "as the provider split it, and {} {} its split does not cover in the \
+                     deduction order",
+                    to_text(g.unstated.abs()),
+                    g.currency
+                ),
+                _ => "in the deduction order".to_string(),
             };
             let verb = if g.amount < Decimal::ZERO {
                 "gave back"
@@ -236,10 +242,21 @@ pub trait Mapper: Send {
     fn map<'r>(&mut self, f: &mut Fields<'r>) -> Option<Row<'r>>;
     fn has_invoice_column(&self) -> bool;
     fn account_column(&self) -> usize;
+    /// The column of the billed amount (named when the file's total overflows).
+    fn billed_column(&self) -> usize;
 }
 
-/// A header name as mappers look it up: trimmed, lower case, without a BOM and without the
-/// currency suffix of native exports (`(元)`, `(¥)`, `($)`).
+/// Why a header cannot be read as the format asked for.
+pub enum HeaderError {
+    /// The required columns it lacks, as the message names them.
+    Missing(Vec<&'static str>),
+    /// Something else, as a sentence.
+    Problem(String),
+}
+
+/// A header name as mappers look it up: lower case, without a BOM, without spaces (Tencent's
+/// partner bills write `TransactionTime` where its English site writes `Transaction Time`) and
+/// without the currency suffix of native exports (`(元)`, `(¥)`, `($)`).
 pub fn normalize_header(h: &str) -> String {
     let mut t = h.trim().trim_start_matches('\u{feff}').trim();
     for suffix in ["(元)", "（元）", "(¥)", "（¥）", "($)", "(CNY)", "(USD)"] {
@@ -247,7 +264,10 @@ pub fn normalize_header(h: &str) -> String {
             t = s.trim_end();
         }
     }
-    t.to_lowercase()
+    t.chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// The first of `names` present in the header.
@@ -489,7 +509,7 @@ pub fn original_record(conn: &Connection, import_id: i64, line: u64) -> Result<V
 /// Opens a file for reading, through gzip when it starts with gzip's magic bytes.
 fn open_reader(path: &Path, counter: Arc<AtomicU64>) -> Result<Box<dyn Read + Send>> {
     let mut f = File::open(path).map_err(|e| read_error(path, e))?;
-    let mut magic = [0u8; 2];
+    let mut magic = [0u8; 4];
     let n = f.read(&mut magic).map_err(|e| read_error(path, e))?;
     drop(f);
     let f = File::open(path).map_err(|e| read_error(path, e))?;
@@ -497,12 +517,29 @@ fn open_reader(path: &Path, counter: Arc<AtomicU64>) -> Result<Box<dyn Read + Se
         inner: f,
         read: counter,
     };
-    if n == 2 && magic == [0x1f, 0x8b] {
+    decoded(&display_name(path), &magic[..n], counted)
+}
+
+/// The reader of a file's CSV text, judged by its first bytes: gzip is decompressed; a zip
+/// archive is refused with a sentence saying what to do (Tencent and Huawei deliver bills to
+/// object storage zipped, and an Excel workbook is a zip archive too).
+fn decoded<R: Read + Send + 'static>(
+    name: &str,
+    magic: &[u8],
+    inner: R,
+) -> Result<Box<dyn Read + Send>> {
+    if magic.starts_with(&[0x1f, 0x8b]) {
         Ok(Box::new(flate2::read::MultiGzDecoder::new(
-            BufReader::with_capacity(256 << 10, counted),
+            BufReader::with_capacity(256 << 10, inner),
         )))
+    } else if magic.starts_with(b"PK\x03\x04") || magic.starts_with(b"PK\x05\x06") {
+        Err(import_error(
+            name,
+            "it is a zip archive (an Excel workbook is one too): expected a CSV file, plain or \
+             gzip (unzip it and import the CSV inside, or save the sheet as CSV UTF-8)",
+        ))
     } else {
-        Ok(Box::new(counted))
+        Ok(Box::new(inner))
     }
 }
 
@@ -605,13 +642,7 @@ pub fn import_bytes(
     if let Some(report) = already_imported(conn, name, &sha)? {
         return Ok(report);
     }
-    let reader: Box<dyn Read + Send> = if bytes.starts_with(&[0x1f, 0x8b]) {
-        Box::new(flate2::read::MultiGzDecoder::new(std::io::Cursor::new(
-            bytes.to_vec(),
-        )))
-    } else {
-        Box::new(std::io::Cursor::new(bytes.to_vec()))
-    };
+    let reader = decoded(name, bytes, std::io::Cursor::new(bytes.to_vec()))?;
     import_stream(conn, reader, name, &sha, opts, None, false)
 }
 
@@ -776,14 +807,15 @@ fn build(
         Format::Auto => Format::Huawei,
         f => f,
     };
-    let mapper: std::result::Result<Box<dyn Mapper>, Vec<&str>> = match format {
+    let mapper: std::result::Result<Box<dyn Mapper>, HeaderError> = match format {
         Format::Focus => focus::Focus::new(cols).map(|m| Box::new(m) as Box<dyn Mapper>),
         Format::Tencent => tencent::Tencent::new(cols, &header).map(|m| Box::new(m) as _),
         _ => huawei::Huawei::new(cols, &header).map(|m| Box::new(m) as _),
     };
     match mapper {
         Ok(mapper) => Ok(Sniffed { mapper, header }),
-        Err(missing) => {
+        Err(HeaderError::Problem(problem)) => Err(problem),
+        Err(HeaderError::Missing(missing)) => {
             let mut problem = format!(
                 "the header has no {} column: expected a {} export with {}",
                 missing.join(", no "),
@@ -1034,7 +1066,7 @@ fn parse_records<R: Read>(
         match added {
             Some(s) => *sums = s,
             None => f.fail(
-                mapper_billed_column(header),
+                mapper.billed_column(),
                 "the total of the file's amounts exceeds 28 significant digits: expected amounts \
                  Billfold can add up exactly"
                     .into(),
@@ -1125,19 +1157,6 @@ fn parse_records<R: Read>(
         })
         .collect();
     out
-}
-
-fn mapper_billed_column(header: &[String]) -> usize {
-    header
-        .iter()
-        .position(|h| {
-            let n = normalize_header(h);
-            n == "billedcost"
-                || n == "优惠后总价"
-                || n == "应付金额"
-                || n == "total amount after discount"
-        })
-        .unwrap_or(0)
 }
 
 /// Reads a bill from `reader` without writing anything: the number of good lines, or the same

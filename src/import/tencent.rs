@@ -1,5 +1,6 @@
 //! Tencent Cloud bill details (L3 detail CSV), with the Chinese-site headers or the equivalent
-//! English-site ones. `-` is empty; times without an offset are China Standard Time; the month
+//! English-site ones (or its partner bills', the same names written without spaces: header
+//! names are compared without spaces). `-` is empty; times without an offset are China Standard Time; the month
 //! is the month of 扣费时间 (Deduction Time) in CST; `标签键:<key>` columns are tags.
 
 use std::borrow::Cow;
@@ -7,51 +8,53 @@ use std::collections::HashMap;
 
 use super::row::{Fields, Row, NPAID, PAID_CASH, PAID_COMPLIMENTARY, PAID_REVENUE, PAID_VOUCHER};
 use super::values::{self, CST_OFFSET_SECS};
-use super::{find, Mapper};
+use super::{find, HeaderError, Mapper};
 
 pub const PROVIDER: &str = "Tencent Cloud";
 
-const ACCOUNT: &[&str] = &["支付者uin", "payer account id", "payeruin", "payer uin"];
-const OWNER: &[&str] = &["使用者uin", "owner account id", "owneruin", "owner uin"];
-const PRODUCT: &[&str] = &["产品名称", "product name", "productname"];
-const BILLED: &[&str] = &["优惠后总价", "total amount after discount"];
-const DEDUCTED: &[&str] = &["扣费时间", "deduction time", "transaction time"];
-const MODE: &[&str] = &["计费模式", "billing mode"];
-const REGION: &[&str] = &["地域", "region"];
-const RESOURCE: &[&str] = &["资源id", "instance id", "resource id"];
-const NAME: &[&str] = &["实例名称", "instance name", "resource name"];
-const SUB_PRODUCT: &[&str] = &[
-    "子产品名称",
-    "sub-product name",
-    "subproduct name",
-    "sub product name",
+const ACCOUNT: &[&str] = &["支付者uin", "payeraccountid", "payeruin"];
+const OWNER: &[&str] = &["使用者uin", "owneraccountid", "owneruin"];
+const PRODUCT: &[&str] = &["产品名称", "productname"];
+/// The English site's field list names it "(Excluding Tax)": tax is in its own columns.
+const BILLED: &[&str] = &[
+    "优惠后总价",
+    "totalamountafterdiscount",
+    "totalamountafterdiscount(excludingtax)",
 ];
-const TX_TYPE: &[&str] = &["交易类型", "transaction type"];
-const START: &[&str] = &["开始使用时间", "usage start time"];
-const END: &[&str] = &["结束使用时间", "usage end time"];
-const COMPONENT: &[&str] = &["组件名称", "component name"];
-const USAGE: &[&str] = &["组件用量", "component usage"];
-const USAGE_UNIT: &[&str] = &["组件用量单位", "component usage unit"];
-const ORIGINAL: &[&str] = &["组件原价", "original cost"];
-const VOUCHER: &[&str] = &["代金券支出", "voucher deduction", "voucher payment"];
+const DEDUCTED: &[&str] = &["扣费时间", "deductiontime", "transactiontime"];
+const MODE: &[&str] = &["计费模式", "billingmode"];
+const REGION: &[&str] = &["地域", "region"];
+const RESOURCE: &[&str] = &["资源id", "instanceid", "resourceid"];
+const NAME: &[&str] = &["实例名称", "instancename", "resourcename"];
+const SUB_PRODUCT: &[&str] = &["子产品名称", "sub-productname", "subproductname"];
+const TX_TYPE: &[&str] = &["交易类型", "transactiontype"];
+const START: &[&str] = &["开始使用时间", "usagestarttime"];
+const END: &[&str] = &["结束使用时间", "usageendtime"];
+const COMPONENT: &[&str] = &["组件名称", "componentname"];
+const USAGE: &[&str] = &["组件用量", "componentusage"];
+const USAGE_UNIT: &[&str] = &["组件用量单位", "componentusageunit"];
+const ORIGINAL: &[&str] = &["组件原价", "originalcost"];
+const VOUCHER: &[&str] = &["代金券支出", "voucherdeduction", "voucherpayment"];
 const FREE: &[&str] = &[
     "赠送账户支出",
-    "free credit deduction",
-    "free credit payment",
-    "complimentary credit deduction",
+    "freecreditdeduction",
+    "freecreditpayment",
+    "complimentarycreditdeduction",
 ];
 const CASH: &[&str] = &[
     "现金账户支出",
-    "cash account deduction",
-    "cash deduction",
-    "cash payment",
-    "cash credit deduction",
+    "cashaccountdeduction",
+    "cashdeduction",
+    "cashpayment",
+    "cashcreditdeduction",
 ];
 /// The revenue-share account (newer exports): income from the open platform spent on fees.
+/// Tencent's API documents spell it 分成账户支出.
 const REVENUE: &[&str] = &[
     "分成金账户支出",
-    "revenue share deduction",
-    "revenue account deduction",
+    "分成账户支出",
+    "revenuesharededuction",
+    "revenueaccountdeduction",
 ];
 const CURRENCY: &[&str] = &["currency", "币种"];
 const TAG_PREFIXES: &[&str] = &["标签键:", "标签键：", "tag:", "tag key:"];
@@ -87,10 +90,7 @@ pub struct Tencent {
 }
 
 impl Tencent {
-    pub fn new(
-        cols: &HashMap<String, usize>,
-        header: &[String],
-    ) -> Result<Self, Vec<&'static str>> {
+    pub fn new(cols: &HashMap<String, usize>, header: &[String]) -> Result<Self, HeaderError> {
         let mut missing = Vec::new();
         let mut req = |names: &[&str], shown: &'static str| {
             find(cols, names).unwrap_or_else(|| {
@@ -100,10 +100,13 @@ impl Tencent {
         };
         let account = req(ACCOUNT, "支付者UIN (Payer Account ID)");
         let product = req(PRODUCT, "产品名称 (Product Name)");
-        let billed = req(BILLED, "优惠后总价 (Total Amount After Discount)");
-        let deducted = req(DEDUCTED, "扣费时间 (Deduction Time)");
+        let billed = req(
+            BILLED,
+            "优惠后总价 (Total Amount After Discount, with or without \"(Excluding Tax)\")",
+        );
+        let deducted = req(DEDUCTED, "扣费时间 (Deduction Time or Transaction Time)");
         if !missing.is_empty() {
-            return Err(missing);
+            return Err(HeaderError::Missing(missing));
         }
         let tags = header
             .iter()
@@ -283,6 +286,10 @@ impl Mapper for Tencent {
 
     fn account_column(&self) -> usize {
         self.account
+    }
+
+    fn billed_column(&self) -> usize {
+        self.billed
     }
 }
 

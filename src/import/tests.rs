@@ -37,6 +37,11 @@ fn header_names_are_normalized() {
     assert_eq!(normalize_header("\u{feff} 应付金额(¥) "), "应付金额");
     assert_eq!(normalize_header("代金券支出(元)"), "代金券支出");
     assert_eq!(normalize_header("BilledCost"), "billedcost");
+    assert_eq!(normalize_header(" Transaction Time "), "transactiontime");
+    assert_eq!(
+        normalize_header("Amount Due ($)"),
+        normalize_header("AmountDue")
+    );
 }
 
 #[test]

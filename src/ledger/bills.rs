@@ -123,6 +123,10 @@ pub struct SettledGroup {
     pub amount: Decimal,
     /// `provider_split` or `deduction_order`.
     pub by: &'static str,
+    /// Of `amount`, what the provider's stated split does not cover, settled in the deduction
+    /// order (zero when nothing was stated: then all of it was).
+    #[serde(with = "crate::money::text")]
+    pub unstated: Decimal,
     pub entry_id: i64,
     pub steps: Vec<SettlementStep>,
 }
@@ -504,6 +508,7 @@ fn settle_group(
         currency: cur.code().to_string(),
         amount: delta.billed,
         by,
+        unstated: if delta.stated { rest } else { Decimal::ZERO },
         entry_id,
         steps,
     })
