@@ -13,11 +13,12 @@ use rust_decimal::Decimal;
 pub const CST_OFFSET_SECS: i32 = 8 * 3600;
 
 /// The value of a field, or `None` when it is empty: an empty field, only spaces, `-` (Tencent,
-/// Huawei), or the bare tokens `NULL` / `null` (FOCUS exports written by some engines).
+/// Huawei), the bare tokens `NULL` / `null` (FOCUS exports written by some engines) or
+/// `(null)` (how some tools print a null: the FOCUS specification's correction samples).
 pub fn non_null(field: &str) -> Option<&str> {
     let t = field.trim();
     match t {
-        "" | "-" | "NULL" | "null" | "Null" => None,
+        "" | "-" | "NULL" | "null" | "Null" | "(null)" | "(NULL)" => None,
         _ => Some(t),
     }
 }
@@ -370,7 +371,7 @@ mod tests {
 
     #[test]
     fn nulls() {
-        for n in ["", "  ", "-", "NULL", "null"] {
+        for n in ["", "  ", "-", "NULL", "null", "(null)", " (NULL) "] {
             assert!(non_null(n).is_none());
         }
         assert_eq!(non_null(" x "), Some("x"));
