@@ -690,7 +690,10 @@ fn csv_reader<R: Read>(reader: R) -> csv::Reader<R> {
     csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .buffer_capacity(256 << 10)
+        // The kernel copies each read into this buffer, the Tee copies it again and the parser
+        // reads it: at 64 KiB all three stay in the L2 cache (256 KiB: 0.3 s more kernel time
+        // per 700 MB, six interleaved runs).
+        .buffer_capacity(64 << 10)
         .from_reader(reader)
 }
 
