@@ -358,3 +358,60 @@ fn a_part_the_stated_split_does_not_cover_is_settled_in_the_deduction_order_and_
         "{notes:?}"
     );
 }
+
+/// Tencent's English site states vouchers and no cash column: the part after vouchers comes
+/// from the other purses, never from vouchers again (the file said what vouchers paid).
+#[test]
+fn the_part_a_split_leaves_uncovered_is_not_taken_from_the_kinds_it_names() {
+    let header = "Payer Account ID,Owner Account ID,Product Name,Transaction Type,Transaction Time,Currency,Total Amount After Discount (Excluding Tax),Voucher Deduction";
+    let file = format!(
+        "{header}\n100000000001,100000000001,Cloud Virtual Machine,Hourly settlement,2024-09-02 01:00:00,CNY,30,5\n"
+    );
+    let mut c = tencent_ledger();
+    let r = settle(&mut c, "en.csv", file.as_bytes(), "2025-06-01");
+    let st = r.settlement.unwrap();
+    assert_eq!(st.settled[0].unstated, d("25"));
+    // Vouchers 5 as stated; the 25 left: complimentary 10, then cash 15 (not vouchers).
+    let b = balances(&c, "100000000001", "2025-06-02");
+    assert_eq!(
+        (b.vouchers, b.complimentary, b.cash),
+        (d("95"), d("0"), d("485"))
+    );
+}
+
+/// A split larger than the billed amount, and a refund with no split column for cash: what
+/// goes beyond the split is given back to cash, and the report says so (not "the deduction
+/// order").
+#[test]
+fn what_goes_beyond_a_split_is_given_back_to_cash_and_said_so() {
+    let header = "支付者UIN,使用者UIN,产品名称,交易类型,扣费时间,优惠后总价,现金账户支出(元)";
+    let over = format!(
+        "{header}\n100000000001,100000000001,云服务器CVM,按量计费小时结,2024-09-02 01:00:00,30,40\n"
+    );
+    let mut c = tencent_ledger();
+    let r = settle(&mut c, "over.csv", over.as_bytes(), "2025-06-01");
+    let notes = r.notes();
+    assert_eq!(r.settlement.unwrap().settled[0].unstated, d("-10"));
+    assert_eq!(
+        notes[0],
+        "settled 30 CNY of '100000000001' 2024-09 云服务器CVM as the provider split it, and 10 CNY \
+         beyond its split given back to cash (cash 40)"
+    );
+    // Cash: 500 − 40 + 10.
+    let b = balances(&c, "100000000001", "2025-06-02");
+    assert_eq!(b.cash, d("470"));
+
+    let header = "Payer Account ID,Owner Account ID,Product Name,Transaction Type,Transaction Time,Currency,Total Amount After Discount (Excluding Tax),Voucher Deduction";
+    let refund = format!(
+        "{header}\n100000000001,100000000001,Cloud Virtual Machine,Refund,2024-10-02 01:00:00,CNY,-50.4,0\n"
+    );
+    let r = settle(&mut c, "refund.csv", refund.as_bytes(), "2025-06-01");
+    let notes = r.notes();
+    assert_eq!(
+        notes[0],
+        "gave back 50.4 CNY of '100000000001' 2024-10 Cloud Virtual Machine as the provider \
+         split it, and 50.4 CNY beyond its split given back to cash"
+    );
+    let b = balances(&c, "100000000001", "2025-06-02");
+    assert_eq!(b.cash, d("520.4"));
+}

@@ -47,23 +47,34 @@ const ARREARS: &[&str] = &["欠费金额", "amountinarrears"];
 /// `($)` on the international site, `(¥)` or `(元)` on the Chinese one. A header with no mark is
 /// CNY when its amount column is named in Chinese (the Chinese site bills in yuan); an English
 /// one is refused, since the Chinese site also exports English headers: which currency it
-/// means cannot be told.
+/// means cannot be told. Marks of two currencies are refused too.
 fn currency(header: &[String], due: usize) -> Result<&'static str, HeaderError> {
-    let marked = |marks: &[&str]| header.iter().any(|h| marks.iter().any(|m| h.contains(m)));
-    if marked(&["($)", "（$）", "(USD)"]) {
-        Ok("USD")
-    } else if marked(&["(¥)", "（¥）", "(元)", "（元）", "(CNY)"])
-        || header[due]
+    let mut marked: Vec<(&'static str, &str)> = Vec::new();
+    for h in header {
+        if let Some((_, c)) = super::currency_mark(h) {
+            if !marked.iter().any(|(m, _)| *m == c) {
+                marked.push((c, h));
+            }
+        }
+    }
+    match marked[..] {
+        [(c, _)] => Ok(c),
+        [(_, a), (_, b), ..] => Err(HeaderError::Problem(format!(
+            "the header marks amounts in two currencies ({a}, {b}): expected one currency per \
+             file"
+        ))),
+        [] if header[due]
             .chars()
-            .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
-    {
-        Ok("CNY")
-    } else {
-        Err(HeaderError::Problem(format!(
+            .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)) =>
+        {
+            Ok("CNY")
+        }
+        [] => Err(HeaderError::Problem(format!(
             "the header does not say the currency of its amounts ({}): expected the \
-             currency after the amount columns' names, as Huawei writes them: ($) or (¥)",
+             currency after the amount columns' names, as Huawei writes them: ($) or (¥) \
+             (add it to the header if the export left it out)",
             header[due]
-        )))
+        ))),
     }
 }
 

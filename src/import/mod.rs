@@ -21,6 +21,7 @@ pub mod row;
 pub mod tencent;
 pub mod values;
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::fmt;
 use std::fs::File;
@@ -164,13 +165,19 @@ impl FileReport {
             return out;
         };
         for g in &st.settled {
+            // A part the file's payment columns do not account for is never called the
+            // provider's: settled in the deduction order, or (beyond it) given back to cash.
             let how = match g.by {
                 "provider_split" if g.unstated.is_zero() => "as the provider split it".into(),
-                // A part the file's payment columns do not account for: never the provider's.
-                "provider_split" => format!(
+                "provider_split" if g.unstated > Decimal::ZERO => format!(
                     "as the provider split it, and {} {} its split does not cover in the \
                      deduction order",
-                    to_text(g.unstated.abs()),
+                    to_text(g.unstated),
+                    g.currency
+                ),
+                "provider_split" => format!(
+                    "as the provider split it, and {} {} beyond its split given back to cash",
+                    to_text(-g.unstated),
                     g.currency
                 ),
                 _ => "in the deduction order".to_string(),
@@ -246,6 +253,31 @@ pub trait Mapper: Send {
     fn billed_column(&self) -> usize;
 }
 
+/// The currency marks native exports put after the names of amount columns, and the currency
+/// each means (full-width forms too, and the full-width yen sign ￥).
+const CURRENCY_MARKS: &[(&str, &str)] = &[
+    ("(元)", "CNY"),
+    ("（元）", "CNY"),
+    ("(¥)", "CNY"),
+    ("（¥）", "CNY"),
+    ("(￥)", "CNY"),
+    ("（￥）", "CNY"),
+    ("(CNY)", "CNY"),
+    ("($)", "USD"),
+    ("（$）", "USD"),
+    ("(US$)", "USD"),
+    ("(USD)", "USD"),
+];
+
+/// A header name without its currency mark, and the mark's currency, if it has one.
+pub fn currency_mark(header: &str) -> Option<(&str, &'static str)> {
+    let h = header.trim_end();
+    CURRENCY_MARKS.iter().find_map(|(mark, currency)| {
+        h.strip_suffix(mark)
+            .map(|rest| (rest.trim_end(), *currency))
+    })
+}
+
 /// Why a header cannot be read as the format asked for.
 pub enum HeaderError {
     /// The required columns it lacks, as the message names them.
@@ -259,10 +291,8 @@ pub enum HeaderError {
 /// without the currency suffix of native exports (`(元)`, `(¥)`, `($)`).
 pub fn normalize_header(h: &str) -> String {
     let mut t = h.trim().trim_start_matches('\u{feff}').trim();
-    for suffix in ["(元)", "（元）", "(¥)", "（¥）", "($)", "(CNY)", "(USD)"] {
-        if let Some(s) = t.strip_suffix(suffix) {
-            t = s.trim_end();
-        }
+    if let Some((rest, _)) = currency_mark(t) {
+        t = rest;
     }
     t.chars()
         .filter(|c| !c.is_whitespace())
@@ -534,11 +564,20 @@ fn decoded<R: Read + Send + 'static>(
         Ok(Box::new(flate2::read::MultiGzDecoder::new(
             BufReader::with_capacity(256 << 10, inner),
         )))
-    } else if magic.starts_with(b"PK\x03\x04") || magic.starts_with(b"PK\x05\x06") {
+    } else if [&b"PK\x03\x04"[..], b"PK\x05\x06", b"PK\x07\x08"]
+        .iter()
+        .any(|m| magic.starts_with(m))
+    {
         Err(import_error(
             name,
             "it is a zip archive (an Excel workbook is one too): expected a CSV file, plain or \
              gzip (unzip it and import the CSV inside, or save the sheet as CSV UTF-8)",
+        ))
+    } else if magic.starts_with(&[0xd0, 0xcf, 0x11, 0xe0]) {
+        Err(import_error(
+            name,
+            "it is an Excel 97-2003 workbook: expected a CSV file, plain or gzip (save the \
+             sheet as CSV UTF-8)",
         ))
     } else {
         Ok(Box::new(inner))
@@ -737,15 +776,22 @@ pub fn sniff<R: Read>(
                 h.trim().to_string()
             })
             .collect();
-        let mut cols = HashMap::new();
-        let mut dup = None;
+        let mut cols: HashMap<String, usize> = HashMap::new();
+        let mut dup: Option<(usize, usize)> = None;
         for (i, h) in header.iter().enumerate() {
             let n = normalize_header(h);
             if n.is_empty() {
                 continue;
             }
-            if cols.insert(n, i).is_some() && dup.is_none() {
-                dup = Some(h.clone());
+            // Tag and extension columns are read by their own names (tag keys are
+            // case-sensitive): two that differ only by case or spaces are two columns.
+            let own_name = tencent::is_tag_column(h) || n.starts_with("x_");
+            match cols.entry(n) {
+                Entry::Occupied(e) if !own_name && dup.is_none() => dup = Some((*e.get(), i)),
+                Entry::Occupied(_) => {}
+                Entry::Vacant(e) => {
+                    e.insert(i);
+                }
             }
         }
         let matches = match format {
@@ -760,10 +806,16 @@ pub fn sniff<R: Read>(
         if !matches {
             continue;
         }
-        if let Some(d) = dup {
-            return Err(format!(
-                "the header names the column '{d}' twice: expected each column once"
-            ));
+        if let Some((a, b)) = dup {
+            let (a, b) = (&header[a], &header[b]);
+            return Err(if a == b {
+                format!("the header names the column '{a}' twice: expected each column once")
+            } else {
+                format!(
+                    "the header's columns '{a}' and '{b}' are one column (names are compared \
+                     without case and spaces): expected each column once"
+                )
+            });
         }
         // Lines ending in a carriage return alone (old Mac files): the reader splits records
         // there but counts lines by `\n`, so every record would be "line 1".

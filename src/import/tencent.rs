@@ -59,6 +59,20 @@ const REVENUE: &[&str] = &[
 const CURRENCY: &[&str] = &["currency", "币种"];
 const TAG_PREFIXES: &[&str] = &["标签键:", "标签键：", "tag:", "tag key:"];
 
+/// The tag key of a dynamic tag column (`标签键:<key>`, `Tag:<key>`), as written.
+fn tag_key(header: &str) -> Option<&str> {
+    let h = header.trim();
+    TAG_PREFIXES.iter().find_map(|p| {
+        (h.len() > p.len() && h.is_char_boundary(p.len()) && h[..p.len()].eq_ignore_ascii_case(p))
+            .then(|| h[p.len()..].trim())
+    })
+}
+
+/// Whether a column is a tag column: its name is the tag's key, not one of the export's.
+pub fn is_tag_column(header: &str) -> bool {
+    tag_key(header).is_some()
+}
+
 pub fn sniff(cols: &HashMap<String, usize>) -> bool {
     find(cols, ACCOUNT).is_some() && find(cols, BILLED).is_some()
 }
@@ -111,15 +125,7 @@ impl Tencent {
         let tags = header
             .iter()
             .enumerate()
-            .filter_map(|(i, h)| {
-                let h = h.trim();
-                TAG_PREFIXES.iter().find_map(|p| {
-                    (h.len() > p.len()
-                        && h.is_char_boundary(p.len())
-                        && h[..p.len()].eq_ignore_ascii_case(p))
-                    .then(|| (i, h[p.len()..].trim().to_string()))
-                })
-            })
+            .filter_map(|(i, h)| tag_key(h).map(|k| (i, k.to_string())))
             .collect();
         Ok(Tencent {
             account,

@@ -18,7 +18,7 @@ pub const CST_OFFSET_SECS: i32 = 8 * 3600;
 pub fn non_null(field: &str) -> Option<&str> {
     let t = field.trim();
     match t {
-        "" | "-" | "NULL" | "null" | "Null" | "(null)" | "(NULL)" => None,
+        "" | "-" | "NULL" | "null" | "Null" | "(null)" | "(NULL)" | "(Null)" => None,
         _ => Some(t),
     }
 }

@@ -90,6 +90,10 @@ struct Amounts {
     /// By `PARTS` order; meaningful when `stated`.
     parts: [Decimal; 7],
     stated: bool,
+    /// By `PARTS` order: the file has a value for that kind (zero included) on some line. A
+    /// part the stated split leaves uncovered is not taken from those kinds: the provider
+    /// said how much they paid.
+    named: [bool; 7],
 }
 
 impl Amounts {
@@ -99,6 +103,9 @@ impl Amounts {
             *a += b;
         }
         self.stated |= o.stated;
+        for (a, b) in self.named.iter_mut().zip(o.named) {
+            *a |= b;
+        }
     }
 
     fn minus(&self, o: &Amounts) -> Amounts {
@@ -123,8 +130,10 @@ pub struct SettledGroup {
     pub amount: Decimal,
     /// `provider_split` or `deduction_order`.
     pub by: &'static str,
-    /// Of `amount`, what the provider's stated split does not cover, settled in the deduction
-    /// order (zero when nothing was stated: then all of it was).
+    /// Of `amount`, what the provider's stated split does not cover: positive, settled in the
+    /// deduction order (from the kinds of purse the file has no column for); negative, the
+    /// split exceeds it (or a refund's) and that much was given back to cash. Zero when the
+    /// file states no split (then all of `amount` went by the deduction order).
     #[serde(with = "crate::money::text")]
     pub unstated: Decimal,
     pub entry_id: i64,
@@ -208,20 +217,22 @@ pub fn settle_lines(
             billed: stored_amount(r, 4)?.unwrap_or_default(),
             ..Default::default()
         };
-        for (i, col) in (5..=10).enumerate() {
+        // By PARTS order; a credit line's payment (column 11) is owed: arrears.
+        for (i, col) in [
+            (0, 5),
+            (1, 6),
+            (2, 7),
+            (3, 8),
+            (4, 9),
+            (5, 10),
+            (5, 11),
+            (6, 12),
+        ] {
             if let Some(x) = stored_amount(r, col)? {
                 a.parts[i] += x;
                 a.stated = true;
+                a.named[i] = true;
             }
-        }
-        // A credit line's payment is owed: arrears.
-        if let Some(x) = stored_amount(r, 11)? {
-            a.parts[5] += x;
-            a.stated = true;
-        }
-        if let Some(x) = stored_amount(r, 12)? {
-            a.parts[6] += x;
-            a.stated = true;
         }
         groups
             .entry((account.clone(), month.clone(), service.clone()))
@@ -462,10 +473,18 @@ fn settle_group(
         };
         let r = restriction(tx, &payer.id, service)?;
         let srcs = sources(&bs, service, at, payer.id == consumer.id, r);
-        // Parts already planned in this entry are not in `bs` yet when the split was stated:
-        // take them off before planning the rest.
+        // Not from the kinds the file names (they paid what it says), and parts already
+        // planned in this entry are not in `bs` yet when the split was stated: take them off
+        // before planning the rest.
+        let named: Vec<Step> = PARTS
+            .iter()
+            .zip(delta.named)
+            .filter(|(_, named)| *named)
+            .flat_map(|(p, _)| p.steps().iter().copied())
+            .collect();
         let srcs: Vec<_> = srcs
             .into_iter()
+            .filter(|s| !named.contains(&s.step))
             .map(|mut s| {
                 let used: Decimal = e
                     .postings
