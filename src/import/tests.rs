@@ -38,6 +38,12 @@ fn header_names_are_normalized() {
     assert_eq!(normalize_header("代金券支出(元)"), "代金券支出");
     assert_eq!(normalize_header("BilledCost"), "billedcost");
     assert_eq!(normalize_header(" Transaction Time "), "transactiontime");
+    assert_eq!(normalize_header("应付金额（￥）"), "应付金额");
+    assert_eq!(
+        super::currency_mark("Amount Due (US$)"),
+        Some(("Amount Due", "USD"))
+    );
+    assert_eq!(super::currency_mark("标签键:env"), None);
     assert_eq!(
         normalize_header("Amount Due ($)"),
         normalize_header("AmountDue")
