@@ -850,6 +850,38 @@ fn focus_file(lines: &[(&str, &str, &str, &str)]) -> Vec<u8> {
     s.into_bytes()
 }
 
+/// A file whose lines of a month are all corrections is a delta, not the month's bill: it may
+/// start a month, but never replace one that has other lines (they would be lost).
+#[test]
+fn a_file_of_corrections_alone_does_not_replace_a_months_bill() {
+    let header = "BilledCost,EffectiveCost,BillingAccountId,BillingCurrency,BillingPeriodStart,BillingPeriodEnd,ChargeCategory,ChargeClass,ProviderName,ServiceName";
+    let line = |billed: &str, class: &str| {
+        format!("{billed},{billed},111111111111,USD,2024-09-01T00:00:00Z,2024-10-01T00:00:00Z,Usage,{class},AWS,Amazon EC2\n")
+    };
+    let bill = format!("{header}\n{}{}", line("10", ""), line("5", ""));
+    let delta = format!("{header}\n{}", line("-1.5", "Correction"));
+    let at = opts_at("2025-06-01T00:00:00Z");
+    let mut conn = store::open_in_memory().unwrap();
+    import::import_bytes(&mut conn, "sep.csv", bill.as_bytes(), &at).unwrap();
+    let e = import::import_bytes(&mut conn, "sep-delta.csv", delta.as_bytes(), &at).unwrap_err();
+    assert_eq!(
+        e.message,
+        "sep-delta.csv: not imported, nothing was written: its lines for '111111111111' 2024-09 \
+         (1) are all corrections (ChargeClass Correction) and would replace that month's 2 other \
+         lines, imported from sep.csv: expected the month's whole bill, corrections included (a \
+         newer export replaces a month whole; a file of corrections alone is a delta)"
+    );
+    assert_eq!(rollup_sums(&conn)["111111111111"], d("15"));
+    // The month's whole bill with its correction replaces it; a delta may start a month.
+    let whole = format!("{bill}{}", line("-1.5", "Correction"));
+    let r = import::import_bytes(&mut conn, "sep-2.csv", whole.as_bytes(), &at).unwrap();
+    assert_eq!(r.slices[0].replaced_lines, 2);
+    assert_eq!(rollup_sums(&conn)["111111111111"], d("13.5"));
+    let mut fresh = store::open_in_memory().unwrap();
+    let r = import::import_bytes(&mut fresh, "sep-delta.csv", delta.as_bytes(), &at).unwrap();
+    assert_eq!(r.rows, 1);
+}
+
 #[test]
 fn a_newer_export_replaces_its_slice_and_leaves_the_others() {
     let mut conn = store::open_in_memory().unwrap();

@@ -951,6 +951,8 @@ struct SliceAcc {
     lines: u64,
     invoiced_all: bool,
     period_end: Option<DateTime<Utc>>,
+    /// Every line is a correction (`ChargeClass` Correction): a delta, not a month's bill.
+    corrections_only: bool,
 }
 
 /// The result of parsing a whole file.
@@ -1148,6 +1150,7 @@ fn parse_records<R: Read>(
                             lines: 0,
                             invoiced_all: true,
                             period_end: None,
+                            corrections_only: true,
                         });
                         slice_index.insert(k, out.slices.len() - 1);
                         out.slices.len() - 1
@@ -1159,6 +1162,7 @@ fn parse_records<R: Read>(
         };
         let s = &mut out.slices[idx];
         s.lines += 1;
+        s.corrections_only &= row.charge_class == Some("Correction");
         if has_invoice && row.invoice_id.is_none() {
             s.invoiced_all = false;
         }
@@ -1706,6 +1710,9 @@ fn write_import(
             .optional()?;
         let mut replaced = 0u64;
         if let Some(o) = old.filter(|&o| o != import_id) {
+            if s.corrections_only {
+                refuse_delta(&tx, name, s, o)?;
+            }
             replaced_imports.push(o);
             let has_ledger_lines: bool = tx.query_row(
                 "SELECT EXISTS (SELECT 1 FROM cost_lines
@@ -1832,6 +1839,36 @@ fn write_import(
 /// is `running` until it expires; a known one only ever gets a later expiry (an older file does
 /// not shorten it), and an expired one that was renewed runs again. Frozen resources and the
 /// auto-renew setting are left alone.
+/// Refuses a file whose lines of a month are all corrections when they would replace that
+/// month's other lines: Billfold replaces a month with its newer export, and a file of
+/// corrections alone (a "delta", as some of the FOCUS specification's correction samples
+/// are) is not one; the month's bill would be lost.
+fn refuse_delta(tx: &Connection, name: &str, s: &SliceAcc, old: i64) -> Result<()> {
+    let (others, old_name): (i64, String) = tx.query_row(
+        "SELECT (SELECT COUNT(*) FROM cost_lines l
+                 WHERE l.import_id = i.id AND l.account_id = ?2 AND l.month = ?3
+                   AND l.charge_class IS NOT
+                       COALESCE((SELECT id FROM labels WHERE text = 'Correction'), -1)),
+                i.file_name
+         FROM imports i WHERE i.id = ?1",
+        params![old, s.account, s.month],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    if others == 0 {
+        return Ok(());
+    }
+    Err(import_error(
+        name,
+        format!(
+            "its lines for '{}' {} ({}) are all corrections (ChargeClass Correction) and \
+             would replace that month's {others} other lines, imported from {old_name}: \
+             expected the month's whole bill, corrections included (a newer export replaces a \
+             month whole; a file of corrections alone is a delta)",
+            s.account, s.month, s.lines
+        ),
+    ))
+}
+
 fn record_renewals(
     tx: &rusqlite::Transaction<'_>,
     renewals: &Renewals,
