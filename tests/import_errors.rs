@@ -33,7 +33,10 @@ fn every_bad_file_is_refused_with_its_pinned_message_and_writes_nothing() {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir())
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "csv" || e == "zip"))
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|e| e == "csv" || e == "zip" || e == "xls")
+        })
         .collect();
     files.sort();
     assert!(files.len() >= 15, "the catalogue has {} files", files.len());

@@ -744,6 +744,20 @@ fn tag_keys_that_differ_by_case_or_spaces_are_two_tags() {
             r#"{"Cost Center":"a","CostCenter":"b","Env":"d","env":"c"}"#.to_string()
         )]
     );
+    // The same key twice is still a column named twice.
+    let text = "支付者UIN,产品名称,扣费时间,优惠后总价,标签键:env,标签键:env\n1,CVM,2024-09-02 01:00:00,3,a,b\n";
+    let e = import::import_bytes(
+        &mut conn,
+        "twice.csv",
+        text.as_bytes(),
+        &opts_at("2025-06-01T00:00:00Z"),
+    )
+    .unwrap_err();
+    assert!(
+        e.message.contains("names the column '标签键:env' twice"),
+        "{}",
+        e.message
+    );
 }
 
 #[test]
@@ -867,9 +881,9 @@ fn a_file_of_corrections_alone_does_not_replace_a_months_bill() {
     assert_eq!(
         e.message,
         "sep-delta.csv: not imported, nothing was written: its lines for '111111111111' 2024-09 \
-         (1) are all corrections (ChargeClass Correction) and would replace that month's 2 other \
-         lines, imported from sep.csv: expected the month's whole bill, corrections included (a \
-         newer export replaces a month whole; a file of corrections alone is a delta)"
+         (1) are all corrections (ChargeClass Correction) and would replace the 2 lines that \
+         month has from sep.csv: expected the month's whole bill, corrections included (a newer \
+         export replaces a month whole; a file of corrections alone is a delta)"
     );
     assert_eq!(rollup_sums(&conn)["111111111111"], d("15"));
     // The month's whole bill with its correction replaces it; a delta may start a month.
@@ -880,6 +894,15 @@ fn a_file_of_corrections_alone_does_not_replace_a_months_bill() {
     let mut fresh = store::open_in_memory().unwrap();
     let r = import::import_bytes(&mut fresh, "sep-delta.csv", delta.as_bytes(), &at).unwrap();
     assert_eq!(r.rows, 1);
+    // Nor does a second delta replace the first's corrections.
+    let delta2 = format!("{header}\n{}", line("-0.5", "Correction"));
+    let e = import::import_bytes(&mut fresh, "d2.csv", delta2.as_bytes(), &at).unwrap_err();
+    assert!(
+        e.message
+            .contains("the 1 line that month has from sep-delta.csv"),
+        "{}",
+        e.message
+    );
 }
 
 #[test]
@@ -1353,10 +1376,22 @@ fn a_ledger_numbered_before_schema_7_gets_the_physical_lines() {
         conn.execute_batch(
             "UPDATE cost_lines SET source_line = CASE source_line
                  WHEN 2 THEN 1 WHEN 3 THEN 2 WHEN 6 THEN 4 END WHERE import_id = 1;
-             UPDATE import_chunks SET first_line = 1, last_line = 4 WHERE import_id = 1;
-             PRAGMA user_version = 6;",
+             UPDATE import_chunks SET first_line = 1, last_line = 4 WHERE import_id = 1;",
         )
         .unwrap();
+        // Schema 8's columns, which schema 6 did not have.
+        for kind in [
+            "coupon",
+            "voucher",
+            "complimentary",
+            "card",
+            "cash",
+            "arrears",
+        ] {
+            let sql = format!("ALTER TABLE bill_settlements DROP COLUMN ordered_{kind}");
+            conn.execute(&sql, []).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 6).unwrap();
         assert_eq!(
             source_lines(&conn),
             (

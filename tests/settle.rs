@@ -395,7 +395,7 @@ fn what_goes_beyond_a_split_is_given_back_to_cash_and_said_so() {
     assert_eq!(
         notes[0],
         "settled 30 CNY of '100000000001' 2024-09 云服务器CVM as the provider split it, and 10 CNY \
-         beyond its split given back to cash (cash 40)"
+         beyond its split given back (cash 40)"
     );
     // Cash: 500 − 40 + 10.
     let b = balances(&c, "100000000001", "2025-06-02");
@@ -410,8 +410,95 @@ fn what_goes_beyond_a_split_is_given_back_to_cash_and_said_so() {
     assert_eq!(
         notes[0],
         "gave back 50.4 CNY of '100000000001' 2024-10 Cloud Virtual Machine as the provider \
-         split it, and 50.4 CNY beyond its split given back to cash"
+         split it, and 50.4 CNY beyond its split given back"
     );
     let b = balances(&c, "100000000001", "2025-06-02");
     assert_eq!(b.cash, d("520.4"));
+}
+
+const EN_HEADER: &str = "Payer Account ID,Owner Account ID,Product Name,Transaction Type,Transaction Time,Currency,Total Amount After Discount (Excluding Tax),Voucher Deduction";
+
+/// A one-line English-site bill of 2024-09 CVM: billed, and what vouchers paid.
+fn en_bill(billed: &str, voucher: &str) -> String {
+    format!("{EN_HEADER}\n100000000001,100000000001,Cloud Virtual Machine,Hourly settlement,2024-09-02 01:00:00,CNY,{billed},{voucher}\n")
+}
+
+/// What a later export takes back is given back to the purses the earlier settlement took it
+/// from, last taken first: a prepaid card's money never becomes withdrawable cash.
+#[test]
+fn a_lowered_bill_gives_back_to_the_purses_it_was_taken_from() {
+    let mut c = tencent_ledger();
+    let until = Some(t("2027-01-01"));
+    ledger::buy_card(
+        &mut c,
+        "100000000001",
+        d("100"),
+        until,
+        t("2024-01-03"),
+        None,
+    )
+    .unwrap();
+    let before = balances(&c, "100000000001", "2025-06-02");
+    // 30 billed, vouchers 5 as stated; the 25 left: complimentary 10, then the card 15.
+    settle(&mut c, "a.csv", en_bill("30", "5").as_bytes(), "2025-06-01");
+    let mid = balances(&c, "100000000001", "2025-06-02");
+    assert_eq!(mid.prepaid_cards, before.prepaid_cards - d("15"));
+    assert_eq!(mid.complimentary, before.complimentary - d("10"));
+    // A newer export at 12: 18 less, beyond the stated split, given back card first.
+    let r = settle(&mut c, "b.csv", en_bill("12", "5").as_bytes(), "2025-06-01");
+    assert_eq!(r.settlement.unwrap().settled[0].unstated, d("-18"));
+    let after = balances(&c, "100000000001", "2025-06-02");
+    assert_eq!(after.prepaid_cards, before.prepaid_cards);
+    assert_eq!(after.complimentary, before.complimentary - d("7"));
+    assert_eq!(
+        (after.cash, after.withdrawable),
+        (before.cash, before.withdrawable)
+    );
+}
+
+/// Whatever exports came before, a month's settlement ends where the last one alone would.
+#[test]
+fn exports_with_other_payment_columns_converge_on_the_last_one() {
+    let header_cn = "支付者UIN,使用者UIN,产品名称,交易类型,扣费时间,优惠后总价,代金券支出(元),赠送账户支出(元),现金账户支出(元)";
+    let full = format!(
+        "{header_cn}\n100000000001,100000000001,Cloud Virtual Machine,按量计费小时结,2024-09-02 01:00:00,30,5,0,25\n"
+    );
+    let partial = en_bill("30", "5");
+    let alone = |file: &str| {
+        let mut c = tencent_ledger();
+        settle(&mut c, "x.csv", file.as_bytes(), "2025-06-01");
+        balances(&c, "100000000001", "2025-06-02")
+    };
+    for (first, last) in [(&partial, &full), (&full, &partial)] {
+        let mut c = tencent_ledger();
+        settle(&mut c, "1.csv", first.as_bytes(), "2025-06-01");
+        settle(&mut c, "2.csv", last.as_bytes(), "2025-06-01");
+        let b = balances(&c, "100000000001", "2025-06-02");
+        let want = alone(last);
+        assert_eq!(
+            (b.cash, b.vouchers, b.complimentary, b.arrears),
+            (want.cash, want.vouchers, want.complimentary, want.arrears)
+        );
+    }
+}
+
+/// Lines of one service where one states its split and another states nothing: the
+/// uncovered part goes to the purses the file names only after the others, never to arrears
+/// while they hold money.
+#[test]
+fn an_uncovered_part_is_not_left_owed_while_named_purses_hold_money() {
+    let header =
+        "支付者UIN,使用者UIN,产品名称,交易类型,扣费时间,优惠后总价,代金券支出(元),现金账户支出(元)";
+    let file = format!(
+        "{header}\n100000000001,100000000001,云服务器CVM,按量计费小时结,2024-09-02 01:00:00,10,10,0\n\
+         100000000001,100000000001,云服务器CVM,按量计费小时结,2024-09-02 02:00:00,20,-,-\n"
+    );
+    let mut c = tencent_ledger();
+    settle(&mut c, "mix.csv", file.as_bytes(), "2025-06-01");
+    let b = balances(&c, "100000000001", "2025-06-02");
+    // Vouchers 10 as stated; the 20: complimentary 10, then vouchers 10 (named, but holding).
+    assert_eq!(
+        (b.vouchers, b.complimentary, b.cash, b.arrears),
+        (d("80"), d("0"), d("500"), d("0"))
+    );
 }

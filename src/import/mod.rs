@@ -176,7 +176,7 @@ impl FileReport {
                     g.currency
                 ),
                 "provider_split" => format!(
-                    "as the provider split it, and {} {} beyond its split given back to cash",
+                    "as the provider split it, and {} {} beyond its split given back",
                     to_text(-g.unstated),
                     g.currency
                 ),
@@ -787,7 +787,9 @@ pub fn sniff<R: Read>(
             // case-sensitive): two that differ only by case or spaces are two columns.
             let own_name = tencent::is_tag_column(h) || n.starts_with("x_");
             match cols.entry(n) {
-                Entry::Occupied(e) if !own_name && dup.is_none() => dup = Some((*e.get(), i)),
+                Entry::Occupied(e) if dup.is_none() && (!own_name || header[*e.get()] == *h) => {
+                    dup = Some((*e.get(), i))
+                }
                 Entry::Occupied(_) => {}
                 Entry::Vacant(e) => {
                     e.insert(i);
@@ -1835,40 +1837,45 @@ fn write_import(
     })
 }
 
-/// Records each subscription's expiry in `resources` (the overview's renewals): a new resource
-/// is `running` until it expires; a known one only ever gets a later expiry (an older file does
-/// not shorten it), and an expired one that was renewed runs again. Frozen resources and the
-/// auto-renew setting are left alone.
-/// Refuses a file whose lines of a month are all corrections when they would replace that
-/// month's other lines: Billfold replaces a month with its newer export, and a file of
-/// corrections alone (a "delta", as some of the FOCUS specification's correction samples
-/// are) is not one; the month's bill would be lost.
+/// Refuses a file whose lines of a month are all corrections when that month already has
+/// lines: Billfold replaces a month with its newer export, and a file of corrections alone (a
+/// "delta", as some of the FOCUS specification's correction samples are) is not one: the
+/// month's bill, or an earlier delta's corrections, would be lost.
 fn refuse_delta(tx: &Connection, name: &str, s: &SliceAcc, old: i64) -> Result<()> {
-    let (others, old_name): (i64, String) = tx.query_row(
+    let (earlier, old_name): (i64, String) = tx.query_row(
         "SELECT (SELECT COUNT(*) FROM cost_lines l
-                 WHERE l.import_id = i.id AND l.account_id = ?2 AND l.month = ?3
-                   AND l.charge_class IS NOT
-                       COALESCE((SELECT id FROM labels WHERE text = 'Correction'), -1)),
+                 WHERE l.import_id = i.id AND l.account_id = ?2 AND l.month = ?3),
                 i.file_name
          FROM imports i WHERE i.id = ?1",
         params![old, s.account, s.month],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    if others == 0 {
+    if earlier == 0 {
         return Ok(());
     }
     Err(import_error(
         name,
         format!(
-            "its lines for '{}' {} ({}) are all corrections (ChargeClass Correction) and \
-             would replace that month's {others} other lines, imported from {old_name}: \
-             expected the month's whole bill, corrections included (a newer export replaces a \
-             month whole; a file of corrections alone is a delta)",
-            s.account, s.month, s.lines
+            "its lines for '{}' {} ({}) are all corrections (ChargeClass Correction) and would \
+             replace the {} that month has from {old_name}: expected the month's whole bill, \
+             corrections included (a newer export replaces a month whole; a file of \
+             corrections alone is a delta)",
+            s.account,
+            s.month,
+            s.lines,
+            if earlier == 1 {
+                "1 line".to_string()
+            } else {
+                format!("{earlier} lines")
+            }
         ),
     ))
 }
 
+/// Records each subscription's expiry in `resources` (the overview's renewals): a new resource
+/// is `running` until it expires; a known one only ever gets a later expiry (an older file does
+/// not shorten it), and an expired one that was renewed runs again. Frozen resources and the
+/// auto-renew setting are left alone.
 fn record_renewals(
     tx: &rusqlite::Transaction<'_>,
     renewals: &Renewals,

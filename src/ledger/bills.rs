@@ -91,9 +91,12 @@ struct Amounts {
     parts: [Decimal; 7],
     stated: bool,
     /// By `PARTS` order: the file has a value for that kind (zero included) on some line. A
-    /// part the stated split leaves uncovered is not taken from those kinds: the provider
-    /// said how much they paid.
+    /// part the stated split leaves uncovered is taken from the other kinds first: the
+    /// provider said how much these paid.
     named: [bool; 7],
+    /// Of earlier settlements: what was taken in the deduction order for the part no stated
+    /// split covered, by kind (`PARTS` order, without revenue).
+    ordered: [Decimal; 6],
 }
 
 impl Amounts {
@@ -105,6 +108,9 @@ impl Amounts {
         self.stated |= o.stated;
         for (a, b) in self.named.iter_mut().zip(o.named) {
             *a |= b;
+        }
+        for (a, b) in self.ordered.iter_mut().zip(o.ordered) {
+            *a += b;
         }
     }
 
@@ -268,7 +274,8 @@ pub fn settle_lines(
             continue;
         }
         let consumer = &accounts[&account];
-        let group = settle_group(tx, consumer, &month, &service, &delta, at)?;
+        let (group, ordered) =
+            settle_group(tx, consumer, &month, &service, &delta, &settled.ordered, at)?;
         tx.execute(
             "UPDATE cost_lines SET entry_id = ?1 WHERE id BETWEEN ?2 AND ?3
              AND account_id = ?4 AND month = ?5 AND service = (SELECT id FROM labels WHERE text = ?6)",
@@ -277,8 +284,11 @@ pub fn settle_lines(
         let p = &delta.parts;
         tx.execute(
             "INSERT INTO bill_settlements (account_id, month, service, entry_id, billed, coupon,
-                voucher, complimentary, card, cash, arrears, revenue, stated, at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                voucher, complimentary, card, cash, arrears, revenue, stated, at,
+                ordered_coupon, ordered_voucher, ordered_complimentary, ordered_card,
+                ordered_cash, ordered_arrears)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,
+                ?15, ?16, ?17, ?18, ?19, ?20)",
             params![
                 account,
                 month,
@@ -293,7 +303,13 @@ pub fn settle_lines(
                 to_text(p[5]),
                 to_text(p[6]),
                 delta.stated,
-                crate::time::to_db(at)
+                crate::time::to_db(at),
+                to_text(ordered[0]),
+                to_text(ordered[1]),
+                to_text(ordered[2]),
+                to_text(ordered[3]),
+                to_text(ordered[4]),
+                to_text(ordered[5])
             ],
         )?;
         report.settled.push(group);
@@ -309,7 +325,9 @@ fn settled_before(
     service: &str,
 ) -> Result<Amounts> {
     let mut stmt = tx.prepare_cached(
-        "SELECT billed, coupon, voucher, complimentary, card, cash, arrears, revenue, stated
+        "SELECT billed, coupon, voucher, complimentary, card, cash, arrears, revenue, stated,
+                ordered_coupon, ordered_voucher, ordered_complimentary, ordered_card,
+                ordered_cash, ordered_arrears
          FROM bill_settlements WHERE account_id = ?1 AND month = ?2 AND service = ?3",
     )?;
     let mut rows = stmt.query(params![account, month, service])?;
@@ -325,21 +343,27 @@ fn settled_before(
         for i in 0..7 {
             a.parts[i] = d(i + 1)?;
         }
+        for i in 0..6 {
+            a.ordered[i] = d(i + 9)?;
+        }
         out.add(&a);
     }
     Ok(out)
 }
 
 /// Posts one group's difference: the provider's split when the file states one, else the
-/// deduction order.
+/// deduction order. `ordered_before` is what earlier settlements of the group took in the
+/// deduction order, by kind; returned with the group: what this one took (negative: gave
+/// back) in the deduction order.
 fn settle_group(
     tx: &Transaction<'_>,
     consumer: &Account,
     month: &str,
     service: &str,
     delta: &Amounts,
+    ordered_before: &[Decimal; 6],
     at: DateTime<Utc>,
-) -> Result<SettledGroup> {
+) -> Result<(SettledGroup, [Decimal; 6])> {
     let ctx = match begin(tx, &consumer.id, at, None, "")? {
         Ok(c) => c,
         Err(_) => unreachable!("no operation id, so no replay"),
@@ -421,45 +445,14 @@ fn settle_group(
                     steps.push(step(st, &label_of(b), take));
                 }
             } else if x < Decimal::ZERO {
-                // Given back: to cash (repaying arrears first), a card, or as complimentary
-                // credit for what vouchers and coupons had paid.
-                let back = -x;
-                match part {
-                    Part::Cash => {
-                        credit_repaying_arrears(tx, &mut e, &payer, back, BookKind::Cash, at)?;
-                    }
-                    Part::Arrears => {
-                        let arrears = book(tx, &payer.id, BookKind::Arrears, &cur, at)?;
-                        e.post(arrears, &cur, back, 0);
-                    }
-                    Part::Revenue => {
-                        let to = book(tx, &payer.id, BookKind::Revenue, &cur, at)?;
-                        e.post(to, &cur, back, 0);
-                    }
-                    Part::Card => {
-                        let card = bs
-                            .iter()
-                            .filter(|b| b.kind == BookKind::Card && b.account_id == consumer.id)
-                            .max_by_key(|b| (b.valid_until, b.id));
-                        match card {
-                            Some(c) => e.post(c.id, &cur, back, 0),
-                            None => {
-                                let to = book(tx, &payer.id, BookKind::Complimentary, &cur, at)?;
-                                e.post(to, &cur, back, 0);
-                            }
-                        }
-                    }
-                    _ => {
-                        let to = book(tx, &payer.id, BookKind::Complimentary, &cur, at)?;
-                        e.post(to, &cur, back, 0);
-                    }
-                }
+                give_back(tx, &mut e, &payer, consumer, &bs, *part, -x, at)?;
             }
         }
     }
     // What the stated parts do not cover (or all of it, when the file states none): the
     // deduction order, or given back to cash.
     let rest = delta.billed - stated_total;
+    let mut ordered = [Decimal::ZERO; 6];
     let by = if delta.stated {
         "provider_split"
     } else {
@@ -473,18 +466,12 @@ fn settle_group(
         };
         let r = restriction(tx, &payer.id, service)?;
         let srcs = sources(&bs, service, at, payer.id == consumer.id, r);
-        // Not from the kinds the file names (they paid what it says), and parts already
-        // planned in this entry are not in `bs` yet when the split was stated: take them off
-        // before planning the rest.
-        let named: Vec<Step> = PARTS
-            .iter()
-            .zip(delta.named)
-            .filter(|(_, named)| *named)
-            .flat_map(|(p, _)| p.steps().iter().copied())
-            .collect();
-        let srcs: Vec<_> = srcs
+        // The kinds the file names paid what it says: the others first, then those (rather
+        // than arrears while they hold money). Parts already planned in this entry are not in
+        // `bs` yet when the split was stated: take them off before planning the rest.
+        let named = |s: &super::settlement::Source| delta.named[part_of(s.step)];
+        let mut srcs: Vec<_> = srcs
             .into_iter()
-            .filter(|s| !named.contains(&s.step))
             .map(|mut s| {
                 let used: Decimal = e
                     .postings
@@ -497,9 +484,11 @@ fn settle_group(
             })
             .filter(|s| s.balance > Decimal::ZERO)
             .collect();
+        srcs.sort_by_key(|s| named(s)); // stable: the deduction order within each
         let p = plan(rest, &srcs);
         for (b, st, take) in &p.takes {
             e.post(*b, &cur, -*take, *st as i64);
+            ordered[part_of(*st)] += *take;
             let label = bs
                 .iter()
                 .find(|x| x.id == *b)
@@ -514,23 +503,85 @@ fn settle_group(
         if p.unpaid > Decimal::ZERO {
             let arrears = book(tx, &payer.id, BookKind::Arrears, &cur, at)?;
             e.post(arrears, &cur, -p.unpaid, Step::Arrears as i64);
+            ordered[5] += p.unpaid;
             steps.push(step(Step::Arrears, "arrears", p.unpaid));
         }
     } else if rest < Decimal::ZERO {
-        credit_repaying_arrears(tx, &mut e, &payer, -rest, BookKind::Cash, at)?;
+        // Given back where earlier settlements took it in the deduction order, last taken
+        // first; what they did not record (before schema 8) to cash.
+        let mut left = -rest;
+        for k in (0..6).rev() {
+            let back = left.min(ordered_before[k].max(Decimal::ZERO));
+            if back > Decimal::ZERO {
+                give_back(tx, &mut e, &payer, consumer, &bs, PARTS[k], back, at)?;
+                ordered[k] -= back;
+                left -= back;
+            }
+        }
+        if left > Decimal::ZERO {
+            credit_repaying_arrears(tx, &mut e, &payer, left, BookKind::Cash, at)?;
+        }
     }
     let entry_id = journal::write(tx, &e)?;
-    Ok(SettledGroup {
-        account: consumer.id.clone(),
-        month: month.to_string(),
-        service: service.to_string(),
-        currency: cur.code().to_string(),
-        amount: delta.billed,
-        by,
-        unstated: if delta.stated { rest } else { Decimal::ZERO },
-        entry_id,
-        steps,
-    })
+    Ok((
+        SettledGroup {
+            account: consumer.id.clone(),
+            month: month.to_string(),
+            service: service.to_string(),
+            currency: cur.code().to_string(),
+            amount: delta.billed,
+            by,
+            unstated: if delta.stated { rest } else { Decimal::ZERO },
+            entry_id,
+            steps,
+        },
+        ordered,
+    ))
+}
+
+/// Gives `back` of a part back: to cash (repaying arrears first), arrears, revenue, the
+/// consumer's latest prepaid card, or as complimentary credit for what vouchers and coupons
+/// had paid (the voucher itself may be gone).
+#[allow(clippy::too_many_arguments)]
+fn give_back(
+    tx: &Transaction<'_>,
+    e: &mut NewEntry<'_>,
+    payer: &Account,
+    consumer: &Account,
+    bs: &[journal::Book],
+    part: Part,
+    back: Decimal,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let cur = payer.currency.clone();
+    let to = match part {
+        Part::Cash => {
+            credit_repaying_arrears(tx, e, payer, back, BookKind::Cash, at)?;
+            return Ok(());
+        }
+        Part::Arrears => book(tx, &payer.id, BookKind::Arrears, &cur, at)?,
+        Part::Revenue => book(tx, &payer.id, BookKind::Revenue, &cur, at)?,
+        Part::Card => match bs
+            .iter()
+            .filter(|b| b.kind == BookKind::Card && b.account_id == consumer.id)
+            .max_by_key(|b| (b.valid_until, b.id))
+        {
+            Some(c) => c.id,
+            None => book(tx, &payer.id, BookKind::Complimentary, &cur, at)?,
+        },
+        _ => book(tx, &payer.id, BookKind::Complimentary, &cur, at)?,
+    };
+    e.post(to, &cur, back, 0);
+    Ok(())
+}
+
+/// The index in `PARTS` of the kind of purse a deduction step takes from (arrears for what no
+/// purse paid).
+fn part_of(step: Step) -> usize {
+    PARTS
+        .iter()
+        .position(|p| p.steps().contains(&step))
+        .unwrap_or(5)
 }
 
 fn step(step: Step, purse: &str, amount: Decimal) -> SettlementStep {
