@@ -423,8 +423,8 @@ fn en_bill(billed: &str, voucher: &str) -> String {
     format!("{EN_HEADER}\n100000000001,100000000001,Cloud Virtual Machine,Hourly settlement,2024-09-02 01:00:00,CNY,{billed},{voucher}\n")
 }
 
-/// What a later export takes back is given back to the purses the earlier settlement took it
-/// from, last taken first: a prepaid card's money never becomes withdrawable cash.
+/// A newer export of a month reverses the earlier settlement, each purse getting back what it
+/// paid, before settling: a prepaid card's money never becomes withdrawable cash.
 #[test]
 fn a_lowered_bill_gives_back_to_the_purses_it_was_taken_from() {
     let mut c = tencent_ledger();
@@ -445,8 +445,20 @@ fn a_lowered_bill_gives_back_to_the_purses_it_was_taken_from() {
     assert_eq!(mid.prepaid_cards, before.prepaid_cards - d("15"));
     assert_eq!(mid.complimentary, before.complimentary - d("10"));
     // A newer export at 12: 18 less, beyond the stated split, given back card first.
+    // A newer export at 12: the earlier settlement is reversed (the card gets its 15 back),
+    // then vouchers 5 as stated and the 7 left from complimentary credit.
     let r = settle(&mut c, "b.csv", en_bill("12", "5").as_bytes(), "2025-06-01");
-    assert_eq!(r.settlement.unwrap().settled[0].unstated, d("-18"));
+    let g = &r.settlement.as_ref().unwrap().settled[0];
+    assert_eq!(
+        (g.unstated, g.replaced, g.amount),
+        (d("7"), Some(d("30")), d("-18"))
+    );
+    assert_eq!(
+        r.notes()[0],
+        "settled 12 CNY of '100000000001' 2024-09 Cloud Virtual Machine as the provider split \
+         it, and 7 CNY its split does not cover in the deduction order (V-1 5, complimentary \
+         7), replacing the 30 CNY settled before (reversed)"
+    );
     let after = balances(&c, "100000000001", "2025-06-02");
     assert_eq!(after.prepaid_cards, before.prepaid_cards);
     assert_eq!(after.complimentary, before.complimentary - d("7"));
@@ -500,5 +512,80 @@ fn an_uncovered_part_is_not_left_owed_while_named_purses_hold_money() {
     assert_eq!(
         (b.vouchers, b.complimentary, b.cash, b.arrears),
         (d("80"), d("0"), d("500"), d("0"))
+    );
+}
+
+/// A FOCUS month settled into arrears, the arrears repaid by a top-up, then a lower export:
+/// the reversal does not leave arrears below zero (owing negative) nor cash withdrawable twice.
+#[test]
+fn a_lowered_bill_after_its_arrears_were_repaid_gives_back_cash_once() {
+    let mut c = store::open_in_memory().unwrap();
+    let a = "111111111111";
+    let new = NewAccount {
+        id: a.into(),
+        provider: "AWS".into(),
+        currency: Currency::parse("USD").unwrap(),
+        mode: PaymentMode::Prepaid,
+        name: None,
+        org: None,
+    };
+    accounts::add_account(&c, &new, t("2024-01-01")).unwrap();
+    ledger::topup(
+        &mut c,
+        a,
+        d("20"),
+        TopUpMethod::Online,
+        t("2024-01-02"),
+        None,
+    )
+    .unwrap();
+    let focus = |billed: &str| {
+        format!("BilledCost,EffectiveCost,BillingAccountId,BillingCurrency,BillingPeriodStart,BillingPeriodEnd,ChargeCategory,ProviderName,ServiceName\n{billed},{billed},{a},USD,2024-09-01T00:00:00Z,2024-10-01T00:00:00Z,Usage,AWS,Amazon EC2\n")
+    };
+    settle(&mut c, "50.csv", focus("50").as_bytes(), "2025-06-01");
+    let b = balances(&c, a, "2025-06-01T00:00:01Z");
+    assert_eq!((b.cash, b.arrears), (d("0"), d("30")));
+    ledger::topup(
+        &mut c,
+        a,
+        d("100"),
+        TopUpMethod::Online,
+        t("2025-06-02"),
+        None,
+    )
+    .unwrap();
+    settle(&mut c, "10.csv", focus("10").as_bytes(), "2025-06-03");
+    let b = balances(&c, a, "2025-06-04");
+    // As if only the 10 had been settled: 120 in, 10 out.
+    assert_eq!(
+        (b.cash, b.arrears, b.withdrawable),
+        (d("110"), d("0"), d("110"))
+    );
+}
+
+/// Exports of one month with and without a stated split, in any order, are never refused nor
+/// left owed for want of money the earlier settlement had taken.
+#[test]
+fn a_stated_split_after_an_unstated_one_sees_the_money_given_back() {
+    let header =
+        "支付者UIN,使用者UIN,产品名称,交易类型,扣费时间,优惠后总价,代金券支出(元),现金账户支出(元)";
+    let line = |voucher: &str, cash: &str| {
+        format!("{header}\n100000000001,100000000001,云服务器CVM,按量计费小时结,2024-09-02 01:00:00,100,{voucher},{cash}\n")
+    };
+    // Vouchers 100: the unstated line spends them in the order; the stated one says vouchers
+    // paid 100 again: the reversal gave them back first.
+    let mut c = tencent_ledger();
+    settle(&mut c, "1.csv", line("-", "-").as_bytes(), "2025-06-01");
+    settle(&mut c, "2.csv", line("100", "0").as_bytes(), "2025-06-01");
+    let b = balances(&c, "100000000001", "2025-06-02");
+    assert_eq!((b.vouchers, b.cash, b.arrears), (d("0"), d("500"), d("0")));
+    // Cash paid as stated, then a line with empty cells: paid again from the cash given back.
+    let mut c = tencent_ledger();
+    settle(&mut c, "1.csv", line("0", "100").as_bytes(), "2025-06-01");
+    settle(&mut c, "2.csv", line("-", "-").as_bytes(), "2025-06-01");
+    let b = balances(&c, "100000000001", "2025-06-02");
+    assert_eq!(
+        (b.vouchers, b.complimentary, b.arrears),
+        (d("0"), d("10"), d("0"))
     );
 }

@@ -182,30 +182,38 @@ impl FileReport {
                 ),
                 _ => "in the deduction order".to_string(),
             };
-            let verb = if g.amount < Decimal::ZERO {
-                "gave back"
-            } else {
-                "settled"
-            };
             let paid = g
                 .steps
                 .iter()
                 .map(|s| format!("{} {}", s.purse, to_text(s.amount)))
                 .collect::<Vec<_>>()
                 .join(", ");
-            out.push(format!(
-                "{verb} {} {} of '{}' {} {} {how}{}",
-                to_text(g.amount.abs()),
-                g.currency,
-                g.account,
-                g.month,
-                g.service,
-                if paid.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({paid})")
-                }
-            ));
+            let paid = if paid.is_empty() {
+                String::new()
+            } else {
+                format!(" ({paid})")
+            };
+            let what = format!("'{}' {} {}", g.account, g.month, g.service);
+            let cur = &g.currency;
+            out.push(match g.replaced {
+                // A newer export of a month settled before: that settlement was reversed.
+                Some(before) if (before + g.amount).is_zero() => format!(
+                    "gave back the {} {cur} settled before for {what}: no longer in the \
+                     month's bill",
+                    to_text(before)
+                ),
+                Some(before) => format!(
+                    "settled {} {cur} of {what} {how}{paid}, replacing the {} {cur} settled \
+                     before (reversed)",
+                    to_text(before + g.amount),
+                    to_text(before)
+                ),
+                None if g.amount < Decimal::ZERO => format!(
+                    "gave back {} {cur} of {what} {how}{paid}",
+                    to_text(-g.amount)
+                ),
+                None => format!("settled {} {cur} of {what} {how}{paid}", to_text(g.amount)),
+            });
         }
         for n in &st.not_settled {
             out.push(format!("not settled: {n}"));

@@ -13,9 +13,11 @@
 //!   earliest expiry first), credit-line payments as arrears. A part the ledger's purses cannot
 //!   pay refuses the file. Lines that do not say (FOCUS) are settled in the SPEC §4 order.
 //! - Settling is idempotent per (account, month, service): what was settled before is
-//!   recorded in `bill_settlements`, and a newer export of the month settles only the
-//!   difference; a negative difference is given back (to the purses it came from, vouchers'
-//!   and coupons' parts to the complimentary purse since their instruments may be gone).
+//!   recorded in `bill_settlements` with its journal entry. A newer export of the month whose
+//!   amounts differ reverses those entries posting by posting (each purse gets back what it
+//!   paid; an instrument no longer usable as complimentary credit; cash and arrears as cash,
+//!   repaying arrears first), then settles the month afresh: the month ends where its last
+//!   export alone would have put it.
 //! - Each line whose stated split departs from the documented order, judged by the ledger's
 //!   balances as the file's lines are paid one after the other, is reported.
 
@@ -94,9 +96,6 @@ struct Amounts {
     /// part the stated split leaves uncovered is taken from the other kinds first: the
     /// provider said how much these paid.
     named: [bool; 7],
-    /// Of earlier settlements: what was taken in the deduction order for the part no stated
-    /// split covered, by kind (`PARTS` order, without revenue).
-    ordered: [Decimal; 6],
 }
 
 impl Amounts {
@@ -109,18 +108,6 @@ impl Amounts {
         for (a, b) in self.named.iter_mut().zip(o.named) {
             *a |= b;
         }
-        for (a, b) in self.ordered.iter_mut().zip(o.ordered) {
-            *a += b;
-        }
-    }
-
-    fn minus(&self, o: &Amounts) -> Amounts {
-        let mut d = self.clone();
-        d.billed -= o.billed;
-        for (a, b) in d.parts.iter_mut().zip(o.parts) {
-            *a -= b;
-        }
-        d
     }
 }
 
@@ -136,12 +123,16 @@ pub struct SettledGroup {
     pub amount: Decimal,
     /// `provider_split` or `deduction_order`.
     pub by: &'static str,
-    /// Of `amount`, what the provider's stated split does not cover: positive, settled in the
-    /// deduction order (from the kinds of purse the file has no column for); negative, the
-    /// split exceeds it (or a refund's) and that much was given back to cash. Zero when the
-    /// file states no split (then all of `amount` went by the deduction order).
+    /// Of the export's amount, what its stated split does not cover: positive, settled in the
+    /// deduction order (the kinds of purse the file names last); negative, the split exceeds
+    /// it (or a refund's) and that much was given back to cash. Zero when the file states no
+    /// split (then all of it went by the deduction order).
     #[serde(with = "crate::money::text")]
     pub unstated: Decimal,
+    /// When the month had been settled before by an earlier export: what that settled, now
+    /// reversed (`amount` is the difference).
+    #[serde(with = "crate::money::text_opt")]
+    pub replaced: Option<Decimal>,
     pub entry_id: i64,
     pub steps: Vec<SettlementStep>,
 }
@@ -267,71 +258,190 @@ pub fn settle_lines(
     }
     departures(tx, &accounts, &lines, at, &mut report)?;
     for ((account, month, service), now) in groups {
-        let settled = settled_before(tx, &account, &month, &service)?;
-        let mut delta = now.minus(&settled);
-        delta.stated = now.stated || settled.stated;
-        if delta.billed.is_zero() && delta.parts.iter().all(Decimal::is_zero) {
+        let (settled, entries) = settled_before(tx, &account, &month, &service)?;
+        if now.billed == settled.billed && now.parts == settled.parts {
             continue;
         }
+        // A newer export of the month: the earlier settlements are reversed, posting by
+        // posting, then the month is settled as this export says, on the balances that leaves.
+        // The month then ends where this export alone would have put it, whatever came before.
         let consumer = &accounts[&account];
-        let (group, ordered) =
-            settle_group(tx, consumer, &month, &service, &delta, &settled.ordered, at)?;
+        let reversed = reverse(tx, consumer, &month, &service, &entries, at)?;
+        if let Some(entry_id) = reversed {
+            record_settlement(tx, &account, &month, &service, entry_id, &settled, true, at)?;
+        }
+        let mut group = if now.billed.is_zero() && now.parts.iter().all(Decimal::is_zero) {
+            let Some(entry_id) = reversed else { continue };
+            SettledGroup {
+                account: account.clone(),
+                month: month.clone(),
+                service: service.clone(),
+                currency: consumer.currency.code().to_string(),
+                amount: Decimal::ZERO,
+                by: "deduction_order",
+                unstated: Decimal::ZERO,
+                replaced: None,
+                entry_id,
+                steps: Vec::new(),
+            }
+        } else {
+            let g = settle_group(tx, consumer, &month, &service, &now, at)?;
+            record_settlement(tx, &account, &month, &service, g.entry_id, &now, false, at)?;
+            g
+        };
+        group.amount = now.billed - settled.billed;
+        group.replaced = reversed.map(|_| settled.billed);
         tx.execute(
             "UPDATE cost_lines SET entry_id = ?1 WHERE id BETWEEN ?2 AND ?3
              AND account_id = ?4 AND month = ?5 AND service = (SELECT id FROM labels WHERE text = ?6)",
             params![group.entry_id, first, last, account, month, service],
-        )?;
-        let p = &delta.parts;
-        tx.execute(
-            "INSERT INTO bill_settlements (account_id, month, service, entry_id, billed, coupon,
-                voucher, complimentary, card, cash, arrears, revenue, stated, at,
-                ordered_coupon, ordered_voucher, ordered_complimentary, ordered_card,
-                ordered_cash, ordered_arrears)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,
-                ?15, ?16, ?17, ?18, ?19, ?20)",
-            params![
-                account,
-                month,
-                service,
-                group.entry_id,
-                to_text(delta.billed),
-                to_text(p[0]),
-                to_text(p[1]),
-                to_text(p[2]),
-                to_text(p[3]),
-                to_text(p[4]),
-                to_text(p[5]),
-                to_text(p[6]),
-                delta.stated,
-                crate::time::to_db(at),
-                to_text(ordered[0]),
-                to_text(ordered[1]),
-                to_text(ordered[2]),
-                to_text(ordered[3]),
-                to_text(ordered[4]),
-                to_text(ordered[5])
-            ],
         )?;
         report.settled.push(group);
     }
     Ok(report)
 }
 
-/// What earlier settlements of an (account, month, service) added up to.
+/// Appends a settlement (or, `reversal`, the undoing of `a`) to `bill_settlements`.
+#[allow(clippy::too_many_arguments)]
+fn record_settlement(
+    tx: &Transaction<'_>,
+    account: &str,
+    month: &str,
+    service: &str,
+    entry_id: i64,
+    a: &Amounts,
+    reversal: bool,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let sign = if reversal {
+        -Decimal::ONE
+    } else {
+        Decimal::ONE
+    };
+    let p = a.parts.map(|x| to_text(x * sign));
+    tx.execute(
+        "INSERT INTO bill_settlements (account_id, month, service, entry_id, billed, coupon,
+            voucher, complimentary, card, cash, arrears, revenue, stated, at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        params![
+            account,
+            month,
+            service,
+            entry_id,
+            to_text(a.billed * sign),
+            p[0],
+            p[1],
+            p[2],
+            p[3],
+            p[4],
+            p[5],
+            p[6],
+            a.stated,
+            crate::time::to_db(at)
+        ],
+    )?;
+    Ok(())
+}
+
+/// Undoes the earlier settlements of an (account, month, service), entries `entries`: what
+/// each purse paid goes back to it (a voucher, card or coupon no longer usable: as
+/// complimentary credit; cash and arrears as cash, repaying arrears first, so that arrears
+/// repaid since are not owed twice), and the expense is taken off. The reversing entry's id,
+/// or `None` when they net to nothing.
+fn reverse(
+    tx: &Transaction<'_>,
+    consumer: &Account,
+    month: &str,
+    service: &str,
+    entries: &[i64],
+    at: DateTime<Utc>,
+) -> Result<Option<i64>> {
+    let mut net: BTreeMap<i64, Decimal> = BTreeMap::new();
+    let mut stmt = tx.prepare_cached("SELECT book_id, amount FROM postings WHERE entry_id = ?1")?;
+    for entry in entries {
+        let mut rows = stmt.query(params![entry])?;
+        while let Some(r) = rows.next()? {
+            let amount = crate::money::parse_amount(&r.get::<_, String>(1)?)?;
+            *net.entry(r.get(0)?).or_default() += amount;
+        }
+    }
+    net.retain(|_, x| !x.is_zero());
+    if net.is_empty() {
+        return Ok(None);
+    }
+    let ctx = match begin(tx, &consumer.id, at, None, "")? {
+        Ok(c) => c,
+        Err(_) => unreachable!("no operation id, so no replay"),
+    };
+    let payer = ctx.payer;
+    lapse_expired_tx(tx, &payer, at)?;
+    let cur = payer.currency.clone();
+    let ids: Vec<String> = vec![payer.id.clone(), consumer.id.clone()];
+    let bs = books(tx, &ids, None)?;
+    let mut e = NewEntry::new("charge", &consumer.id, at);
+    e.product = Some(service.to_string());
+    e.memo = Some(format!(
+        "imported bill of {month}: earlier settlement reversed"
+    ));
+    let (mut to_cash, mut to_complimentary) = (Decimal::ZERO, Decimal::ZERO);
+    for (book_id, x) in net {
+        let back = -x;
+        match bs.iter().find(|b| b.id == book_id) {
+            Some(b) if b.kind == BookKind::Cash || b.kind == BookKind::Arrears => to_cash += back,
+            Some(b)
+                if matches!(
+                    b.kind,
+                    BookKind::Voucher | BookKind::Card | BookKind::Coupon
+                ) && !b.valid_at(at) =>
+            {
+                to_complimentary += back
+            }
+            _ => e.post(book_id, &cur, back, 0),
+        }
+    }
+    if !to_complimentary.is_zero() {
+        let c = book(tx, &payer.id, BookKind::Complimentary, &cur, at)?;
+        e.post(c, &cur, to_complimentary, 0);
+    }
+    if to_cash > Decimal::ZERO {
+        credit_repaying_arrears(tx, &mut e, &payer, to_cash, BookKind::Cash, at)?;
+    } else if to_cash < Decimal::ZERO {
+        // An earlier refund given to cash: taken back from cash, the rest owed.
+        let take = -to_cash;
+        let cash = book(tx, &payer.id, BookKind::Cash, &cur, at)?;
+        let have = bs
+            .iter()
+            .filter(|b| b.id == cash)
+            .map(|b| b.balance)
+            .sum::<Decimal>()
+            .max(Decimal::ZERO);
+        let from_cash = take.min(have);
+        if !from_cash.is_zero() {
+            e.post(cash, &cur, -from_cash, Step::Cash as i64);
+        }
+        if take > from_cash {
+            let arrears = book(tx, &payer.id, BookKind::Arrears, &cur, at)?;
+            e.post(arrears, &cur, -(take - from_cash), Step::Arrears as i64);
+        }
+    }
+    Ok(Some(journal::write(tx, &e)?))
+}
+
+/// What earlier settlements of an (account, month, service) added up to, and their entries.
 fn settled_before(
     tx: &Transaction<'_>,
     account: &str,
     month: &str,
     service: &str,
-) -> Result<Amounts> {
+) -> Result<(Amounts, Vec<i64>)> {
     let mut stmt = tx.prepare_cached(
         "SELECT billed, coupon, voucher, complimentary, card, cash, arrears, revenue, stated,
-                ordered_coupon, ordered_voucher, ordered_complimentary, ordered_card,
-                ordered_cash, ordered_arrears
+                entry_id
          FROM bill_settlements WHERE account_id = ?1 AND month = ?2 AND service = ?3",
     )?;
     let mut rows = stmt.query(params![account, month, service])?;
     let mut out = Amounts::default();
+    let mut entries = Vec::new();
     while let Some(r) = rows.next()? {
         let d =
             |i: usize| -> Result<Decimal> { crate::money::parse_amount(&r.get::<_, String>(i)?) };
@@ -343,27 +453,23 @@ fn settled_before(
         for i in 0..7 {
             a.parts[i] = d(i + 1)?;
         }
-        for i in 0..6 {
-            a.ordered[i] = d(i + 9)?;
-        }
         out.add(&a);
+        entries.push(r.get(9)?);
     }
-    Ok(out)
+    Ok((out, entries))
 }
 
-/// Posts one group's difference: the provider's split when the file states one, else the
-/// deduction order. `ordered_before` is what earlier settlements of the group took in the
-/// deduction order, by kind; returned with the group: what this one took (negative: gave
-/// back) in the deduction order.
+/// Settles one group as its export says (earlier settlements of it are reversed first): the
+/// provider's split when the file states one, else the deduction order; negative amounts
+/// (refunds) are given back.
 fn settle_group(
     tx: &Transaction<'_>,
     consumer: &Account,
     month: &str,
     service: &str,
     delta: &Amounts,
-    ordered_before: &[Decimal; 6],
     at: DateTime<Utc>,
-) -> Result<(SettledGroup, [Decimal; 6])> {
+) -> Result<SettledGroup> {
     let ctx = match begin(tx, &consumer.id, at, None, "")? {
         Ok(c) => c,
         Err(_) => unreachable!("no operation id, so no replay"),
@@ -452,7 +558,6 @@ fn settle_group(
     // What the stated parts do not cover (or all of it, when the file states none): the
     // deduction order, or given back to cash.
     let rest = delta.billed - stated_total;
-    let mut ordered = [Decimal::ZERO; 6];
     let by = if delta.stated {
         "provider_split"
     } else {
@@ -488,7 +593,6 @@ fn settle_group(
         let p = plan(rest, &srcs);
         for (b, st, take) in &p.takes {
             e.post(*b, &cur, -*take, *st as i64);
-            ordered[part_of(*st)] += *take;
             let label = bs
                 .iter()
                 .find(|x| x.id == *b)
@@ -503,40 +607,24 @@ fn settle_group(
         if p.unpaid > Decimal::ZERO {
             let arrears = book(tx, &payer.id, BookKind::Arrears, &cur, at)?;
             e.post(arrears, &cur, -p.unpaid, Step::Arrears as i64);
-            ordered[5] += p.unpaid;
             steps.push(step(Step::Arrears, "arrears", p.unpaid));
         }
     } else if rest < Decimal::ZERO {
-        // Given back where earlier settlements took it in the deduction order, last taken
-        // first; what they did not record (before schema 8) to cash.
-        let mut left = -rest;
-        for k in (0..6).rev() {
-            let back = left.min(ordered_before[k].max(Decimal::ZERO));
-            if back > Decimal::ZERO {
-                give_back(tx, &mut e, &payer, consumer, &bs, PARTS[k], back, at)?;
-                ordered[k] -= back;
-                left -= back;
-            }
-        }
-        if left > Decimal::ZERO {
-            credit_repaying_arrears(tx, &mut e, &payer, left, BookKind::Cash, at)?;
-        }
+        credit_repaying_arrears(tx, &mut e, &payer, -rest, BookKind::Cash, at)?;
     }
     let entry_id = journal::write(tx, &e)?;
-    Ok((
-        SettledGroup {
-            account: consumer.id.clone(),
-            month: month.to_string(),
-            service: service.to_string(),
-            currency: cur.code().to_string(),
-            amount: delta.billed,
-            by,
-            unstated: if delta.stated { rest } else { Decimal::ZERO },
-            entry_id,
-            steps,
-        },
-        ordered,
-    ))
+    Ok(SettledGroup {
+        account: consumer.id.clone(),
+        month: month.to_string(),
+        service: service.to_string(),
+        currency: cur.code().to_string(),
+        amount: delta.billed,
+        by,
+        unstated: if delta.stated { rest } else { Decimal::ZERO },
+        replaced: None,
+        entry_id,
+        steps,
+    })
 }
 
 /// Gives `back` of a part back: to cash (repaying arrears first), arrears, revenue, the
