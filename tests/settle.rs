@@ -190,32 +190,27 @@ fn a_split_the_ledgers_purses_cannot_pay_refuses_the_whole_file() {
     assert_eq!(n("SELECT COUNT(*) FROM imports"), 0);
 }
 
+/// A prepaid AWS account 111111111111 in USD with cash 20.
+fn aws_ledger() -> Connection {
+    let mut c = store::open_in_memory().unwrap();
+    let new = NewAccount {
+        id: "111111111111".into(),
+        provider: "AWS".into(),
+        currency: Currency::parse("USD").unwrap(),
+        mode: PaymentMode::Prepaid,
+        name: None,
+        org: None,
+    };
+    accounts::add_account(&c, &new, t("2024-01-01")).unwrap();
+    let online = TopUpMethod::Online;
+    ledger::topup(&mut c, &new.id, d("20"), online, t("2024-01-02"), None).unwrap();
+    c
+}
+
 #[test]
 fn a_focus_bill_of_a_prepaid_account_is_settled_in_the_deduction_order() {
-    let mut c = store::open_in_memory().unwrap();
-    accounts::add_account(
-        &c,
-        &NewAccount {
-            id: "111111111111".into(),
-            provider: "AWS".into(),
-            currency: Currency::parse("USD").unwrap(),
-            mode: PaymentMode::Prepaid,
-            name: None,
-            org: None,
-        },
-        t("2024-01-01"),
-    )
-    .unwrap();
+    let mut c = aws_ledger();
     let a = "111111111111";
-    ledger::topup(
-        &mut c,
-        a,
-        d("20"),
-        TopUpMethod::Online,
-        t("2024-01-02"),
-        None,
-    )
-    .unwrap();
     let v = NewVoucher {
         amount: d("5"),
         kind: VoucherKind::Discount,
@@ -331,14 +326,20 @@ fn the_revenue_share_part_of_a_tencent_line_is_paid_from_revenue_once() {
     }
 }
 
+/// A one-line Chinese-site Tencent bill of account 100000000001's 云服务器CVM, 2024-09: the
+/// payment columns `columns` after the billed amount, `values` from the billed amount on.
+fn cn_bill(columns: &str, values: &str) -> String {
+    format!(
+        "支付者UIN,使用者UIN,产品名称,交易类型,扣费时间,优惠后总价,{columns}\n\
+         100000000001,100000000001,云服务器CVM,按量计费小时结,2024-09-02 01:00:00,{values}\n"
+    )
+}
+
 /// A split that does not add up to the billed amount (a payment column Billfold does not
 /// know): the rest goes in the deduction order, and the report does not call it the provider's.
 #[test]
 fn a_part_the_stated_split_does_not_cover_is_settled_in_the_deduction_order_and_said_so() {
-    let header = "支付者UIN,使用者UIN,产品名称,交易类型,扣费时间,优惠后总价,现金账户支出(元),某某账户支出(元)";
-    let file = format!(
-        "{header}\n100000000001,100000000001,云服务器CVM,按量计费小时结,2024-09-02 01:00:00,30,10,20\n"
-    );
+    let file = cn_bill("现金账户支出(元),某某账户支出(元)", "30,10,20");
     let mut c = tencent_ledger();
     let r = settle(&mut c, "part.csv", file.as_bytes(), "2025-06-01");
     let notes = r.notes();
@@ -384,10 +385,7 @@ fn the_part_a_split_leaves_uncovered_is_not_taken_from_the_kinds_it_names() {
 /// order").
 #[test]
 fn what_goes_beyond_a_split_is_given_back_to_cash_and_said_so() {
-    let header = "支付者UIN,使用者UIN,产品名称,交易类型,扣费时间,优惠后总价,现金账户支出(元)";
-    let over = format!(
-        "{header}\n100000000001,100000000001,云服务器CVM,按量计费小时结,2024-09-02 01:00:00,30,40\n"
-    );
+    let over = cn_bill("现金账户支出(元)", "30,40");
     let mut c = tencent_ledger();
     let r = settle(&mut c, "over.csv", over.as_bytes(), "2025-06-01");
     let notes = r.notes();
@@ -471,10 +469,11 @@ fn a_lowered_bill_gives_back_to_the_purses_it_was_taken_from() {
 /// Whatever exports came before, a month's settlement ends where the last one alone would.
 #[test]
 fn exports_with_other_payment_columns_converge_on_the_last_one() {
-    let header_cn = "支付者UIN,使用者UIN,产品名称,交易类型,扣费时间,优惠后总价,代金券支出(元),赠送账户支出(元),现金账户支出(元)";
-    let full = format!(
-        "{header_cn}\n100000000001,100000000001,Cloud Virtual Machine,按量计费小时结,2024-09-02 01:00:00,30,5,0,25\n"
-    );
+    let full = cn_bill(
+        "代金券支出(元),赠送账户支出(元),现金账户支出(元)",
+        "30,5,0,25",
+    )
+    .replace("云服务器CVM", "Cloud Virtual Machine");
     let partial = en_bill("30", "5");
     let alone = |file: &str| {
         let mut c = tencent_ledger();
@@ -519,26 +518,8 @@ fn an_uncovered_part_is_not_left_owed_while_named_purses_hold_money() {
 /// the reversal does not leave arrears below zero (owing negative) nor cash withdrawable twice.
 #[test]
 fn a_lowered_bill_after_its_arrears_were_repaid_gives_back_cash_once() {
-    let mut c = store::open_in_memory().unwrap();
+    let mut c = aws_ledger();
     let a = "111111111111";
-    let new = NewAccount {
-        id: a.into(),
-        provider: "AWS".into(),
-        currency: Currency::parse("USD").unwrap(),
-        mode: PaymentMode::Prepaid,
-        name: None,
-        org: None,
-    };
-    accounts::add_account(&c, &new, t("2024-01-01")).unwrap();
-    ledger::topup(
-        &mut c,
-        a,
-        d("20"),
-        TopUpMethod::Online,
-        t("2024-01-02"),
-        None,
-    )
-    .unwrap();
     let focus = |billed: &str| {
         format!("BilledCost,EffectiveCost,BillingAccountId,BillingCurrency,BillingPeriodStart,BillingPeriodEnd,ChargeCategory,ProviderName,ServiceName\n{billed},{billed},{a},USD,2024-09-01T00:00:00Z,2024-10-01T00:00:00Z,Usage,AWS,Amazon EC2\n")
     };
@@ -567,10 +548,11 @@ fn a_lowered_bill_after_its_arrears_were_repaid_gives_back_cash_once() {
 /// left owed for want of money the earlier settlement had taken.
 #[test]
 fn a_stated_split_after_an_unstated_one_sees_the_money_given_back() {
-    let header =
-        "支付者UIN,使用者UIN,产品名称,交易类型,扣费时间,优惠后总价,代金券支出(元),现金账户支出(元)";
     let line = |voucher: &str, cash: &str| {
-        format!("{header}\n100000000001,100000000001,云服务器CVM,按量计费小时结,2024-09-02 01:00:00,100,{voucher},{cash}\n")
+        cn_bill(
+            "代金券支出(元),现金账户支出(元)",
+            &format!("100,{voucher},{cash}"),
+        )
     };
     // Vouchers 100: the unstated line spends them in the order; the stated one says vouchers
     // paid 100 again: the reversal gave them back first.

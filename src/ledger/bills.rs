@@ -369,20 +369,17 @@ fn reverse(
     if net.is_empty() {
         return Ok(None);
     }
-    let ctx = match begin(tx, &consumer.id, at, None, "")? {
-        Ok(c) => c,
-        Err(_) => unreachable!("no operation id, so no replay"),
-    };
-    let payer = ctx.payer;
-    lapse_expired_tx(tx, &payer, at)?;
+    let (payer, mut e) = charge_entry(
+        tx,
+        consumer,
+        service,
+        "earlier settlement reversed",
+        month,
+        at,
+    )?;
     let cur = payer.currency.clone();
     let ids: Vec<String> = vec![payer.id.clone(), consumer.id.clone()];
     let bs = books(tx, &ids, None)?;
-    let mut e = NewEntry::new("charge", &consumer.id, at);
-    e.product = Some(service.to_string());
-    e.memo = Some(format!(
-        "imported bill of {month}: earlier settlement reversed"
-    ));
     let (mut to_cash, mut to_complimentary) = (Decimal::ZERO, Decimal::ZERO);
     for (book_id, x) in net {
         let back = -x;
@@ -459,6 +456,27 @@ fn settled_before(
     Ok((out, entries))
 }
 
+/// The payer of `consumer` (its expired instruments lapsed at `at`) and a new `charge` entry
+/// for `service`, memo "imported bill of MONTH: what".
+fn charge_entry<'a>(
+    tx: &Transaction<'_>,
+    consumer: &'a Account,
+    service: &str,
+    what: &str,
+    month: &str,
+    at: DateTime<Utc>,
+) -> Result<(Account, NewEntry<'a>)> {
+    let ctx = match begin(tx, &consumer.id, at, None, "")? {
+        Ok(c) => c,
+        Err(_) => unreachable!("no operation id, so no replay"),
+    };
+    lapse_expired_tx(tx, &ctx.payer, at)?;
+    let mut e = NewEntry::new("charge", &consumer.id, at);
+    e.product = Some(service.to_string());
+    e.memo = Some(format!("imported bill of {month}: {what}"));
+    Ok((ctx.payer, e))
+}
+
 /// Settles one group as its export says (earlier settlements of it are reversed first): the
 /// provider's split when the file states one, else the deduction order; negative amounts
 /// (refunds) are given back.
@@ -470,16 +488,8 @@ fn settle_group(
     delta: &Amounts,
     at: DateTime<Utc>,
 ) -> Result<SettledGroup> {
-    let ctx = match begin(tx, &consumer.id, at, None, "")? {
-        Ok(c) => c,
-        Err(_) => unreachable!("no operation id, so no replay"),
-    };
-    let payer = ctx.payer;
-    lapse_expired_tx(tx, &payer, at)?;
+    let (payer, mut e) = charge_entry(tx, consumer, service, "settled", month, at)?;
     let cur = payer.currency.clone();
-    let mut e = NewEntry::new("charge", &consumer.id, at);
-    e.product = Some(service.to_string());
-    e.memo = Some(format!("imported bill of {month} settled"));
     e.post(
         book(tx, &consumer.id, BookKind::Expense, &cur, at)?,
         &cur,
