@@ -571,3 +571,28 @@ fn a_stated_split_after_an_unstated_one_sees_the_money_given_back() {
         (d("0"), d("10"), d("0"))
     );
 }
+
+/// Reversing a refund an earlier export put on a purse since spent: taken back from cash, the
+/// purse never below zero.
+#[test]
+fn reversing_a_refund_on_a_spent_purse_takes_it_from_cash() {
+    let mut c = tencent_ledger();
+    // September: a refund of a voucher-paid line: complimentary credit +10 (20 in all).
+    let refund = cn_bill("代金券支出(元)", "-10,-10");
+    settle(&mut c, "sep.csv", refund.as_bytes(), "2025-06-01");
+    // October spends the complimentary credit.
+    let october = cn_bill("赠送账户支出(元)", "20,20").replace("2024-09-02", "2024-10-02");
+    settle(&mut c, "oct.csv", october.as_bytes(), "2025-06-01");
+    assert_eq!(
+        balances(&c, "100000000001", "2025-06-02").complimentary,
+        d("0")
+    );
+    // A newer September: 5 in cash. The refund's 10 comes back from cash, not complimentary.
+    let newer = cn_bill("现金账户支出(元)", "5,5");
+    settle(&mut c, "sep-2.csv", newer.as_bytes(), "2025-06-01");
+    let b = balances(&c, "100000000001", "2025-06-02");
+    assert_eq!(
+        (b.complimentary, b.cash, b.arrears),
+        (d("0"), d("485"), d("0"))
+    );
+}

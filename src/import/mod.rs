@@ -198,8 +198,8 @@ impl FileReport {
             out.push(match g.replaced {
                 // A newer export of a month settled before: that settlement was reversed.
                 Some(before) if (before + g.amount).is_zero() => format!(
-                    "gave back the {} {cur} settled before for {what}: no longer in the \
-                     month's bill",
+                    "gave back the {} {cur} settled before for {what}: the month's newer \
+                     bill has nothing to settle for it",
                     to_text(before)
                 ),
                 Some(before) => format!(

@@ -256,20 +256,26 @@ pub fn settle_lines(
             groups.entry((a.clone(), m.clone(), s)).or_default();
         }
     }
-    departures(tx, &accounts, &lines, at, &mut report)?;
+    // A newer export of a month: the earlier settlements are reversed, posting by posting,
+    // then the month is settled as this export says, on the balances that leaves: it ends
+    // where this export alone would have put it, whatever came before. All reversals come
+    // first, so that departures are judged on those balances too.
+    let mut changed = Vec::new();
     for ((account, month, service), now) in groups {
         let (settled, entries) = settled_before(tx, &account, &month, &service)?;
         if now.billed == settled.billed && now.parts == settled.parts {
             continue;
         }
-        // A newer export of the month: the earlier settlements are reversed, posting by
-        // posting, then the month is settled as this export says, on the balances that leaves.
-        // The month then ends where this export alone would have put it, whatever came before.
         let consumer = &accounts[&account];
         let reversed = reverse(tx, consumer, &month, &service, &entries, at)?;
         if let Some(entry_id) = reversed {
             record_settlement(tx, &account, &month, &service, entry_id, &settled, true, at)?;
         }
+        changed.push((account, month, service, now, settled.billed, reversed));
+    }
+    departures(tx, &accounts, &lines, at, &mut report)?;
+    for (account, month, service, now, before, reversed) in changed {
+        let consumer = &accounts[&account];
         let mut group = if now.billed.is_zero() && now.parts.iter().all(Decimal::is_zero) {
             let Some(entry_id) = reversed else { continue };
             SettledGroup {
@@ -289,8 +295,8 @@ pub fn settle_lines(
             record_settlement(tx, &account, &month, &service, g.entry_id, &now, false, at)?;
             g
         };
-        group.amount = now.billed - settled.billed;
-        group.replaced = reversed.map(|_| settled.billed);
+        group.amount = now.billed - before;
+        group.replaced = reversed.map(|_| before);
         tx.execute(
             "UPDATE cost_lines SET entry_id = ?1 WHERE id BETWEEN ?2 AND ?3
              AND account_id = ?4 AND month = ?5 AND service = (SELECT id FROM labels WHERE text = ?6)",
@@ -378,47 +384,75 @@ fn reverse(
         at,
     )?;
     let cur = payer.currency.clone();
-    let ids: Vec<String> = vec![payer.id.clone(), consumer.id.clone()];
-    let bs = books(tx, &ids, None)?;
-    let (mut to_cash, mut to_complimentary) = (Decimal::ZERO, Decimal::ZERO);
+    // The books' owners: the payer then may not be the payer now (an organization's admin
+    // added since); each gets back its own money and owes its own debt.
+    let mut owners: Vec<String> = Vec::new();
+    let mut owner_of = tx.prepare_cached("SELECT account_id FROM books WHERE id = ?1")?;
+    for book_id in net.keys() {
+        let owner: String = owner_of.query_row(params![book_id], |r| r.get(0))?;
+        if !owners.contains(&owner) {
+            owners.push(owner);
+        }
+    }
+    let bs = books(tx, &owners, None)?;
+    // Per owner: what goes back to (negative: is taken back from) cash, and complimentary.
+    let mut to: BTreeMap<String, (Decimal, Decimal)> = BTreeMap::new();
     for (book_id, x) in net {
         let back = -x;
-        match bs.iter().find(|b| b.id == book_id) {
-            Some(b) if b.kind == BookKind::Cash || b.kind == BookKind::Arrears => to_cash += back,
-            Some(b)
-                if matches!(
-                    b.kind,
-                    BookKind::Voucher | BookKind::Card | BookKind::Coupon
-                ) && !b.valid_at(at) =>
-            {
-                to_complimentary += back
+        let Some(b) = bs.iter().find(|b| b.id == book_id) else {
+            continue;
+        };
+        let owner = to.entry(b.account_id.clone()).or_default();
+        match b.kind {
+            BookKind::Expense => e.post(book_id, &cur, back, 0),
+            BookKind::Cash | BookKind::Arrears => owner.0 += back,
+            BookKind::Voucher | BookKind::Card | BookKind::Coupon if !b.valid_at(at) => {
+                owner.1 += back
             }
-            _ => e.post(book_id, &cur, back, 0),
+            _ if back >= Decimal::ZERO => e.post(book_id, &cur, back, 0),
+            // A refund an earlier settlement put on this purse, taken back: at most what it
+            // holds (it may have been spent since), the rest from cash.
+            _ => {
+                let take = (-back).min(b.balance.max(Decimal::ZERO));
+                if !take.is_zero() {
+                    e.post(book_id, &cur, -take, 0);
+                }
+                owner.0 += back + take;
+            }
         }
     }
-    if !to_complimentary.is_zero() {
-        let c = book(tx, &payer.id, BookKind::Complimentary, &cur, at)?;
-        e.post(c, &cur, to_complimentary, 0);
-    }
-    if to_cash > Decimal::ZERO {
-        credit_repaying_arrears(tx, &mut e, &payer, to_cash, BookKind::Cash, at)?;
-    } else if to_cash < Decimal::ZERO {
-        // An earlier refund given to cash: taken back from cash, the rest owed.
-        let take = -to_cash;
-        let cash = book(tx, &payer.id, BookKind::Cash, &cur, at)?;
-        let have = bs
-            .iter()
-            .filter(|b| b.id == cash)
-            .map(|b| b.balance)
-            .sum::<Decimal>()
-            .max(Decimal::ZERO);
-        let from_cash = take.min(have);
-        if !from_cash.is_zero() {
-            e.post(cash, &cur, -from_cash, Step::Cash as i64);
+    for (owner, (mut to_cash, to_complimentary)) in to {
+        let account = get_account(tx, &owner)?;
+        let complimentary = book(tx, &owner, BookKind::Complimentary, &cur, at)?;
+        if to_complimentary > Decimal::ZERO {
+            e.post(complimentary, &cur, to_complimentary, 0);
+        } else if to_complimentary < Decimal::ZERO {
+            let held: Decimal = bs
+                .iter()
+                .filter(|b| b.id == complimentary)
+                .map(|b| b.balance)
+                .sum();
+            let take = (-to_complimentary).min(held.max(Decimal::ZERO));
+            if !take.is_zero() {
+                e.post(complimentary, &cur, -take, 0);
+            }
+            to_cash += to_complimentary + take;
         }
-        if take > from_cash {
-            let arrears = book(tx, &payer.id, BookKind::Arrears, &cur, at)?;
-            e.post(arrears, &cur, -(take - from_cash), Step::Arrears as i64);
+        if to_cash > Decimal::ZERO {
+            credit_repaying_arrears(tx, &mut e, &account, to_cash, BookKind::Cash, at)?;
+        } else if to_cash < Decimal::ZERO {
+            // Taken back from cash; what cash does not hold is owed.
+            let take = -to_cash;
+            let cash = book(tx, &owner, BookKind::Cash, &cur, at)?;
+            let held: Decimal = bs.iter().filter(|b| b.id == cash).map(|b| b.balance).sum();
+            let from_cash = take.min(held.max(Decimal::ZERO));
+            if !from_cash.is_zero() {
+                e.post(cash, &cur, -from_cash, Step::Cash as i64);
+            }
+            if take > from_cash {
+                let arrears = book(tx, &owner, BookKind::Arrears, &cur, at)?;
+                e.post(arrears, &cur, -(take - from_cash), Step::Arrears as i64);
+            }
         }
     }
     Ok(Some(journal::write(tx, &e)?))
