@@ -422,11 +422,15 @@ fn reverse(
         }
     }
     for (owner, (mut to_cash, to_complimentary)) in to {
+        if to_cash.is_zero() && to_complimentary.is_zero() {
+            continue;
+        }
         let account = get_account(tx, &owner)?;
-        let complimentary = book(tx, &owner, BookKind::Complimentary, &cur, at)?;
         if to_complimentary > Decimal::ZERO {
+            let complimentary = book(tx, &owner, BookKind::Complimentary, &cur, at)?;
             e.post(complimentary, &cur, to_complimentary, 0);
         } else if to_complimentary < Decimal::ZERO {
+            let complimentary = book(tx, &owner, BookKind::Complimentary, &cur, at)?;
             let held: Decimal = bs
                 .iter()
                 .filter(|b| b.id == complimentary)
