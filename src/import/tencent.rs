@@ -1,7 +1,8 @@
 //! Tencent Cloud bill details (L3 detail CSV), with the Chinese-site headers or the equivalent
 //! English-site ones (or its partner bills', the same names written without spaces: header
-//! names are compared without spaces). `-` is empty; times without an offset are China Standard Time; the month
-//! is the month of 扣费时间 (Deduction Time) in CST; `标签键:<key>` columns are tags.
+//! names are compared without spaces). `-` is empty; times without an offset are China
+//! Standard Time; the month is the month of 扣费时间 (Deduction Time) in CST; `标签键:<key>`
+//! columns are tags.
 
 use std::borrow::Cow;
 use std::collections::HashMap;

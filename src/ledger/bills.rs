@@ -395,6 +395,9 @@ fn reverse(
         }
     }
     let bs = books(tx, &owners, None)?;
+    // An owner's singleton book of a kind, as loaded (not there: it holds nothing).
+    let held =
+        |owner: &str, kind: BookKind| bs.iter().find(|b| b.account_id == owner && b.kind == kind);
     // Per owner: what goes back to (negative: is taken back from) cash, and complimentary.
     let mut to: BTreeMap<String, (Decimal, Decimal)> = BTreeMap::new();
     for (book_id, x) in net {
@@ -412,13 +415,7 @@ fn reverse(
             _ if back >= Decimal::ZERO => e.post(book_id, &cur, back, 0),
             // A refund an earlier settlement put on this purse, taken back: at most what it
             // holds (it may have been spent since), the rest from cash.
-            _ => {
-                let take = (-back).min(b.balance.max(Decimal::ZERO));
-                if !take.is_zero() {
-                    e.post(book_id, &cur, -take, 0);
-                }
-                owner.0 += back + take;
-            }
+            _ => owner.0 += back + take_up_to(&mut e, b, -back, 0),
         }
     }
     for (owner, (mut to_cash, to_complimentary)) in to {
@@ -430,29 +427,21 @@ fn reverse(
             let complimentary = book(tx, &owner, BookKind::Complimentary, &cur, at)?;
             e.post(complimentary, &cur, to_complimentary, 0);
         } else if to_complimentary < Decimal::ZERO {
-            let complimentary = book(tx, &owner, BookKind::Complimentary, &cur, at)?;
-            let held: Decimal = bs
-                .iter()
-                .filter(|b| b.id == complimentary)
-                .map(|b| b.balance)
-                .sum();
-            let take = (-to_complimentary).min(held.max(Decimal::ZERO));
-            if !take.is_zero() {
-                e.post(complimentary, &cur, -take, 0);
-            }
-            to_cash += to_complimentary + take;
+            let taken = match held(&owner, BookKind::Complimentary) {
+                Some(b) => take_up_to(&mut e, b, -to_complimentary, 0),
+                None => Decimal::ZERO,
+            };
+            to_cash += to_complimentary + taken;
         }
         if to_cash > Decimal::ZERO {
             credit_repaying_arrears(tx, &mut e, &account, to_cash, BookKind::Cash, at)?;
         } else if to_cash < Decimal::ZERO {
             // Taken back from cash; what cash does not hold is owed.
             let take = -to_cash;
-            let cash = book(tx, &owner, BookKind::Cash, &cur, at)?;
-            let held: Decimal = bs.iter().filter(|b| b.id == cash).map(|b| b.balance).sum();
-            let from_cash = take.min(held.max(Decimal::ZERO));
-            if !from_cash.is_zero() {
-                e.post(cash, &cur, -from_cash, Step::Cash as i64);
-            }
+            let from_cash = match held(&owner, BookKind::Cash) {
+                Some(b) => take_up_to(&mut e, b, take, Step::Cash as i64),
+                None => Decimal::ZERO,
+            };
             if take > from_cash {
                 let arrears = book(tx, &owner, BookKind::Arrears, &cur, at)?;
                 e.post(arrears, &cur, -(take - from_cash), Step::Arrears as i64);
@@ -460,6 +449,15 @@ fn reverse(
         }
     }
     Ok(Some(journal::write(tx, &e)?))
+}
+
+/// Posts a take of up to `want` from book `b` (never below zero): what it took.
+fn take_up_to(e: &mut NewEntry<'_>, b: &journal::Book, want: Decimal, step: i64) -> Decimal {
+    let take = want.min(b.balance.max(Decimal::ZERO));
+    if !take.is_zero() {
+        e.post(b.id, &b.currency, -take, step);
+    }
+    take
 }
 
 /// What earlier settlements of an (account, month, service) added up to, and their entries.
@@ -523,7 +521,7 @@ fn settle_group(
     consumer: &Account,
     month: &str,
     service: &str,
-    delta: &Amounts,
+    bill: &Amounts,
     at: DateTime<Utc>,
 ) -> Result<SettledGroup> {
     let (payer, mut e) = charge_entry(tx, consumer, service, "settled", month, at)?;
@@ -531,7 +529,7 @@ fn settle_group(
     e.post(
         book(tx, &consumer.id, BookKind::Expense, &cur, at)?,
         &cur,
-        delta.billed,
+        bill.billed,
         0,
     );
     let mut steps = Vec::new();
@@ -564,8 +562,8 @@ fn settle_group(
         ))
     };
     let mut stated_total = Decimal::ZERO;
-    if delta.stated {
-        for (part, &x) in PARTS.iter().zip(&delta.parts) {
+    if bill.stated {
+        for (part, &x) in PARTS.iter().zip(&bill.parts) {
             stated_total += x;
             if x > Decimal::ZERO && *part == Part::Arrears {
                 let arrears = book(tx, &payer.id, BookKind::Arrears, &cur, at)?;
@@ -599,20 +597,40 @@ fn settle_group(
                     steps.push(step(st, &label_of(b), take));
                 }
             } else if x < Decimal::ZERO {
-                give_back(tx, &mut e, &payer, consumer, &bs, *part, -x, at)?;
+                // Given back: to cash (repaying arrears first), a card, or as complimentary
+                // credit for what vouchers and coupons had paid.
+                let back = -x;
+                let to = match part {
+                    Part::Cash => {
+                        credit_repaying_arrears(tx, &mut e, &payer, back, BookKind::Cash, at)?;
+                        continue;
+                    }
+                    Part::Arrears => book(tx, &payer.id, BookKind::Arrears, &cur, at)?,
+                    Part::Revenue => book(tx, &payer.id, BookKind::Revenue, &cur, at)?,
+                    Part::Card => match bs
+                        .iter()
+                        .filter(|b| b.kind == BookKind::Card && b.account_id == consumer.id)
+                        .max_by_key(|b| (b.valid_until, b.id))
+                    {
+                        Some(c) => c.id,
+                        None => book(tx, &payer.id, BookKind::Complimentary, &cur, at)?,
+                    },
+                    _ => book(tx, &payer.id, BookKind::Complimentary, &cur, at)?,
+                };
+                e.post(to, &cur, back, 0);
             }
         }
     }
     // What the stated parts do not cover (or all of it, when the file states none): the
     // deduction order, or given back to cash.
-    let rest = delta.billed - stated_total;
-    let by = if delta.stated {
+    let rest = bill.billed - stated_total;
+    let by = if bill.stated {
         "provider_split"
     } else {
         "deduction_order"
     };
     if rest > Decimal::ZERO {
-        let bs = if delta.stated {
+        let bs = if bill.stated {
             books(tx, std::slice::from_ref(&payer.id), None)?
         } else {
             bs.clone()
@@ -622,7 +640,6 @@ fn settle_group(
         // The kinds the file names paid what it says: the others first, then those (rather
         // than arrears while they hold money). Parts already planned in this entry are not in
         // `bs` yet when the split was stated: take them off before planning the rest.
-        let named = |s: &super::settlement::Source| delta.named[part_of(s.step)];
         let mut srcs: Vec<_> = srcs
             .into_iter()
             .map(|mut s| {
@@ -637,7 +654,7 @@ fn settle_group(
             })
             .filter(|s| s.balance > Decimal::ZERO)
             .collect();
-        srcs.sort_by_key(|s| named(s)); // stable: the deduction order within each
+        srcs.sort_by_key(|s| bill.named[part_of(s.step)]); // stable: the order within each
         let p = plan(rest, &srcs);
         for (b, st, take) in &p.takes {
             e.post(*b, &cur, -*take, *st as i64);
@@ -666,49 +683,13 @@ fn settle_group(
         month: month.to_string(),
         service: service.to_string(),
         currency: cur.code().to_string(),
-        amount: delta.billed,
+        amount: bill.billed,
         by,
-        unstated: if delta.stated { rest } else { Decimal::ZERO },
+        unstated: if bill.stated { rest } else { Decimal::ZERO },
         replaced: None,
         entry_id,
         steps,
     })
-}
-
-/// Gives `back` of a part back: to cash (repaying arrears first), arrears, revenue, the
-/// consumer's latest prepaid card, or as complimentary credit for what vouchers and coupons
-/// had paid (the voucher itself may be gone).
-#[allow(clippy::too_many_arguments)]
-fn give_back(
-    tx: &Transaction<'_>,
-    e: &mut NewEntry<'_>,
-    payer: &Account,
-    consumer: &Account,
-    bs: &[journal::Book],
-    part: Part,
-    back: Decimal,
-    at: DateTime<Utc>,
-) -> Result<()> {
-    let cur = payer.currency.clone();
-    let to = match part {
-        Part::Cash => {
-            credit_repaying_arrears(tx, e, payer, back, BookKind::Cash, at)?;
-            return Ok(());
-        }
-        Part::Arrears => book(tx, &payer.id, BookKind::Arrears, &cur, at)?,
-        Part::Revenue => book(tx, &payer.id, BookKind::Revenue, &cur, at)?,
-        Part::Card => match bs
-            .iter()
-            .filter(|b| b.kind == BookKind::Card && b.account_id == consumer.id)
-            .max_by_key(|b| (b.valid_until, b.id))
-        {
-            Some(c) => c.id,
-            None => book(tx, &payer.id, BookKind::Complimentary, &cur, at)?,
-        },
-        _ => book(tx, &payer.id, BookKind::Complimentary, &cur, at)?,
-    };
-    e.post(to, &cur, back, 0);
-    Ok(())
 }
 
 /// The index in `PARTS` of the kind of purse a deduction step takes from (arrears for what no
