@@ -15,6 +15,15 @@ fn import_one_million_focus_rows() {
     println!("{}", serde_json::to_string_pretty(&report).unwrap());
 }
 
+/// The benchmark itself works, on a file small enough for every test run: the import, the
+/// parse-only pass and SQLite's floor each see every row (each fails the run otherwise).
+#[test]
+fn the_import_benchmark_runs_on_a_small_file() {
+    let report = billfold::bench::import::run(2_000, None, false).unwrap();
+    assert_eq!(report.rows, 2_000);
+    assert!(report.db_bytes > 0 && report.store_floor_secs.0 > 0.0);
+}
+
 /// `costs --group-by month,service` on the rollups of a 10,000,000-line ledger. The query reads
 /// `cost_rollups` only, so its cost depends on the number of distinct (account, sub account,
 /// month, service, currency) keys, not on the lines: this builds the rollups such a ledger has

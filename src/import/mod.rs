@@ -63,7 +63,7 @@ const PROGRESS_MIN_BYTES: u64 = 8 << 20;
 /// Files at least this large are imported in bulk mode (rollback journal instead of WAL).
 const BULK_MIN_BYTES: u64 = 64 << 20;
 /// SQLite's page cache during an import, in KiB.
-const IMPORT_CACHE_KIB: i64 = 16 << 10;
+pub(crate) const IMPORT_CACHE_KIB: i64 = 16 << 10;
 /// A native export's month is final this long after the month ended (CST).
 const NATIVE_FINAL_AFTER_DAYS: i64 = 3;
 
