@@ -1,0 +1,250 @@
+//! A file's header: which format it is, which column is which (the mappers are in focus.rs,
+//! tencent.rs and huawei.rs), and the currency marks of native exports.
+
+use std::collections::hash_map::Entry;
+use std::collections::HashMap;
+use std::io::Read;
+
+use super::*;
+
+/// The currency marks native exports put after the names of amount columns, and the currency
+/// each means (full-width forms too, and the full-width yen sign ￥).
+pub(super) const CURRENCY_MARKS: &[(&str, &str)] = &[
+    ("(元)", "CNY"),
+    ("（元）", "CNY"),
+    ("(¥)", "CNY"),
+    ("（¥）", "CNY"),
+    ("(￥)", "CNY"),
+    ("（￥）", "CNY"),
+    ("(CNY)", "CNY"),
+    ("($)", "USD"),
+    ("（$）", "USD"),
+    ("(US$)", "USD"),
+    ("(USD)", "USD"),
+];
+
+/// A header name without its currency mark, and the mark's currency, if it has one.
+pub fn currency_mark(header: &str) -> Option<(&str, &'static str)> {
+    let h = header.trim_end();
+    CURRENCY_MARKS.iter().find_map(|(mark, currency)| {
+        h.strip_suffix(mark)
+            .map(|rest| (rest.trim_end(), *currency))
+    })
+}
+
+/// Why a header cannot be read as the format asked for.
+pub enum HeaderError {
+    /// The required columns it lacks, as the message names them.
+    Missing(Vec<&'static str>),
+    /// Something else, as a sentence.
+    Problem(String),
+}
+
+/// A header name as mappers look it up: lower case, without a BOM, without spaces (Tencent's
+/// partner bills write `TransactionTime` where its English site writes `Transaction Time`) and
+/// without the currency suffix of native exports (`(元)`, `(¥)`, `($)`).
+pub fn normalize_header(h: &str) -> String {
+    let mut t = h.trim().trim_start_matches('\u{feff}').trim();
+    if let Some((rest, _)) = currency_mark(t) {
+        t = rest;
+    }
+    t.chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The first of `names` present in the header.
+pub fn find(cols: &HashMap<String, usize>, names: &[&str]) -> Option<usize> {
+    names.iter().find_map(|n| cols.get(*n).copied())
+}
+
+/// The header found in a file and the mapper for it.
+pub struct Sniffed {
+    pub mapper: Box<dyn Mapper>,
+    pub header: Vec<String>,
+}
+
+/// Finds the header (in the first lines) and builds the mapper for it.
+pub fn sniff<R: Read>(
+    rdr: &mut csv::Reader<Tee<R>>,
+    format: Format,
+) -> std::result::Result<Sniffed, String> {
+    let mut rec = csv::StringRecord::new();
+    let mut first: Option<(Vec<String>, HashMap<String, usize>)> = None;
+    for _ in 0..HEADER_SEARCH_LINES {
+        match rdr.read_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => break,
+            // Nothing of the file was dropped yet: the kept bytes start at its first byte.
+            Err(e) => return Err(csv_problem(&e, &rdr.get_ref().kept, 0)),
+        }
+        let header: Vec<String> = rec
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                let h = if i == 0 {
+                    h.trim_start_matches('\u{feff}')
+                } else {
+                    h
+                };
+                h.trim().to_string()
+            })
+            .collect();
+        let mut cols: HashMap<String, usize> = HashMap::new();
+        let mut dup: Option<(usize, usize)> = None;
+        for (i, h) in header.iter().enumerate() {
+            let n = normalize_header(h);
+            if n.is_empty() {
+                continue;
+            }
+            // Tag and extension columns are read by their own names (tag keys are
+            // case-sensitive): two that differ only by case or spaces are two columns.
+            let own_name = tencent::is_tag_column(h) || n.starts_with("x_");
+            match cols.entry(n) {
+                Entry::Occupied(e) if dup.is_none() && (!own_name || header[*e.get()] == *h) => {
+                    dup = Some((*e.get(), i))
+                }
+                Entry::Occupied(_) => {}
+                Entry::Vacant(e) => {
+                    e.insert(i);
+                }
+            }
+        }
+        let matches = match format {
+            Format::Auto => focus::sniff(&cols) || tencent::sniff(&cols) || huawei::sniff(&cols),
+            Format::Focus => focus::sniff(&cols),
+            Format::Tencent => tencent::sniff(&cols),
+            Format::Huawei => huawei::sniff(&cols),
+        };
+        if first.is_none() {
+            first = Some((header.clone(), cols.clone()));
+        }
+        if !matches {
+            continue;
+        }
+        if let Some((a, b)) = dup {
+            let (a, b) = (&header[a], &header[b]);
+            return Err(if a == b {
+                format!("the header names the column '{a}' twice: expected each column once")
+            } else {
+                format!(
+                    "the header's columns '{a}' and '{b}' are one column (names are compared \
+                     without case and spaces): expected each column once"
+                )
+            });
+        }
+        // Lines ending in a carriage return alone (old Mac files): the reader splits records
+        // there but counts lines by `\n`, so every record would be "line 1".
+        let at = rdr.position().byte() as usize;
+        let kept = &rdr.get_ref().kept;
+        let after_returns = kept
+            .get(at..)
+            .unwrap_or_default()
+            .iter()
+            .find(|&&b| b != b'\r');
+        if at > 0 && kept.get(at - 1) == Some(&b'\r') && after_returns.is_some_and(|&b| b != b'\n')
+        {
+            return Err(
+                "its lines end with a carriage return alone (an old Mac format): \
+                 expected lines ending in a line feed, or a carriage return and a line feed \
+                 (save it again as CSV)"
+                    .into(),
+            );
+        }
+        return build(format, header, &cols);
+    }
+    match (format, first) {
+        (_, None) => Err("the file is empty: expected a header line and bill lines".into()),
+        // FOCUS's own column: judged as FOCUS, so the message names the columns it lacks.
+        (Format::Auto, Some((header, cols))) if cols.contains_key("billedcost") => {
+            build(Format::Focus, header, &cols)
+        }
+        (Format::Auto, Some(_)) => Err(
+            "the header is not one of a bill Billfold knows: expected FOCUS (BilledCost, \
+             BillingAccountId, BillingCurrency...), Tencent Cloud bill details (支付者UIN, \
+             优惠后总价...) or Huawei Cloud expenditure details (账期, 应付金额(¥)...)"
+                .into(),
+        ),
+        (f, Some((header, cols))) => build(f, header, &cols),
+    }
+}
+
+pub(super) fn build(
+    format: Format,
+    header: Vec<String>,
+    cols: &HashMap<String, usize>,
+) -> std::result::Result<Sniffed, String> {
+    let format = match format {
+        Format::Auto if focus::sniff(cols) => Format::Focus,
+        Format::Auto if tencent::sniff(cols) => Format::Tencent,
+        Format::Auto => Format::Huawei,
+        f => f,
+    };
+    let mapper: std::result::Result<Box<dyn Mapper>, HeaderError> = match format {
+        Format::Focus => focus::Focus::new(cols).map(|m| Box::new(m) as Box<dyn Mapper>),
+        Format::Tencent => tencent::Tencent::new(cols, &header).map(|m| Box::new(m) as _),
+        _ => huawei::Huawei::new(cols, &header).map(|m| Box::new(m) as _),
+    };
+    match mapper {
+        Ok(mapper) => Ok(Sniffed { mapper, header }),
+        Err(HeaderError::Problem(problem)) => Err(problem),
+        Err(HeaderError::Missing(missing)) => {
+            let mut problem = format!(
+                "the header has no {} column: expected a {} export with {}",
+                missing.join(", no "),
+                match format {
+                    Format::Focus => "FOCUS",
+                    Format::Tencent => "Tencent Cloud bill details",
+                    _ => "Huawei Cloud expenditure details",
+                },
+                if missing.len() == 1 {
+                    "that column"
+                } else {
+                    "those columns"
+                }
+            );
+            if format == Format::Focus {
+                for name in &missing {
+                    let name = name.split(" (").next().unwrap_or(name);
+                    if let Some(near) = near_miss(name, &header) {
+                        problem.push_str(&format!(
+                            " (the header's {near} is not a FOCUS column: is it {name} misspelt?)"
+                        ));
+                    }
+                }
+            }
+            Err(problem)
+        }
+    }
+}
+
+/// The header's column whose name is nearest to `name` (letters compared without case),
+/// if it is a few edits away: a misspelt column (e.g. `BilledCurrency` for `BillingCurrency`,
+/// seen in samples of the FOCUS specification itself).
+pub(super) fn near_miss<'h>(name: &str, header: &'h [String]) -> Option<&'h str> {
+    let want = normalize_header(name);
+    let limit = (want.chars().count() / 5).max(2);
+    header
+        .iter()
+        .map(|h| (edit_distance(&normalize_header(h), &want), h))
+        .filter(|&(d, _)| d > 0 && d <= limit)
+        .min_by_key(|&(d, _)| d)
+        .map(|(_, h)| h.as_str())
+}
+
+/// Levenshtein distance between two strings, in characters.
+pub(super) fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let substitute = diagonal + usize::from(ca != cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitute.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    row[b.len()]
+}

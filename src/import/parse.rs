@@ -1,0 +1,325 @@
+//! The parsing thread: reads the records, checks every value, and hands batches to the writer;
+//! every bad value is collected with its line and column.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+use crate::error::Result;
+use crate::money::Currency;
+
+use super::*;
+
+/// Sums of one rollup key, gathered while parsing.
+#[derive(Default, Clone)]
+pub(super) struct Sums {
+    pub(super) billed: Decimal,
+    pub(super) effective: Decimal,
+    pub(super) list: Decimal,
+    pub(super) net: Decimal,
+    pub(super) lines: i64,
+}
+
+/// What the parse knows about one slice of the file.
+#[derive(Clone)]
+pub(super) struct SliceAcc {
+    pub(super) provider: String,
+    pub(super) account: String,
+    pub(super) month: String,
+    pub(super) lines: u64,
+    pub(super) invoiced_all: bool,
+    pub(super) period_end: Option<DateTime<Utc>>,
+    /// Every line is a correction (`ChargeClass` Correction): a delta, not a month's bill.
+    pub(super) corrections_only: bool,
+}
+
+/// The result of parsing a whole file.
+#[derive(Default)]
+pub(super) struct Parsed {
+    pub(super) rows: u64,
+    pub(super) errors: Vec<RowError>,
+    pub(super) more_errors: bool,
+    pub(super) file_error: Option<String>,
+    pub(super) sums: HashMap<String, Sums>,
+    pub(super) slices: Vec<SliceAcc>,
+    /// Subscriptions seen: (account, resource) → (latest end, product, region).
+    pub(super) renewals: Renewals,
+    /// Per account: the providers its lines name, its currency, its first line and the
+    /// currency's column.
+    pub(super) providers: HashMap<String, (Vec<String>, String, u64, String)>,
+}
+
+/// Subscriptions of a file: (account, resource) → (latest usage end, product, region).
+pub(super) type Renewals = HashMap<(String, String), (DateTime<Utc>, String, Option<String>)>;
+
+pub(super) const SEP: char = '\u{1f}';
+
+/// Parses every record after the header, checks it, and sends batches (when `send` is given).
+pub(super) fn parse_records<R: Read>(
+    rdr: &mut csv::Reader<Tee<R>>,
+    mapper: &mut dyn Mapper,
+    header: &[String],
+    send: Option<(&mpsc::SyncSender<Batch>, &mpsc::Receiver<Batch>)>,
+    abort: &AtomicBool,
+) -> Parsed {
+    let mut out = Parsed::default();
+    let mut rec = csv::StringRecord::new();
+    let mut batch = Batch::default();
+    let mut dict = LocalLabels::default();
+    let mut key = String::new();
+    let mut slice_index: HashMap<(String, [u8; 7]), usize> = HashMap::new();
+    let mut last_slice: Option<(String, [u8; 7], usize)> = None;
+    // account → (currency, providers seen, first line, currency column)
+    let mut accounts: HashMap<String, (String, Vec<String>, u64, usize)> = HashMap::new();
+    let width = header.len();
+    let acct_col = mapper.account_column();
+    let has_invoice = mapper.has_invoice_column();
+    let mut chunker = Chunker::begin(rdr);
+    let mut last_line = 0;
+    let mut unkept = 0;
+    loop {
+        if out.errors.len() >= ERROR_CAP {
+            out.more_errors = true;
+            break;
+        }
+        // The bytes read are kept for the batches' chunks; while no batch is built (only
+        // checking, or after a bad row) they are dropped as they go, so memory stays bounded.
+        if send.is_none() || !out.errors.is_empty() {
+            unkept += 1;
+            if unkept >= BATCH_ROWS {
+                chunker.skip(rdr);
+                unkept = 0;
+            }
+        }
+        match rdr.read_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                out.file_error = Some(csv_problem(&e, &rdr.get_ref().kept, chunker.start));
+                break;
+            }
+        }
+        let line = rec.position().map_or(0, |p| chunker.line_of(rdr, p));
+        if rec.len() == 1 && rec.get(0).is_some_and(|f| f.trim().is_empty()) {
+            continue; // a blank line
+        }
+        if rec.len() != width
+            && !(rec.len() > width && rec.iter().skip(width).all(|f| f.trim().is_empty()))
+        {
+            out.errors.push(RowError {
+                line,
+                column: "(the whole row)".into(),
+                problem: format!(
+                    "the row has {} fields but the header has {width}: expected one field per \
+                     column (a quote may be missing)",
+                    rec.len()
+                ),
+            });
+            continue;
+        }
+        let mut f = Fields::new(&rec, header, line);
+        let row = mapper.map(&mut f);
+        let Some(row) = row.filter(|_| f.errors.is_empty()) else {
+            out.errors.append(&mut f.errors);
+            continue;
+        };
+        // The account: one billing currency per billing account. Its lines may name several
+        // providers (FOCUS 1.3 marketplace lines name the seller as ServiceProviderName): the
+        // account belongs to the provider of its first line, each line keeps its own.
+        match accounts.get_mut(row.account) {
+            Some((currency, providers, _, _)) => {
+                if *currency != row.currency {
+                    f.fail(
+                        row.currency_column,
+                        format!(
+                            "{} differs from the {} of the account's earlier lines: expected one \
+                             billing currency per billing account",
+                            row::quote(&row.currency),
+                            currency
+                        ),
+                    );
+                } else if !providers.iter().any(|p| *p == row.provider) {
+                    providers.push(row.provider.to_string());
+                }
+            }
+            None => {
+                if Currency::parse(&row.currency).is_err() {
+                    f.bad(row.currency_column, &row.currency, focus::EXPECTED_CURRENCY);
+                } else {
+                    accounts.insert(
+                        row.account.to_string(),
+                        (
+                            row.currency.to_string(),
+                            vec![row.provider.to_string()],
+                            line,
+                            row.currency_column,
+                        ),
+                    );
+                    batch.new_accounts.push(NewAccountSeen {
+                        account: row.account.to_string(),
+                        provider: row.provider.to_string(),
+                        currency: row.currency.to_string(),
+                        line,
+                        account_column: header.get(acct_col).cloned().unwrap_or_default(),
+                        currency_column: header
+                            .get(row.currency_column)
+                            .cloned()
+                            .unwrap_or_default(),
+                    });
+                }
+            }
+        }
+        // The rollup.
+        key.clear();
+        key.push_str(row.account);
+        key.push(SEP);
+        key.push_str(row.sub_id.unwrap_or(""));
+        key.push(SEP);
+        key.push_str(std::str::from_utf8(&row.month).unwrap_or_default());
+        key.push(SEP);
+        key.push_str(row.service);
+        key.push(SEP);
+        key.push_str(&row.currency);
+        let sums = match out.sums.get_mut(key.as_str()) {
+            Some(s) => s,
+            None => out.sums.entry(key.clone()).or_default(),
+        };
+        let billed = row.billed_cost.value;
+        let coupon = row.paid[row::PAID_COUPON]
+            .as_ref()
+            .map(|a| a.value)
+            .unwrap_or_default();
+        let added = (|| {
+            Some(Sums {
+                billed: sums.billed.checked_add(billed)?,
+                effective: sums.effective.checked_add(row.effective_cost.value)?,
+                list: sums
+                    .list
+                    .checked_add(row.list_cost.as_ref().map(|a| a.value).unwrap_or(billed))?,
+                net: sums.net.checked_add(billed.checked_sub(coupon)?)?,
+                lines: sums.lines + 1,
+            })
+        })();
+        match added {
+            Some(s) => *sums = s,
+            None => f.fail(
+                mapper.billed_column(),
+                "the total of the file's amounts exceeds 28 significant digits: expected amounts \
+                 Billfold can add up exactly"
+                    .into(),
+            ),
+        }
+        if !f.errors.is_empty() {
+            out.errors.append(&mut f.errors);
+            continue;
+        }
+        // The slice.
+        let idx = match &last_slice {
+            Some((a, m, i)) if a == row.account && *m == row.month => *i,
+            _ => {
+                let k = (row.account.to_string(), row.month);
+                let i = match slice_index.get(&k) {
+                    Some(&i) => i,
+                    None => {
+                        out.slices.push(SliceAcc {
+                            provider: row.provider.to_string(),
+                            account: row.account.to_string(),
+                            month: String::from_utf8_lossy(&row.month).into_owned(),
+                            lines: 0,
+                            invoiced_all: true,
+                            period_end: None,
+                            corrections_only: true,
+                        });
+                        slice_index.insert(k, out.slices.len() - 1);
+                        out.slices.len() - 1
+                    }
+                };
+                last_slice = Some((row.account.to_string(), row.month, i));
+                i
+            }
+        };
+        let s = &mut out.slices[idx];
+        s.lines += 1;
+        s.corrections_only &= row.charge_class == Some("Correction");
+        if has_invoice && row.invoice_id.is_none() {
+            s.invoiced_all = false;
+        }
+        if let Some(pe) = row.period_end {
+            s.period_end = Some(s.period_end.map_or(pe, |e| e.max(pe)));
+        }
+        out.rows += 1;
+        // A subscription line's usage end is its resource's expiry (SPEC §5 renewals).
+        if let (true, Some(res), Some(end)) =
+            (row.category == "Purchase", row.resource_id, row.charge_end)
+        {
+            let e = out
+                .renewals
+                .entry((row.account.to_string(), res.to_string()))
+                .or_insert_with(|| (end, row.service.to_string(), row.region.map(str::to_string)));
+            if end > e.0 {
+                *e = (end, row.service.to_string(), row.region.map(str::to_string));
+            }
+        }
+        if !out.errors.is_empty() {
+            continue; // nothing will be written: stop building batches
+        }
+        if let Some((tx, _)) = send {
+            batch.push(line, &row, &mut dict);
+            last_line = line;
+            if batch.len() >= BATCH_ROWS {
+                batch.chunk =
+                    Some(chunker.cut(rdr, last_line, std::mem::take(&mut batch.chunk_buffer)));
+                let next = send
+                    .and_then(|(_, r)| r.try_recv().ok())
+                    .unwrap_or_default();
+                let full = std::mem::replace(&mut batch, next);
+                if tx.send(full).is_err() || abort.load(Ordering::Relaxed) {
+                    break;
+                }
+            }
+        }
+    }
+    if let Some((tx, _)) = send {
+        if out.errors.is_empty() && out.file_error.is_none() && !batch.is_empty() {
+            batch.chunk =
+                Some(chunker.cut(rdr, last_line, std::mem::take(&mut batch.chunk_buffer)));
+        }
+        if !batch.is_empty() || !batch.new_accounts.is_empty() {
+            let _ = tx.send(batch);
+        }
+    }
+    out.providers = accounts
+        .into_iter()
+        .map(|(a, (currency, providers, line, col))| {
+            let column = header.get(col).cloned().unwrap_or_default();
+            (a, (providers, currency, line, column))
+        })
+        .collect();
+    out
+}
+
+/// Reads a bill from `reader` without writing anything: the number of good lines, or the same
+/// error an import would give. (The fuzz target's entry point.)
+pub fn check_reader<R: Read>(reader: R, name: &str, format: Format) -> Result<u64> {
+    let mut rdr = csv_reader(Tee::new(reader));
+    let mut sniffed = sniff(&mut rdr, format).map_err(|p| import_error(name, p))?;
+    let abort = AtomicBool::new(false);
+    let parsed = parse_records(
+        &mut rdr,
+        sniffed.mapper.as_mut(),
+        &sniffed.header,
+        None,
+        &abort,
+    );
+    if let Some(p) = parsed.file_error {
+        return Err(import_error(name, p));
+    }
+    if !parsed.errors.is_empty() {
+        return Err(rows_error(name, parsed.errors, parsed.more_errors));
+    }
+    Ok(parsed.rows)
+}
