@@ -1275,6 +1275,46 @@ fn marketplace_lines_of_another_provider_stay_on_the_billing_accounts_provider()
 }
 
 #[test]
+fn a_focus_13_billing_account_is_its_invoice_issuers_whatever_the_line_order() {
+    // FOCUS 1.3 billing account ids are assigned by the invoice issuer. A Google Cloud
+    // Marketplace line names its seller as ServiceProviderName, and it comes first here (seen
+    // in a public FOCUS 1.3 sample: before, the account became Datadog's and the next month's
+    // Google Cloud export was refused).
+    let head = "BilledCost,BillingAccountId,BillingCurrency,BillingPeriodStart,ChargeCategory,EffectiveCost,ServiceProviderName,HostProviderName,InvoiceIssuerName,ServiceName\n";
+    let line = |month: &str, cost: &str, seller: &str, service: &str| {
+        format!("{cost},222222222222,USD,{month}-01T00:00:00Z,Usage,{cost},{seller},Google Cloud,Google Cloud,{service}\n")
+    };
+    let may = format!(
+        "{head}{}{}",
+        line("2026-05", "7.00", "Datadog", "Datadog Pro"),
+        line("2026-05", "12.00", "Google Cloud", "Compute Engine")
+    );
+    let july = format!(
+        "{head}{}",
+        line("2026-07", "12.00", "Google Cloud", "Compute Engine")
+    );
+    let mut conn = store::open_in_memory().unwrap();
+    let r =
+        import::import_bytes(&mut conn, "may.csv", may.as_bytes(), &opts_at("2026-08-01")).unwrap();
+    assert_eq!(r.slices[0].provider, "Google Cloud");
+    let account = accounts::get_account(&conn, "222222222222").unwrap();
+    assert_eq!(account.provider, "Google Cloud");
+    let providers: Vec<String> = line_ids(&conn)
+        .into_iter()
+        .map(|id| costs::read_line(&conn, id).unwrap().provider)
+        .collect();
+    assert_eq!(providers, ["Datadog", "Google Cloud"]);
+    let r = import::import_bytes(
+        &mut conn,
+        "july.csv",
+        july.as_bytes(),
+        &opts_at("2026-08-01"),
+    )
+    .unwrap();
+    assert_eq!((r.rows, r.slices[0].provider.as_str()), (1, "Google Cloud"));
+}
+
+#[test]
 fn progress_callbacks_report_growing_figures() {
     // A file big enough to take more than a few hundred milliseconds in a debug build.
     let dir = tempfile::tempdir().unwrap();

@@ -141,6 +141,10 @@ pub struct Focus {
     service_category: Option<usize>,
     provider: Option<usize>,
     service_provider: Option<usize>,
+    /// `InvoiceIssuerName`, read only beside `ServiceProviderName` (FOCUS 1.3): there the billing
+    /// account is the invoice issuer's, and a marketplace line's provider is the seller. Before
+    /// 1.3 the account is `ProviderName`'s, as the line's provider.
+    invoice_issuer: Option<usize>,
     region: Option<usize>,
     resource_id: Option<usize>,
     resource_name: Option<usize>,
@@ -196,6 +200,7 @@ impl Focus {
             service_category: opt("servicecategory"),
             provider: opt("providername"),
             service_provider: opt("serviceprovidername"),
+            invoice_issuer: opt("serviceprovidername").and(opt("invoiceissuername")),
             region: opt("regionid"),
             resource_id: opt("resourceid"),
             resource_name: opt("resourcename"),
@@ -335,6 +340,7 @@ impl Mapper for Focus {
         );
         Some(Row {
             provider: Cow::Borrowed(provider),
+            account_provider: f.text(self.invoice_issuer),
             account,
             sub_id: f.text(self.sub_id),
             sub_name: f.text(self.sub_name),

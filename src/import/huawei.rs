@@ -265,6 +265,7 @@ impl Mapper for Huawei {
         let (month, account, service, due) = (month?, account?, service?, due?);
         Some(Row {
             provider: Cow::Borrowed(PROVIDER),
+            account_provider: None,
             account,
             sub_id: f.text(self.project_id).or_else(|| f.text(self.project)),
             sub_name: f.text(self.project),

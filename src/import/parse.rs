@@ -129,7 +129,8 @@ pub(super) fn parse_records<R: Read>(
         };
         // The account: one billing currency per billing account. Its lines may name several
         // providers (FOCUS 1.3 marketplace lines name the seller as ServiceProviderName): the
-        // account belongs to the provider of its first line, each line keeps its own.
+        // account belongs to the provider that holds it where the file says so (1.3's
+        // InvoiceIssuerName), else to the provider of its first line; each line keeps its own.
         match accounts.get_mut(row.account) {
             Some((currency, providers, _, _)) => {
                 if *currency != row.currency {
@@ -142,8 +143,8 @@ pub(super) fn parse_records<R: Read>(
                             currency
                         ),
                     );
-                } else if !providers.iter().any(|p| *p == row.provider) {
-                    providers.push(row.provider.to_string());
+                } else if !providers.iter().any(|p| p == row.billing_provider()) {
+                    providers.push(row.billing_provider().to_string());
                 }
             }
             None => {
@@ -154,14 +155,14 @@ pub(super) fn parse_records<R: Read>(
                         row.account.to_string(),
                         (
                             row.currency.to_string(),
-                            vec![row.provider.to_string()],
+                            vec![row.billing_provider().to_string()],
                             line,
                             row.currency_column,
                         ),
                     );
                     batch.new_accounts.push(NewAccountSeen {
                         account: row.account.to_string(),
-                        provider: row.provider.to_string(),
+                        provider: row.billing_provider().to_string(),
                         currency: row.currency.to_string(),
                         line,
                         account_column: header.get(acct_col).cloned().unwrap_or_default(),
@@ -226,7 +227,7 @@ pub(super) fn parse_records<R: Read>(
                     Some(&i) => i,
                     None => {
                         out.slices.push(SliceAcc {
-                            provider: row.provider.to_string(),
+                            provider: row.billing_provider().to_string(),
                             account: row.account.to_string(),
                             month: String::from_utf8_lossy(&row.month).into_owned(),
                             lines: 0,

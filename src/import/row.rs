@@ -59,10 +59,22 @@ pub const PAID_REVENUE: usize = 7;
 /// Slots of the payment split.
 pub const NPAID: usize = 8;
 
+impl Row<'_> {
+    /// The provider the line's billing account belongs to.
+    pub fn billing_provider(&self) -> &str {
+        self.account_provider.unwrap_or(&self.provider)
+    }
+}
+
 /// One record mapped onto the cost-line model, borrowing from the record where it can.
 #[derive(Debug, Clone)]
 pub struct Row<'a> {
+    /// The provider the line names (FOCUS 1.3: a marketplace line names the seller).
     pub provider: Cow<'a, str>,
+    /// The provider that holds the billing account, when the file names it apart from the
+    /// line's provider (FOCUS 1.3: `InvoiceIssuerName`, since 1.3's billing account ids are the
+    /// invoice issuer's). `None`: the line's provider.
+    pub account_provider: Option<&'a str>,
     pub account: &'a str,
     pub sub_id: Option<&'a str>,
     pub sub_name: Option<&'a str>,

@@ -257,6 +257,7 @@ impl Mapper for Tencent {
         paid[PAID_REVENUE] = revenue;
         Some(Row {
             provider: Cow::Borrowed(PROVIDER),
+            account_provider: None,
             account,
             sub_id: self.owner.and_then(|c| f.text(Some(c))),
             sub_name: None,
