@@ -205,6 +205,9 @@ pub(super) fn build(
                 }
             );
             if format == Format::Focus {
+                if let Some(old) = focus_0_5(&header) {
+                    return Err(old);
+                }
                 for name in &missing {
                     let name = name.split(" (").next().unwrap_or(name);
                     if let Some(near) = near_miss(name, &header) {
@@ -217,6 +220,38 @@ pub(super) fn build(
             Err(problem)
         }
     }
+}
+
+/// The columns FOCUS 1.0 renamed from 0.5 (the preview some early exports and validators still
+/// write), with their 1.0 names.
+const FOCUS_0_5_NAMES: &[(&str, &str)] = &[
+    ("BilledCurrency", "BillingCurrency"),
+    ("ChargeType", "ChargeCategory"),
+    ("Provider", "ProviderName"),
+    ("AmortizedCost", "EffectiveCost"),
+];
+
+/// The refusal of a FOCUS 0.5 header: two or more of 0.5's names (one alone is more likely a
+/// misspelt 1.x column, which [`near_miss`] names).
+fn focus_0_5(header: &[String]) -> Option<String> {
+    let found: Vec<(&str, &str)> = FOCUS_0_5_NAMES
+        .iter()
+        .copied()
+        .filter(|(old, _)| {
+            header
+                .iter()
+                .any(|h| normalize_header(h) == normalize_header(old))
+        })
+        .collect();
+    (found.len() >= 2).then(|| {
+        let (old, new): (Vec<&str>, Vec<&str>) = found.into_iter().unzip();
+        format!(
+            "the header has FOCUS 0.5's column names ({}): expected FOCUS 1.0–1.3, which names them {} (export \
+             the bill again as FOCUS 1.0 or later)",
+            old.join(", "),
+            new.join(", ")
+        )
+    })
 }
 
 /// The header's column whose name is nearest to `name` (letters compared without case),
