@@ -65,13 +65,18 @@ pub struct Sniffed {
     pub header: Vec<String>,
 }
 
+/// A line read as a header: its names, its columns by normalized name, and the refusal of a
+/// column it names twice.
+type HeaderLine = (Vec<String>, HashMap<String, usize>, Option<String>);
+
 /// Finds the header (in the first lines) and builds the mapper for it.
 pub fn sniff<R: Read>(
     rdr: &mut csv::Reader<Tee<R>>,
     format: Format,
 ) -> std::result::Result<Sniffed, String> {
     let mut rec = csv::StringRecord::new();
-    let mut first: Option<(Vec<String>, HashMap<String, usize>)> = None;
+    // The first line, judged when no line is a known header.
+    let mut first: Option<HeaderLine> = None;
     for _ in 0..HEADER_SEARCH_LINES {
         match rdr.read_record(&mut rec) {
             Ok(true) => {}
@@ -117,21 +122,18 @@ pub fn sniff<R: Read>(
             Format::Tencent => tencent::sniff(&cols),
             Format::Huawei => huawei::sniff(&cols),
         };
+        let dup = dup.map(|(a, b)| named_twice(&header[a], &header[b]));
         if first.is_none() {
-            first = Some((header.clone(), cols.clone()));
+            first = Some((header.clone(), cols.clone(), dup.clone()));
         }
         if !matches {
             continue;
         }
-        if let Some((a, b)) = dup {
-            let (a, b) = (&header[a], &header[b]);
-            return Err(if a == b {
-                format!("the header names the column '{a}' twice: expected each column once")
-            } else {
-                format!(
-                    "the header's columns '{a}' and '{b}' are one column (names are compared \
-                     without case and spaces): expected each column once"
-                )
+        if let Some(dup) = dup {
+            // With whatever else is wrong with the header, so that one fix is enough.
+            return Err(match build(format, header, &cols) {
+                Err(problem) => format!("{problem}; and {dup}"),
+                Ok(_) => dup,
             });
         }
         // Lines ending in a carriage return alone (old Mac files): the reader splits records
@@ -154,11 +156,18 @@ pub fn sniff<R: Read>(
         }
         return build(format, header, &cols);
     }
+    // No line is a known header: the first line is judged, with all that is wrong with it.
+    let also_twice = |built: std::result::Result<Sniffed, String>, dup: Option<String>| {
+        built.map_err(|p| match dup {
+            Some(dup) => format!("{p}; and {dup}"),
+            None => p,
+        })
+    };
     match (format, first) {
         (_, None) => Err("the file is empty: expected a header line and bill lines".into()),
         // FOCUS's own column: judged as FOCUS, so the message names the columns it lacks.
-        (Format::Auto, Some((header, cols))) if cols.contains_key("billedcost") => {
-            build(Format::Focus, header, &cols)
+        (Format::Auto, Some((header, cols, dup))) if cols.contains_key("billedcost") => {
+            also_twice(build(Format::Focus, header, &cols), dup)
         }
         (Format::Auto, Some(_)) => Err(
             "the header is not one of a bill Billfold knows: expected FOCUS (BilledCost, \
@@ -166,7 +175,19 @@ pub fn sniff<R: Read>(
              优惠后总价...) or Huawei Cloud expenditure details (账期, 应付金额(¥)...)"
                 .into(),
         ),
-        (f, Some((header, cols))) => build(f, header, &cols),
+        (f, Some((header, cols, dup))) => also_twice(build(f, header, &cols), dup),
+    }
+}
+
+/// The refusal of a header that names a column twice (`a` and `b`: its two spellings).
+fn named_twice(a: &str, b: &str) -> String {
+    if a == b {
+        format!("the header names the column '{a}' twice: expected each column once")
+    } else {
+        format!(
+            "the header's columns '{a}' and '{b}' are one column (names are compared without \
+             case and spaces): expected each column once"
+        )
     }
 }
 
