@@ -1082,7 +1082,7 @@ fn an_account_of_another_provider_or_currency_is_refused() {
     .unwrap_err();
     assert_eq!(
         err.message,
-        "clash.csv: not imported, nothing was written: 1 bad value\n  line 2, column 支付者UIN: account '012345678901' belongs to AWS in this ledger, but this file's lines are from Tencent Cloud: expected the same provider"
+        "clash.csv: not imported, nothing was written: 1 bad value\n  line 2, column 支付者UIN: account '012345678901' belongs to AWS in this ledger, but this file's lines name Tencent Cloud: expected the same provider"
     );
     let eur = "BilledCost,EffectiveCost,BillingAccountId,BillingCurrency,BillingPeriodStart,ChargeCategory,ProviderName\n1,1,012345678901,EUR,2024-09-01,Usage,AWS\n";
     let err = import::import_bytes(&mut conn, "eur.csv", eur.as_bytes(), &opts_at("2025-01-01"))
@@ -1312,6 +1312,73 @@ fn a_focus_13_billing_account_is_its_invoice_issuers_whatever_the_line_order() {
     )
     .unwrap();
     assert_eq!((r.rows, r.slices[0].provider.as_str()), (1, "Google Cloud"));
+}
+
+#[test]
+fn an_existing_account_is_accepted_under_either_name_its_lines_give() {
+    // A reseller's customer: FOCUS 1.2 names the cloud (ProviderName), so the account became
+    // Microsoft's; the 1.3 export names the reseller as InvoiceIssuerName. It is still the
+    // same account, named as a line's provider.
+    let v12 = "BilledCost,EffectiveCost,BillingAccountId,BillingCurrency,BillingPeriodStart,ChargeCategory,ProviderName,InvoiceIssuerName,ServiceName\n\
+               5.00,5.00,EA-1,USD,2026-05-01T00:00:00Z,Usage,Microsoft,Contoso CSP,Virtual Machines\n";
+    let v13 = "BilledCost,EffectiveCost,BillingAccountId,BillingCurrency,BillingPeriodStart,ChargeCategory,ServiceProviderName,InvoiceIssuerName,ServiceName\n\
+               5.00,5.00,EA-1,USD,2026-06-01T00:00:00Z,Usage,Microsoft,Contoso CSP,Virtual Machines\n";
+    let mut conn = store::open_in_memory().unwrap();
+    import::import_bytes(&mut conn, "v12.csv", v12.as_bytes(), &opts_at("2026-08-01")).unwrap();
+    let r =
+        import::import_bytes(&mut conn, "v13.csv", v13.as_bytes(), &opts_at("2026-08-01")).unwrap();
+    assert_eq!(r.slices[0].provider, "Microsoft");
+    // A name neither role gives is still refused, and the message says which names it saw.
+    let other = v13
+        .replace("Microsoft", "Oracle")
+        .replace("Contoso CSP", "Oracle");
+    let e = import::import_bytes(&mut conn, "o.csv", other.as_bytes(), &opts_at("2026-08-01"))
+        .unwrap_err();
+    assert!(
+        e.message
+            .contains("belongs to Microsoft in this ledger, but this file's lines name Oracle"),
+        "{}",
+        e.message
+    );
+}
+
+#[test]
+fn the_missing_days_of_a_resellers_account_are_found() {
+    // The slice is the invoice issuer's (DoiT), the lines name Google Cloud: every line of the
+    // account's month counts toward the days delivered (May 3 has none).
+    let mut text = String::from("BilledCost,EffectiveCost,BillingAccountId,BillingCurrency,BillingPeriodStart,ChargeCategory,ChargePeriodStart,ChargePeriodEnd,ServiceProviderName,InvoiceIssuerName,ServiceName\n");
+    for day in [1, 2, 4, 5] {
+        text.push_str(&format!(
+            "1.00,1.00,R-1,USD,2026-05-01T00:00:00Z,Usage,2026-05-0{day}T00:00:00Z,2026-05-0{}T00:00:00Z,Google Cloud,DoiT,Compute Engine\n",
+            day + 1
+        ));
+    }
+    let mut conn = store::open_in_memory().unwrap();
+    import::import_bytes(&mut conn, "r.csv", text.as_bytes(), &opts_at("2026-08-01")).unwrap();
+    let r = billfold::review::reconcile::reconcile(&conn, None).unwrap();
+    assert_eq!(r.completeness.len(), 1);
+    assert_eq!(r.completeness[0].provider, "DoiT");
+    assert_eq!(r.completeness[0].missing_days, ["2026-05-03"]);
+}
+
+#[test]
+fn a_focus_0_5_refusal_names_only_what_is_renamed_and_what_else_is_missing() {
+    let refuse = |header: &str| {
+        let text = format!("{header}\n");
+        let mut conn = store::open_in_memory().unwrap();
+        import::import_bytes(&mut conn, "h.csv", text.as_bytes(), &opts_at("2026-08-01"))
+            .unwrap_err()
+            .message
+    };
+    // 0.5 without BillingPeriodStart either: one message is enough to fix it.
+    let m = refuse("BilledCost,AmortizedCost,BillingAccountId,BilledCurrency,ChargeType,Provider");
+    assert!(m.contains("which names them BillingCurrency, ChargeCategory, ProviderName, EffectiveCost; the header also has no BillingPeriodStart column"), "{m}");
+    // A 1.x header that also carries 0.5 names it does not need is not called 0.5.
+    let m = refuse("BilledCost,EffectiveCost,BillingAccountId,BillingCurrency,ChargeCategory,ChargeType,ProviderName,Provider");
+    assert!(
+        m.contains("the header has no BillingPeriodStart column") && !m.contains("0.5"),
+        "{m}"
+    );
 }
 
 #[test]

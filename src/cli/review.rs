@@ -22,6 +22,8 @@ pub struct FilterArgs {
     /// The accounts billing in this currency.
     #[arg(long)]
     pub currency: Option<String>,
+    /// The accounts of this provider (the billing account's, as `account list` shows it; a
+    /// marketplace line shows its seller but belongs to its account's provider).
     #[arg(long)]
     pub provider: Option<String>,
     /// Sub account / member.

@@ -226,7 +226,7 @@ pub(super) fn build(
                 }
             );
             if format == Format::Focus {
-                if let Some(old) = focus_0_5(&header) {
+                if let Some(old) = focus_0_5(&header, &missing) {
                     return Err(old);
                 }
                 for name in &missing {
@@ -252,27 +252,44 @@ const FOCUS_0_5_NAMES: &[(&str, &str)] = &[
     ("AmortizedCost", "EffectiveCost"),
 ];
 
-/// The refusal of a FOCUS 0.5 header: two or more of 0.5's names (one alone is more likely a
-/// misspelt 1.x column, which [`near_miss`] names).
-fn focus_0_5(header: &[String]) -> Option<String> {
+/// The refusal of a FOCUS 0.5 header: two or more of the columns 1.0 renamed, under their 0.5
+/// names, in place of their 1.0 names (one alone is more likely a misspelt 1.x column, which
+/// [`near_miss`] names). `missing`: the required columns the header lacks, as `build` names them;
+/// those 0.5 did not rename are named too, so that one fix is enough.
+fn focus_0_5(header: &[String], missing: &[&'static str]) -> Option<String> {
+    let bare = |m: &'static str| m.split(" (").next().unwrap_or(m);
     let found: Vec<(&str, &str)> = FOCUS_0_5_NAMES
         .iter()
         .copied()
-        .filter(|(old, _)| {
-            header
-                .iter()
-                .any(|h| normalize_header(h) == normalize_header(old))
+        .filter(|(old, new)| {
+            missing.iter().any(|m| bare(m) == *new)
+                && header
+                    .iter()
+                    .any(|h| normalize_header(h) == normalize_header(old))
         })
         .collect();
-    (found.len() >= 2).then(|| {
-        let (old, new): (Vec<&str>, Vec<&str>) = found.into_iter().unzip();
-        format!(
-            "the header has FOCUS 0.5's column names ({}): expected FOCUS 1.0–1.3, which names them {} (export \
-             the bill again as FOCUS 1.0 or later)",
-            old.join(", "),
-            new.join(", ")
-        )
-    })
+    if found.len() < 2 {
+        return None;
+    }
+    let (old, new): (Vec<&str>, Vec<&str>) = found.into_iter().unzip();
+    let mut problem = format!(
+        "the header has FOCUS 0.5's column names ({}): expected FOCUS 1.0–1.3, which names them {}",
+        old.join(", "),
+        new.join(", ")
+    );
+    let rest: Vec<&str> = missing
+        .iter()
+        .copied()
+        .filter(|m| !new.contains(&bare(m)))
+        .collect();
+    if !rest.is_empty() {
+        problem.push_str(&format!(
+            "; the header also has no {} column",
+            rest.join(", no ")
+        ));
+    }
+    problem.push_str(" (export the bill again as FOCUS 1.0 or later)");
+    Some(problem)
 }
 
 /// The header's column whose name is nearest to `name` (letters compared without case),

@@ -48,8 +48,8 @@ pub(super) struct Parsed {
     pub(super) slices: Vec<SliceAcc>,
     /// Subscriptions seen: (account, resource) → (latest end, product, region).
     pub(super) renewals: Renewals,
-    /// Per account: the providers its lines name, its currency, its first line and the
-    /// currency's column.
+    /// Per account: the providers its lines name (the account's first: a new account's), its
+    /// currency, its first line and the currency's column.
     pub(super) providers: HashMap<String, (Vec<String>, String, u64, String)>,
 }
 
@@ -128,9 +128,12 @@ pub(super) fn parse_records<R: Read>(
             continue;
         };
         // The account: one billing currency per billing account. Its lines may name several
-        // providers (FOCUS 1.3 marketplace lines name the seller as ServiceProviderName): the
-        // account belongs to the provider that holds it where the file says so (1.3's
-        // InvoiceIssuerName), else to the provider of its first line; each line keeps its own.
+        // providers (FOCUS 1.3 marketplace lines name the seller as ServiceProviderName): a new
+        // account belongs to the provider that holds it where the first line says so (1.3's
+        // InvoiceIssuerName), else to that line's provider; each line keeps its own. Every name
+        // the lines give, in either role, is gathered: an account the ledger already has must
+        // be named by one of them (it may have been created from an older export, or a version
+        // that names the other).
         match accounts.get_mut(row.account) {
             Some((currency, providers, _, _)) => {
                 if *currency != row.currency {
@@ -143,22 +146,26 @@ pub(super) fn parse_records<R: Read>(
                             currency
                         ),
                     );
-                } else if !providers.iter().any(|p| p == row.billing_provider()) {
-                    providers.push(row.billing_provider().to_string());
+                } else {
+                    for name in [row.billing_provider(), &row.provider] {
+                        if !providers.iter().any(|p| p == name) {
+                            providers.push(name.to_string());
+                        }
+                    }
                 }
             }
             None => {
                 if Currency::parse(&row.currency).is_err() {
                     f.bad(row.currency_column, &row.currency, focus::EXPECTED_CURRENCY);
                 } else {
+                    // The account's provider first: a new account's.
+                    let mut named = vec![row.billing_provider().to_string()];
+                    if row.provider != row.billing_provider() {
+                        named.push(row.provider.to_string());
+                    }
                     accounts.insert(
                         row.account.to_string(),
-                        (
-                            row.currency.to_string(),
-                            vec![row.billing_provider().to_string()],
-                            line,
-                            row.currency_column,
-                        ),
+                        (row.currency.to_string(), named, line, row.currency_column),
                     );
                     batch.new_accounts.push(NewAccountSeen {
                         account: row.account.to_string(),

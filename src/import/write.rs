@@ -431,7 +431,8 @@ pub(super) fn write_import(
     }
     debug_assert_eq!(written, parsed.rows);
 
-    // Each account belongs to one provider: the ledger's, which this file's lines must name.
+    // Each account belongs to one provider: the ledger's, which this file's lines must name (as
+    // a line's provider or as the account's).
     let mut provider_of: HashMap<String, String> = HashMap::new();
     let mut clashes = Vec::new();
     for (account, (providers, currency, line, currency_column)) in &parsed.providers {
@@ -441,8 +442,8 @@ pub(super) fn write_import(
                 line: *line,
                 column: account_column.clone(),
                 problem: format!(
-                    "account {} belongs to {} in this ledger, but this file's lines are from \
-                     {}: expected the same provider",
+                    "account {} belongs to {} in this ledger, but this file's lines name {}: \
+                     expected the same provider",
                     row::quote(account),
                     existing.provider,
                     providers.join(" and ")

@@ -384,21 +384,20 @@ fn completeness(conn: &Connection, account: Option<&str>) -> Result<Vec<Complete
     // Days with usage lines (a charge period of a day at most: hourly and daily usage, which
     // a provider delivers day by day), as day numbers since 1970-01-01 in the provider's own
     // days (China Standard Time for Tencent and Huawei). Monthly subscriptions and one-time
-    // charges say nothing of the daily deliveries, so they do not count.
+    // charges say nothing of the daily deliveries, so they do not count. Every line of the
+    // account's month counts, whichever provider it names (a marketplace seller's, a reseller's
+    // cloud): the slice is the account's.
     let mut days_stmt = conn.prepare_cached(
-        "SELECT DISTINCT (charge_start + ?4) / 86400 FROM cost_lines
+        "SELECT DISTINCT (charge_start + ?3) / 86400 FROM cost_lines
          WHERE account_id = ?1 AND month = ?2 AND charge_start IS NOT NULL
-           AND charge_end IS NOT NULL AND charge_end - charge_start <= 86400
-           AND provider IN (SELECT id FROM labels WHERE text = ?3)",
+           AND charge_end IS NOT NULL AND charge_end - charge_start <= 86400",
     )?;
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
     let mut out = Vec::new();
     for (provider, acc, month, status) in slices {
         let offset = crate::import::provider_day_offset_secs(&provider);
         let days: BTreeSet<String> = days_stmt
-            .query_map(params![acc, month, provider, offset], |r| {
-                r.get::<_, i64>(0)
-            })?
+            .query_map(params![acc, month, offset], |r| r.get::<_, i64>(0))?
             .collect::<rusqlite::Result<Vec<i64>>>()?
             .into_iter()
             .filter_map(|d| epoch.checked_add_signed(chrono::Duration::days(d)))
