@@ -596,3 +596,117 @@ fn reversing_a_refund_on_a_spent_purse_takes_it_from_cash() {
         (d("0"), d("485"), d("0"))
     );
 }
+
+/// The money of `account`'s books of `kind` (summed exactly from the journal's postings).
+fn book_total(conn: &Connection, account: &str, kind: &str) -> Decimal {
+    let mut stmt = conn
+        .prepare(
+            "SELECT p.amount FROM postings p JOIN books b ON b.id = p.book_id
+             WHERE b.account_id = ?1 AND b.kind = ?2",
+        )
+        .unwrap();
+    let amounts: Vec<String> = stmt
+        .query_map([account, kind], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    amounts.iter().map(|a| d(a)).sum()
+}
+
+/// A voucher that pays a month, then lapses before a newer export of the month says cash paid
+/// it: its share comes back to it and lapses, as it would have in a ledger that only ever saw
+/// the newer export. (It used to come back as complimentary credit, which could be spent.)
+#[test]
+fn a_voucher_that_lapsed_between_two_exports_gets_its_share_back_lapsed() {
+    let ledger = || {
+        let mut c = store::open_in_memory().unwrap();
+        let a = "100000000001";
+        let new = NewAccount {
+            id: a.into(),
+            provider: "Tencent Cloud".into(),
+            currency: Currency::parse("CNY").unwrap(),
+            mode: PaymentMode::Prepaid,
+            name: None,
+            org: None,
+        };
+        accounts::add_account(&c, &new, t("2024-01-01")).unwrap();
+        let online = TopUpMethod::Online;
+        ledger::topup(&mut c, a, d("100"), online, t("2024-01-02"), None).unwrap();
+        let v = NewVoucher {
+            amount: d("30"),
+            kind: VoucherKind::Regular,
+            expires: t("2025-06-01T12:00:00Z"),
+            products: None,
+            number: None,
+        };
+        ledger::add_voucher(&mut c, a, &v, t("2024-01-02"), None).unwrap();
+        c
+    };
+    let columns = "代金券支出(元),现金账户支出(元)";
+    let by_voucher = cn_bill(columns, "30,30,0");
+    let by_cash = cn_bill(columns, "30,0,30");
+    let mut seq = ledger();
+    settle(&mut seq, "1.csv", by_voucher.as_bytes(), "2025-06-01");
+    settle(&mut seq, "2.csv", by_cash.as_bytes(), "2025-06-02");
+    let mut fresh = ledger();
+    settle(&mut fresh, "2.csv", by_cash.as_bytes(), "2025-06-02");
+    let state = |c: &Connection| {
+        let b = balances(c, "100000000001", "2025-06-03");
+        let lapsed = book_total(c, "100000000001", "lapsed");
+        (b.cash, b.complimentary, b.vouchers, b.available, lapsed)
+    };
+    assert_eq!(state(&fresh), (d("70"), d("0"), d("0"), d("70"), d("30")));
+    assert_eq!(state(&seq), state(&fresh));
+}
+
+/// A refund the first export put on a prepaid card, which lapsed with the card before a newer
+/// export of the month: taken back from what lapsed, not from cash, as in a ledger that only
+/// ever saw the newer export.
+#[test]
+fn a_refund_that_lapsed_with_its_card_is_taken_back_from_what_lapsed() {
+    const HEADER: &str = "Billing Cycle,Account Name,Service Type,Billing Mode,Expenditure Time,Amount Due ($),Cash Payment ($),Stored-Value Card Deduction ($)";
+    let bill = |due: &str, cash: &str, card: &str| {
+        format!("{HEADER}\n2024-09,hw1,ECS,Pay-per-use,2024-09-01 00:00:00 GMT+08:00 ~ 2024-09-01 01:00:00 GMT+08:00,{due},{cash},{card}\n")
+    };
+    let ledger = || {
+        let mut c = store::open_in_memory().unwrap();
+        let new = NewAccount {
+            id: "hw1".into(),
+            provider: "Huawei Cloud".into(),
+            currency: Currency::parse("USD").unwrap(),
+            mode: PaymentMode::Prepaid,
+            name: None,
+            org: None,
+        };
+        accounts::add_account(&c, &new, t("2024-01-01")).unwrap();
+        let online = TopUpMethod::Online;
+        // A card is bought with cash: 100 of the 200 is left.
+        ledger::topup(&mut c, "hw1", d("200"), online, t("2024-01-02"), None).unwrap();
+        let expires = Some(t("2025-06-01T12:00:00Z"));
+        ledger::buy_card(&mut c, "hw1", d("100"), expires, t("2024-01-03"), None).unwrap();
+        c
+    };
+    let refund = bill("-10", "0", "-10");
+    let by_cash = bill("5", "5", "0");
+    let mut seq = ledger();
+    settle(&mut seq, "1.csv", refund.as_bytes(), "2025-06-01");
+    assert_eq!(
+        balances(&seq, "hw1", "2025-06-01T01:00:00Z").prepaid_cards,
+        d("110")
+    );
+    settle(&mut seq, "2.csv", by_cash.as_bytes(), "2025-06-02");
+    let mut fresh = ledger();
+    settle(&mut fresh, "2.csv", by_cash.as_bytes(), "2025-06-02");
+    let state = |c: &Connection| {
+        let b = balances(c, "hw1", "2025-06-03");
+        (
+            b.cash,
+            b.complimentary,
+            b.prepaid_cards,
+            b.arrears,
+            book_total(c, "hw1", "lapsed"),
+        )
+    };
+    assert_eq!(state(&fresh), (d("95"), d("0"), d("0"), d("0"), d("100")));
+    assert_eq!(state(&seq), state(&fresh));
+}

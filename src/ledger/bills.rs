@@ -15,7 +15,7 @@
 //! - Settling is idempotent per (account, month, service): what was settled before is
 //!   recorded in `bill_settlements` with its journal entry. A newer export of the month whose
 //!   amounts differ reverses those entries posting by posting (each purse gets back what it
-//!   paid; an instrument no longer usable as complimentary credit; cash and arrears as cash,
+//!   paid, and an instrument expired since lapses it at once; cash and arrears as cash,
 //!   repaying arrears first), then settles the month afresh: the month ends where its last
 //!   export alone would have put it.
 //! - Each line whose stated split departs from the documented order, judged by the ledger's
@@ -350,10 +350,10 @@ fn record_settlement(
 }
 
 /// Undoes the earlier settlements of an (account, month, service), entries `entries`: what
-/// each purse paid goes back to it (a voucher, card or coupon no longer usable: as
-/// complimentary credit; cash and arrears as cash, repaying arrears first, so that arrears
-/// repaid since are not owed twice), and the expense is taken off. The reversing entry's id,
-/// or `None` when they net to nothing.
+/// each purse paid goes back to it (a voucher, card or coupon expired since: and lapses at
+/// once; cash and arrears as cash, repaying arrears first, so that arrears repaid since are not
+/// owed twice), and the expense is taken off. The reversing entry's id, or `None` when they
+/// net to nothing.
 fn reverse(
     tx: &Transaction<'_>,
     consumer: &Account,
@@ -398,44 +398,62 @@ fn reverse(
     // An owner's singleton book of a kind, as loaded (not there: it holds nothing).
     let held =
         |owner: &str, kind: BookKind| bs.iter().find(|b| b.account_id == owner && b.kind == kind);
-    // Per owner: what goes back to (negative: is taken back from) cash, and complimentary.
+    // Per owner: what goes back to (negative: is taken back from) cash, and what is taken back
+    // from the record of lapses.
     let mut to: BTreeMap<String, (Decimal, Decimal)> = BTreeMap::new();
+    // Owners with an instrument given back money after its expiry: it lapses at once.
+    let mut lapse: Vec<String> = Vec::new();
     for (book_id, x) in net {
         let back = -x;
         let Some(b) = bs.iter().find(|b| b.id == book_id) else {
             continue;
         };
+        let instrument = matches!(
+            b.kind,
+            BookKind::Voucher | BookKind::Card | BookKind::Coupon
+        );
+        let expired = instrument && b.valid_until.is_some_and(|u| u <= at);
         let owner = to.entry(b.account_id.clone()).or_default();
         match b.kind {
             BookKind::Expense => e.post(book_id, &cur, back, 0),
             BookKind::Cash | BookKind::Arrears => owner.0 += back,
-            BookKind::Voucher | BookKind::Card | BookKind::Coupon if !b.valid_at(at) => {
-                owner.1 += back
+            // Back to the purse that paid: an instrument that expired since gets it back and
+            // lapses it, as it would have had the earlier export never been settled (never as
+            // money that could be spent).
+            _ if back >= Decimal::ZERO => {
+                e.post(book_id, &cur, back, 0);
+                if expired && !lapse.contains(&b.account_id) {
+                    lapse.push(b.account_id.clone());
+                }
             }
-            _ if back >= Decimal::ZERO => e.post(book_id, &cur, back, 0),
             // A refund an earlier settlement put on this purse, taken back: at most what it
-            // holds (it may have been spent since), the rest from cash.
-            _ => owner.0 += back + take_up_to(&mut e, b, -back, 0),
+            // holds (it may have been spent since); of an instrument expired since, what lapsed
+            // of it; the rest from cash.
+            _ => {
+                let left = -back - take_up_to(&mut e, b, -back, 0);
+                if expired {
+                    owner.1 += left;
+                } else {
+                    owner.0 -= left;
+                }
+            }
         }
     }
-    for (owner, (mut to_cash, to_complimentary)) in to {
-        if to_cash.is_zero() && to_complimentary.is_zero() {
+    for (owner, (mut to_cash, from_lapsed)) in to {
+        if from_lapsed > Decimal::ZERO {
+            let taken = match held(&owner, BookKind::Lapsed) {
+                Some(b) => take_up_to(&mut e, b, from_lapsed, 0),
+                None => Decimal::ZERO,
+            };
+            to_cash -= from_lapsed - taken;
+        }
+        if to_cash.is_zero() {
             continue;
         }
         let account = get_account(tx, &owner)?;
-        if to_complimentary > Decimal::ZERO {
-            let complimentary = book(tx, &owner, BookKind::Complimentary, &cur, at)?;
-            e.post(complimentary, &cur, to_complimentary, 0);
-        } else if to_complimentary < Decimal::ZERO {
-            let taken = match held(&owner, BookKind::Complimentary) {
-                Some(b) => take_up_to(&mut e, b, -to_complimentary, 0),
-                None => Decimal::ZERO,
-            };
-            to_cash += to_complimentary + taken;
-        }
         if to_cash > Decimal::ZERO {
             credit_repaying_arrears(tx, &mut e, &account, to_cash, BookKind::Cash, at)?;
-        } else if to_cash < Decimal::ZERO {
+        } else {
             // Taken back from cash; what cash does not hold is owed.
             let take = -to_cash;
             let from_cash = match held(&owner, BookKind::Cash) {
@@ -448,7 +466,11 @@ fn reverse(
             }
         }
     }
-    Ok(Some(journal::write(tx, &e)?))
+    let id = journal::write(tx, &e)?;
+    for owner in lapse {
+        lapse_expired_tx(tx, &get_account(tx, &owner)?, at)?;
+    }
+    Ok(Some(id))
 }
 
 /// Posts a take of up to `want` from book `b` (never below zero): what it took.
