@@ -209,3 +209,38 @@ fn settle_prints_what_each_purse_paid() {
     // The purchase line left 100 owed (欠费金额), a usage line 0.1 on the credit line: arrears.
     assert_eq!(v["currencies"][0]["balances"]["arrears"], "100.1");
 }
+
+/// A file of many slices (a year of 40 accounts) is told in short on the terminal, and in full
+/// in `--json`.
+#[test]
+fn a_file_of_many_slices_is_summed_up_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("year.csv");
+    let mut text = String::from(
+        "BilledCost,EffectiveCost,BillingAccountId,BillingCurrency,BillingPeriodStart,ChargeCategory,ProviderName,ServiceName\n",
+    );
+    for a in 0..40 {
+        for m in 1..=12 {
+            text.push_str(&format!(
+                "1.5,1.5,{},USD,2025-{m:02}-01T00:00:00Z,Usage,AWS,Amazon EC2\n",
+                100_000_000_000u64 + a
+            ));
+        }
+    }
+    std::fs::write(&file, text).unwrap();
+    let db = dir.path().join("l.sqlite");
+    let path = file.display().to_string();
+    let (code, out, err) = billfold(&db, &["import", &path, "--at", "2026-01-15"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out.trim_end(),
+        "year.csv: imported 480 lines as focus-1.0: 480 slices: 40 accounts of AWS, 2025-01 to \
+         2025-12, 480 final and 0 provisional (each: --json); 40 new accounts: 100000000000, \
+         100000000001, 100000000002, 100000000003, 100000000004, 100000000005, 100000000006, … \
+         100000000039"
+    );
+    let other = dir.path().join("m.sqlite");
+    let (_, out, _) = billfold(&other, &["import", &path, "--json", "--at", "2026-01-15"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["files"][0]["slices"].as_array().unwrap().len(), 480);
+}

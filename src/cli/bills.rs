@@ -203,29 +203,15 @@ fn summary(reports: &[import::FileReport]) -> Vec<String> {
                     r.file, r.import_id
                 );
             }
-            let slices = r
-                .slices
-                .iter()
-                .map(|s| {
-                    let mut t = format!(
-                        "{} {} {} ({}, {}",
-                        s.provider,
-                        s.account,
-                        s.month,
-                        count(s.lines, "line"),
-                        s.status
-                    );
-                    if s.replaced_lines > 0 {
-                        t.push_str(&format!(
-                            ", replaced {} of an earlier export",
-                            count(s.replaced_lines, "line")
-                        ));
-                    }
-                    t.push(')');
-                    t
-                })
-                .collect::<Vec<_>>()
-                .join(", ");
+            let slices = if r.slices.len() > LISTED {
+                slices_in_short(&r.slices)
+            } else {
+                r.slices
+                    .iter()
+                    .map(slice_text)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
             let verb = if r.status == "reimported" {
                 "imported again (made current)"
             } else {
@@ -241,11 +227,16 @@ fn summary(reports: &[import::FileReport]) -> Vec<String> {
                 t.push_str(": ");
                 t.push_str(&slices);
             }
-            if !r.accounts_created.is_empty() {
+            let new = &r.accounts_created;
+            if new.len() > LISTED {
                 t.push_str(&format!(
-                    "; new accounts: {}",
-                    r.accounts_created.join(", ")
+                    "; {} new accounts: {}, … {}",
+                    new.len(),
+                    new[..LISTED - 1].join(", "),
+                    new[new.len() - 1]
                 ));
+            } else if !new.is_empty() {
+                t.push_str(&format!("; new accounts: {}", new.join(", ")));
             }
             for n in r.notes() {
                 t.push_str("\n  ");
@@ -254,6 +245,60 @@ fn summary(reports: &[import::FileReport]) -> Vec<String> {
             t
         })
         .collect()
+}
+
+/// Slices (and new accounts) a file's line lists one by one; more are told in short, the list
+/// being in `--json` (a year of a few dozen accounts is hundreds of slices).
+const LISTED: usize = 8;
+
+fn slice_text(s: &import::SliceReport) -> String {
+    let mut t = format!(
+        "{} {} {} ({}, {}",
+        s.provider,
+        s.account,
+        s.month,
+        count(s.lines, "line"),
+        s.status
+    );
+    if s.replaced_lines > 0 {
+        t.push_str(&format!(
+            ", replaced {} of an earlier export",
+            count(s.replaced_lines, "line")
+        ));
+    }
+    t.push(')');
+    t
+}
+
+/// `480 slices: 40 accounts of AWS, 2025-01 to 2025-12, 470 final and 10 provisional, 12
+/// replacing 3,456 lines of earlier exports (each: --json)`.
+fn slices_in_short(slices: &[import::SliceReport]) -> String {
+    use std::collections::BTreeSet;
+    let accounts: BTreeSet<&str> = slices.iter().map(|s| s.account.as_str()).collect();
+    let providers: BTreeSet<&str> = slices.iter().map(|s| s.provider.as_str()).collect();
+    let months: BTreeSet<&str> = slices.iter().map(|s| s.month.as_str()).collect();
+    let finals = slices.iter().filter(|s| s.status == "final").count() as u64;
+    let replacing: Vec<&import::SliceReport> =
+        slices.iter().filter(|s| s.replaced_lines > 0).collect();
+    let mut t = format!(
+        "{} slices: {} of {}, {} to {}, {} final and {} provisional",
+        slices.len(),
+        count(accounts.len() as u64, "account"),
+        providers.into_iter().collect::<Vec<_>>().join(" and "),
+        months.first().copied().unwrap_or_default(),
+        months.last().copied().unwrap_or_default(),
+        finals,
+        slices.len() as u64 - finals
+    );
+    if !replacing.is_empty() {
+        t.push_str(&format!(
+            ", {} replacing {} of earlier exports",
+            replacing.len(),
+            count(replacing.iter().map(|s| s.replaced_lines).sum(), "line")
+        ));
+    }
+    t.push_str(" (each: --json)");
+    t
 }
 
 fn count(n: u64, what: &str) -> String {
