@@ -1315,6 +1315,21 @@ fn a_focus_13_billing_account_is_its_invoice_issuers_whatever_the_line_order() {
 }
 
 #[test]
+fn a_new_accounts_issuer_is_the_first_its_lines_name_even_after_a_null() {
+    // The specification forbids a null InvoiceIssuerName; a file that has one on its first line
+    // still makes the account the issuer's named further down, not the seller's.
+    let text = "BilledCost,EffectiveCost,BillingAccountId,BillingCurrency,BillingPeriodStart,ChargeCategory,ServiceProviderName,InvoiceIssuerName,ServiceName\n\
+                7.00,7.00,222222222222,USD,2026-05-01T00:00:00Z,Usage,Datadog,,Datadog Pro\n\
+                12.00,12.00,222222222222,USD,2026-05-01T00:00:00Z,Usage,Google Cloud,Google Cloud,Compute Engine\n";
+    let mut conn = store::open_in_memory().unwrap();
+    let r =
+        import::import_bytes(&mut conn, "n.csv", text.as_bytes(), &opts_at("2026-08-01")).unwrap();
+    assert_eq!(r.slices[0].provider, "Google Cloud");
+    let account = accounts::get_account(&conn, "222222222222").unwrap();
+    assert_eq!(account.provider, "Google Cloud");
+}
+
+#[test]
 fn an_existing_account_is_accepted_under_either_name_its_lines_give() {
     // A reseller's customer: FOCUS 1.2 names the cloud (ProviderName), so the account became
     // Microsoft's; the 1.3 export names the reseller as InvoiceIssuerName. It is still the

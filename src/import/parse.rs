@@ -48,9 +48,22 @@ pub(super) struct Parsed {
     pub(super) slices: Vec<SliceAcc>,
     /// Subscriptions seen: (account, resource) → (latest end, product, region).
     pub(super) renewals: Renewals,
-    /// Per account: the providers its lines name (the account's first: a new account's), its
-    /// currency, its first line and the currency's column.
-    pub(super) providers: HashMap<String, (Vec<String>, String, u64, String)>,
+    /// What the file says of each billing account.
+    pub(super) accounts: HashMap<String, AccountSeen>,
+}
+
+/// What a file says of one billing account.
+pub(super) struct AccountSeen {
+    /// The providers its lines name, as theirs or as the account's (the first line's account
+    /// provider first: whose a new account is made).
+    pub(super) providers: Vec<String>,
+    /// The first invoice issuer its lines name (FOCUS 1.3): whose a new account is in the end,
+    /// should its first lines leave the issuer null.
+    pub(super) issuer: Option<String>,
+    pub(super) currency: String,
+    /// Its first line, and the name of the currency's column.
+    pub(super) line: u64,
+    pub(super) currency_column: String,
 }
 
 /// Subscriptions of a file: (account, resource) → (latest usage end, product, region).
@@ -73,8 +86,7 @@ pub(super) fn parse_records<R: Read>(
     let mut key = String::new();
     let mut slice_index: HashMap<(String, [u8; 7]), usize> = HashMap::new();
     let mut last_slice: Option<(String, [u8; 7], usize)> = None;
-    // account → (currency, providers seen, first line, currency column)
-    let mut accounts: HashMap<String, (String, Vec<String>, u64, usize)> = HashMap::new();
+    let mut accounts: HashMap<String, AccountSeen> = HashMap::new();
     let width = header.len();
     let acct_col = mapper.account_column();
     let has_invoice = mapper.has_invoice_column();
@@ -135,22 +147,25 @@ pub(super) fn parse_records<R: Read>(
         // be named by one of them (it may have been created from an older export, or a version
         // that names the other).
         match accounts.get_mut(row.account) {
-            Some((currency, providers, _, _)) => {
-                if *currency != row.currency {
+            Some(seen) => {
+                if seen.currency != row.currency {
                     f.fail(
                         row.currency_column,
                         format!(
                             "{} differs from the {} of the account's earlier lines: expected one \
                              billing currency per billing account",
                             row::quote(&row.currency),
-                            currency
+                            seen.currency
                         ),
                     );
                 } else {
                     for name in [row.billing_provider(), &row.provider] {
-                        if !providers.iter().any(|p| p == name) {
-                            providers.push(name.to_string());
+                        if !seen.providers.iter().any(|p| p == name) {
+                            seen.providers.push(name.to_string());
                         }
+                    }
+                    if seen.issuer.is_none() {
+                        seen.issuer = row.account_provider.map(str::to_string);
                     }
                 }
             }
@@ -163,9 +178,17 @@ pub(super) fn parse_records<R: Read>(
                     if row.provider != row.billing_provider() {
                         named.push(row.provider.to_string());
                     }
+                    let currency_column =
+                        header.get(row.currency_column).cloned().unwrap_or_default();
                     accounts.insert(
                         row.account.to_string(),
-                        (row.currency.to_string(), named, line, row.currency_column),
+                        AccountSeen {
+                            providers: named,
+                            issuer: row.account_provider.map(str::to_string),
+                            currency: row.currency.to_string(),
+                            line,
+                            currency_column: currency_column.clone(),
+                        },
                     );
                     batch.new_accounts.push(NewAccountSeen {
                         account: row.account.to_string(),
@@ -173,10 +196,7 @@ pub(super) fn parse_records<R: Read>(
                         currency: row.currency.to_string(),
                         line,
                         account_column: header.get(acct_col).cloned().unwrap_or_default(),
-                        currency_column: header
-                            .get(row.currency_column)
-                            .cloned()
-                            .unwrap_or_default(),
+                        currency_column,
                     });
                 }
             }
@@ -300,13 +320,7 @@ pub(super) fn parse_records<R: Read>(
             let _ = tx.send(batch);
         }
     }
-    out.providers = accounts
-        .into_iter()
-        .map(|(a, (currency, providers, line, col))| {
-            let column = header.get(col).cloned().unwrap_or_default();
-            (a, (providers, currency, line, column))
-        })
-        .collect();
+    out.accounts = accounts;
     out
 }
 

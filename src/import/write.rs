@@ -431,11 +431,24 @@ pub(super) fn write_import(
     }
     debug_assert_eq!(written, parsed.rows);
 
+    // An account this file created, made of a first line whose invoice issuer was null, is the
+    // first issuer's its lines name (so that the rows' order does not decide).
+    for (account, seen) in &parsed.accounts {
+        if let Some(issuer) = &seen.issuer {
+            if created.contains(account) && seen.providers.first() != Some(issuer) {
+                tx.execute(
+                    "UPDATE accounts SET provider = ?1 WHERE id = ?2",
+                    params![issuer, account],
+                )?;
+            }
+        }
+    }
     // Each account belongs to one provider: the ledger's, which this file's lines must name (as
     // a line's provider or as the account's).
     let mut provider_of: HashMap<String, String> = HashMap::new();
     let mut clashes = Vec::new();
-    for (account, (providers, currency, line, currency_column)) in &parsed.providers {
+    for (account, seen) in &parsed.accounts {
+        let (providers, currency, line) = (&seen.providers, &seen.currency, &seen.line);
         let existing = accounts::get_account(&tx, account)?;
         if !providers.contains(&existing.provider) {
             clashes.push(RowError {
@@ -452,7 +465,7 @@ pub(super) fn write_import(
         } else if existing.currency.code() != currency {
             clashes.push(RowError {
                 line: *line,
-                column: currency_column.clone(),
+                column: seen.currency_column.clone(),
                 problem: format!(
                     "{} differs from the currency of account {} in this ledger ({}): expected \
                      the account's billing currency",
