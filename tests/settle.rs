@@ -710,3 +710,143 @@ fn a_refund_that_lapsed_with_its_card_is_taken_back_from_what_lapsed() {
     assert_eq!(state(&fresh), (d("95"), d("0"), d("0"), d("0"), d("100")));
     assert_eq!(state(&seq), state(&fresh));
 }
+
+/// A prepaid Huawei account (USD) with cash 100, and a bill of lines
+/// `(amount due, cash, amount in arrears)`, one a day from September 1.
+fn huawei_cash_ledger() -> Connection {
+    let mut c = store::open_in_memory().unwrap();
+    let new = NewAccount {
+        id: "hw1".into(),
+        provider: "Huawei Cloud".into(),
+        currency: Currency::parse("USD").unwrap(),
+        mode: PaymentMode::Prepaid,
+        name: None,
+        org: None,
+    };
+    accounts::add_account(&c, &new, t("2024-01-01")).unwrap();
+    let online = TopUpMethod::Online;
+    ledger::topup(&mut c, "hw1", d("100"), online, t("2024-01-02"), None).unwrap();
+    c
+}
+
+fn huawei_bill(lines: &[(&str, &str, &str)]) -> String {
+    let mut s = String::from("Billing Cycle,Account Name,Service Type,Billing Mode,Expenditure Time,Amount Due ($),Cash Payment ($),Amount in Arrears ($)\n");
+    for (i, (due, cash, arrears)) in lines.iter().enumerate() {
+        let day = i + 1;
+        s.push_str(&format!(
+            "2024-09,hw1,ECS,Pay-per-use,2024-09-{day:02} 00:00:00 GMT+08:00 ~ 2024-09-{day:02} 01:00:00 GMT+08:00,{due},{cash},{arrears}\n"
+        ));
+    }
+    s
+}
+
+/// A refund line whose arrears cell is negative: less owed, and what was never owed is cash.
+/// (It used to be posted to arrears as they were: owing -5, and 105 withdrawable of 100.)
+#[test]
+fn a_negative_arrears_part_repays_what_is_owed_and_the_rest_is_cash() {
+    let mut c = huawei_cash_ledger();
+    settle(
+        &mut c,
+        "1.csv",
+        huawei_bill(&[("-5", "0", "-5")]).as_bytes(),
+        "2025-06-01",
+    );
+    let b = balances(&c, "hw1", "2025-06-02");
+    assert_eq!(
+        (b.cash, b.arrears, b.withdrawable),
+        (d("105"), d("0"), d("105"))
+    );
+}
+
+/// An export with a line left owed and a refund in cash, then a newer one: the reversal forgives
+/// the owed part and takes the refund back, each on its own (netted, 2 stayed owed while the
+/// refunded 2 stayed as cash).
+#[test]
+fn a_reversal_keeps_what_was_owed_apart_from_cash_taken_back() {
+    let first = huawei_bill(&[("12", "0", "12"), ("-2", "-2", "0")]);
+    let newer = huawei_bill(&[("5", "5", "0")]);
+    let mut seq = huawei_cash_ledger();
+    settle(&mut seq, "1.csv", first.as_bytes(), "2025-06-01");
+    settle(&mut seq, "2.csv", newer.as_bytes(), "2025-06-02");
+    let mut fresh = huawei_cash_ledger();
+    settle(&mut fresh, "2.csv", newer.as_bytes(), "2025-06-02");
+    let state = |c: &Connection| {
+        let b = balances(c, "hw1", "2025-06-03");
+        (b.cash, b.arrears, b.available)
+    };
+    assert_eq!(state(&fresh), (d("95"), d("0"), d("95")));
+    assert_eq!(state(&seq), state(&fresh));
+}
+
+/// A refund to complimentary credit that a sibling service of the month then spent: taken back
+/// after that service's reversal refills the purse, not from cash (which turned 10 of cash into
+/// complimentary credit, and accepted a split a fresh ledger refuses).
+#[test]
+fn a_refund_spent_by_a_sibling_service_is_taken_back_after_its_reversal() {
+    let bill = |lines: &[(&str, &str, &str)]| {
+        let mut s = String::from("支付者UIN,使用者UIN,产品名称,交易类型,扣费时间,优惠后总价,赠送账户支出(元),现金账户支出(元)\n");
+        for (service, billed, complimentary) in lines {
+            s.push_str(&format!("100000000001,100000000001,{service},按量计费小时结,2024-09-02 01:00:00,{billed},{complimentary},0\n"));
+        }
+        s
+    };
+    let ledger = || {
+        let mut c = store::open_in_memory().unwrap();
+        let new = NewAccount {
+            id: "100000000001".into(),
+            provider: "Tencent Cloud".into(),
+            currency: Currency::parse("CNY").unwrap(),
+            mode: PaymentMode::Prepaid,
+            name: None,
+            org: None,
+        };
+        accounts::add_account(&c, &new, t("2024-01-01")).unwrap();
+        let online = TopUpMethod::Online;
+        ledger::topup(&mut c, &new.id, d("100"), online, t("2024-01-02"), None).unwrap();
+        c
+    };
+    let first = bill(&[("云数据库MySQL", "-10", "-10"), ("云服务器CVM", "10", "10")]);
+    let newer = bill(&[("云服务器CVM", "5", "5")]);
+    let mut seq = ledger();
+    settle(&mut seq, "1.csv", first.as_bytes(), "2025-06-01");
+    let refused = import::import_bytes(
+        &mut seq,
+        "2.csv",
+        newer.as_bytes(),
+        &settle_opts("2025-06-02"),
+    );
+    let mut fresh = ledger();
+    let refused_fresh = import::import_bytes(
+        &mut fresh,
+        "2.csv",
+        newer.as_bytes(),
+        &settle_opts("2025-06-02"),
+    );
+    assert!(refused_fresh.is_err() && refused.is_err());
+    let b = balances(&seq, "100000000001", "2025-06-03");
+    assert_eq!((b.cash, b.complimentary), (d("100"), d("0")));
+}
+
+/// A refund to a prepaid card when the only card has expired: it lapses with the card, not
+/// money to spend, and is recorded as lapsed at once.
+#[test]
+fn a_card_refund_to_an_expired_card_lapses() {
+    let mut c = huawei_cash_ledger();
+    ledger::topup(
+        &mut c,
+        "hw1",
+        d("100"),
+        TopUpMethod::Online,
+        t("2024-01-02"),
+        None,
+    )
+    .unwrap();
+    let expires = Some(t("2025-05-01"));
+    ledger::buy_card(&mut c, "hw1", d("100"), expires, t("2024-01-03"), None).unwrap();
+    let bill = "Billing Cycle,Account Name,Service Type,Billing Mode,Expenditure Time,Amount Due ($),Cash Payment ($),Stored-Value Card Deduction ($)\n\
+                2024-09,hw1,ECS,Pay-per-use,2024-09-01 00:00:00 GMT+08:00 ~ 2024-09-01 01:00:00 GMT+08:00,-10,0,-10\n";
+    settle(&mut c, "1.csv", bill.as_bytes(), "2025-06-01");
+    assert_eq!(book_total(&c, "hw1", "card"), d("0"));
+    assert_eq!(book_total(&c, "hw1", "lapsed"), d("110"));
+    assert_eq!(balances(&c, "hw1", "2025-06-02").available, d("100"));
+}

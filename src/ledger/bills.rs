@@ -260,12 +260,22 @@ pub fn settle_lines(
     // then the month is settled as this export says, on the balances that leaves: it ends
     // where this export alone would have put it, whatever came before. All reversals come
     // first, so that departures are judged on those balances too.
-    let mut changed = Vec::new();
+    // Settlements that gave money back (refunds) are reversed last: taking a refund back finds
+    // the purses the other services' reversals refill, as it would had the refund never been
+    // given (its purse may have paid a sibling service since).
+    let mut to_reverse = Vec::new();
     for ((account, month, service), now) in groups {
         let (settled, entries) = settled_before(tx, &account, &month, &service)?;
         if now.billed == settled.billed && now.parts == settled.parts {
             continue;
         }
+        let gave_back =
+            settled.billed < Decimal::ZERO || settled.parts.iter().any(|p| *p < Decimal::ZERO);
+        to_reverse.push((gave_back, account, month, service, now, settled, entries));
+    }
+    to_reverse.sort_by_key(|r| r.0); // stable: account, month, service within each
+    let mut changed = Vec::new();
+    for (_, account, month, service, now, settled, entries) in to_reverse {
         let consumer = &accounts[&account];
         let reversed = reverse(tx, consumer, &month, &service, &entries, at)?;
         if let Some(entry_id) = reversed {
@@ -273,6 +283,8 @@ pub fn settle_lines(
         }
         changed.push((account, month, service, now, settled.billed, reversed));
     }
+    // Settled afresh in account, month, service order, whatever the order of the reversals.
+    changed.sort_by(|a, b| (&a.0, &a.1, &a.2).cmp(&(&b.0, &b.1, &b.2)));
     departures(tx, &accounts, &lines, at, &mut report)?;
     for (account, month, service, now, before, reversed) in changed {
         let consumer = &accounts[&account];
@@ -398,9 +410,9 @@ fn reverse(
     // An owner's singleton book of a kind, as loaded (not there: it holds nothing).
     let held =
         |owner: &str, kind: BookKind| bs.iter().find(|b| b.account_id == owner && b.kind == kind);
-    // Per owner: what goes back to (negative: is taken back from) cash, and what is taken back
-    // from the record of lapses.
-    let mut to: BTreeMap<String, (Decimal, Decimal)> = BTreeMap::new();
+    // Per owner: what goes back to (negative: is taken back from) cash, what is taken back from
+    // the record of lapses, and what is no longer owed.
+    let mut to: BTreeMap<String, (Decimal, Decimal, Decimal)> = BTreeMap::new();
     // Owners with an instrument given back money after its expiry: it lapses at once.
     let mut lapse: Vec<String> = Vec::new();
     for (book_id, x) in net {
@@ -416,7 +428,12 @@ fn reverse(
         let owner = to.entry(b.account_id.clone()).or_default();
         match b.kind {
             BookKind::Expense => e.post(book_id, &cur, back, 0),
-            BookKind::Cash | BookKind::Arrears => owner.0 += back,
+            BookKind::Cash => owner.0 += back,
+            // What the earlier settlement left owed: owed no longer, as far as it still is (a
+            // top-up may have repaid it since: that much comes back as cash). Kept apart from
+            // cash taken back, which netting would leave owed.
+            BookKind::Arrears if back > Decimal::ZERO => owner.2 += back,
+            BookKind::Arrears => e.post(book_id, &cur, back, Step::Arrears as i64),
             // Back to the purse that paid: an instrument that expired since gets it back and
             // lapses it, as it would have had the earlier export never been settled (never as
             // money that could be spent).
@@ -439,7 +456,7 @@ fn reverse(
             }
         }
     }
-    for (owner, (mut to_cash, from_lapsed)) in to {
+    for (owner, (mut to_cash, from_lapsed, unowed)) in to {
         if from_lapsed > Decimal::ZERO {
             let taken = match held(&owner, BookKind::Lapsed) {
                 Some(b) => take_up_to(&mut e, b, from_lapsed, 0),
@@ -447,13 +464,21 @@ fn reverse(
             };
             to_cash -= from_lapsed - taken;
         }
-        if to_cash.is_zero() {
-            continue;
+        // Arrears: no longer owed, then repaid by what comes back as cash (as a top-up would).
+        let owed = held(&owner, BookKind::Arrears).map_or(Decimal::ZERO, |b| -b.balance);
+        let owed = owed.max(Decimal::ZERO);
+        let forgiven = unowed.min(owed);
+        to_cash += unowed - forgiven;
+        let repaid = to_cash.max(Decimal::ZERO).min(owed - forgiven);
+        to_cash -= repaid;
+        if !(forgiven + repaid).is_zero() {
+            let arrears = book(tx, &owner, BookKind::Arrears, &cur, at)?;
+            e.post(arrears, &cur, forgiven + repaid, 0);
         }
-        let account = get_account(tx, &owner)?;
         if to_cash > Decimal::ZERO {
-            credit_repaying_arrears(tx, &mut e, &account, to_cash, BookKind::Cash, at)?;
-        } else {
+            let cash = book(tx, &owner, BookKind::Cash, &cur, at)?;
+            e.post(cash, &cur, to_cash, 0);
+        } else if to_cash < Decimal::ZERO {
             // Taken back from cash; what cash does not hold is owed.
             let take = -to_cash;
             let from_cash = match held(&owner, BookKind::Cash) {
@@ -584,6 +609,7 @@ fn settle_group(
         ))
     };
     let mut stated_total = Decimal::ZERO;
+    let mut lapse_after = false;
     if bill.stated {
         for (part, &x) in PARTS.iter().zip(&bill.parts) {
             stated_total += x;
@@ -623,18 +649,24 @@ fn settle_group(
                 // credit for what vouchers and coupons had paid.
                 let back = -x;
                 let to = match part {
-                    Part::Cash => {
+                    // Less owed (arrears): what is owed is repaid, the rest is cash, as a
+                    // refund in cash is; never arrears below zero.
+                    Part::Cash | Part::Arrears => {
                         credit_repaying_arrears(tx, &mut e, &payer, back, BookKind::Cash, at)?;
                         continue;
                     }
-                    Part::Arrears => book(tx, &payer.id, BookKind::Arrears, &cur, at)?,
                     Part::Revenue => book(tx, &payer.id, BookKind::Revenue, &cur, at)?,
+                    // The card usable now, else the last one (which then lapses it: a refund
+                    // to an expired card is not money to spend).
                     Part::Card => match bs
                         .iter()
                         .filter(|b| b.kind == BookKind::Card && b.account_id == consumer.id)
-                        .max_by_key(|b| (b.valid_until, b.id))
+                        .max_by_key(|b| (b.valid_at(at), b.valid_until, b.id))
                     {
-                        Some(c) => c.id,
+                        Some(c) => {
+                            lapse_after |= !c.valid_at(at);
+                            c.id
+                        }
                         None => book(tx, &payer.id, BookKind::Complimentary, &cur, at)?,
                     },
                     _ => book(tx, &payer.id, BookKind::Complimentary, &cur, at)?,
@@ -700,6 +732,9 @@ fn settle_group(
         credit_repaying_arrears(tx, &mut e, &payer, -rest, BookKind::Cash, at)?;
     }
     let entry_id = journal::write(tx, &e)?;
+    if lapse_after {
+        lapse_expired_tx(tx, &payer, at)?;
+    }
     Ok(SettledGroup {
         account: consumer.id.clone(),
         month: month.to_string(),
