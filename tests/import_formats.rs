@@ -1498,7 +1498,9 @@ fn a_ledger_numbered_before_schema_7_gets_the_physical_lines() {
         conn.execute_batch(
             "UPDATE cost_lines SET source_line = CASE source_line
                  WHEN 2 THEN 1 WHEN 3 THEN 2 WHEN 6 THEN 4 END WHERE import_id = 1;
-             UPDATE import_chunks SET first_line = 1, last_line = 4 WHERE import_id = 1;",
+             UPDATE import_chunks SET first_line = 1, last_line = 4 WHERE import_id = 1;
+             -- What schema 8 added, which a schema-6 ledger has not.
+             ALTER TABLE bill_settlements DROP COLUMN named;",
         )
         .unwrap();
         conn.pragma_update(None, "user_version", 6).unwrap();

@@ -254,6 +254,9 @@ fn number_like_schema_6(conn: &Connection, bytes: &[u8], rows: &[Row], spaces: &
         )
         .unwrap();
     }
+    // What schema 8 added, which a schema-6 ledger has not.
+    tx.execute_batch("ALTER TABLE bill_settlements DROP COLUMN named")
+        .unwrap();
     tx.pragma_update(None, "user_version", 6).unwrap();
     tx.commit().unwrap();
 }
@@ -290,6 +293,7 @@ fn records_that_shared_an_old_number_are_told_apart() {
         conn.execute_batch(
             "UPDATE cost_lines SET source_line = 2;
              UPDATE import_chunks SET first_line = 2, last_line = 2;
+             ALTER TABLE bill_settlements DROP COLUMN named; -- schema 8's
              PRAGMA user_version = 6;",
         )
         .unwrap();

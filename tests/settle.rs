@@ -850,3 +850,35 @@ fn a_card_refund_to_an_expired_card_lapses() {
     assert_eq!(book_total(&c, "hw1", "lapsed"), d("110"));
     assert_eq!(balances(&c, "hw1", "2025-06-02").available, d("100"));
 }
+
+/// A newer export with the same amounts that names other kinds (a zero where the older one had
+/// an empty cell) is settled again: which kinds the file names decides how the part its split
+/// does not cover is paid. (It was skipped as unchanged: 30 stayed on the voucher where the
+/// newer export alone takes it from cash.)
+#[test]
+fn a_newer_export_naming_other_kinds_is_settled_again() {
+    let columns = "代金券支出(元),现金账户支出(元)";
+    let unnamed = cn_bill(columns, "30,-,-");
+    let voucher_zero = cn_bill(columns, "30,0,-");
+    let mut seq = tencent_ledger();
+    settle(&mut seq, "1.csv", unnamed.as_bytes(), "2025-06-01");
+    settle(&mut seq, "2.csv", voucher_zero.as_bytes(), "2025-06-02");
+    let mut fresh = tencent_ledger();
+    settle(&mut fresh, "2.csv", voucher_zero.as_bytes(), "2025-06-02");
+    let state = |c: &Connection| {
+        let b = balances(c, "100000000001", "2025-06-03");
+        (b.cash, b.vouchers, b.complimentary)
+    };
+    // Complimentary 10 and cash 20 pay it; the named voucher pays nothing.
+    assert_eq!(state(&fresh), (d("480"), d("100"), d("0")));
+    assert_eq!(state(&seq), state(&fresh));
+    // The same export again, under another name: unchanged, nothing posted.
+    let entries = |c: &Connection| -> i64 {
+        c.query_row("SELECT count(*) FROM entries", [], |r| r.get(0))
+            .unwrap()
+    };
+    let before = entries(&seq);
+    let again = voucher_zero.replace("01:00:00", "02:00:00");
+    settle(&mut seq, "3.csv", again.as_bytes(), "2025-06-03");
+    assert_eq!(entries(&seq), before);
+}

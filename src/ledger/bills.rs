@@ -265,8 +265,12 @@ pub fn settle_lines(
     // given (its purse may have paid a sibling service since).
     let mut to_reverse = Vec::new();
     for ((account, month, service), now) in groups {
-        let (settled, entries) = settled_before(tx, &account, &month, &service)?;
-        if now.billed == settled.billed && now.parts == settled.parts {
+        let (settled, entries, named) = settled_before(tx, &account, &month, &service)?;
+        // Unchanged: the same amounts, and the same kinds named (unknown before schema 8).
+        if now.billed == settled.billed
+            && now.parts == settled.parts
+            && named.is_none_or(|n| n == named_bits(&now.named))
+        {
             continue;
         }
         let gave_back =
@@ -339,8 +343,8 @@ fn record_settlement(
     let p = a.parts.map(|x| to_text(x * sign));
     tx.execute(
         "INSERT INTO bill_settlements (account_id, month, service, entry_id, billed, coupon,
-            voucher, complimentary, card, cash, arrears, revenue, stated, at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            voucher, complimentary, card, cash, arrears, revenue, stated, at, named)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         params![
             account,
             month,
@@ -355,10 +359,21 @@ fn record_settlement(
             p[5],
             p[6],
             a.stated,
-            crate::time::to_db(at)
+            crate::time::to_db(at),
+            (!reversal).then(|| named_bits(&a.named))
         ],
     )?;
     Ok(())
+}
+
+/// `Amounts::named` as stored (`bill_settlements.named`): bit i for the i-th of `PARTS`.
+fn named_bits(named: &[bool; 7]) -> i64 {
+    named
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| **n)
+        .map(|(i, _)| 1 << i)
+        .sum()
 }
 
 /// Undoes the earlier settlements of an (account, month, service), entries `entries`: what
@@ -513,16 +528,22 @@ fn settled_before(
     account: &str,
     month: &str,
     service: &str,
-) -> Result<(Amounts, Vec<i64>)> {
+) -> Result<(Amounts, Vec<i64>, Option<i64>)> {
     let mut stmt = tx.prepare_cached(
         "SELECT billed, coupon, voucher, complimentary, card, cash, arrears, revenue, stated,
-                entry_id
-         FROM bill_settlements WHERE account_id = ?1 AND month = ?2 AND service = ?3",
+                entry_id, named
+         FROM bill_settlements WHERE account_id = ?1 AND month = ?2 AND service = ?3
+         ORDER BY id",
     )?;
     let mut rows = stmt.query(params![account, month, service])?;
     let mut out = Amounts::default();
     let mut entries = Vec::new();
+    // The kinds the settlement in force named: its last settlement's (reversals have none).
+    let mut named = None;
     while let Some(r) = rows.next()? {
+        if let Some(n) = r.get::<_, Option<i64>>(10)? {
+            named = Some(n);
+        }
         let d =
             |i: usize| -> Result<Decimal> { crate::money::parse_amount(&r.get::<_, String>(i)?) };
         let mut a = Amounts {
@@ -536,7 +557,7 @@ fn settled_before(
         out.add(&a);
         entries.push(r.get(9)?);
     }
-    Ok((out, entries))
+    Ok((out, entries, named))
 }
 
 /// The payer of `consumer` (its expired instruments lapsed at `at`) and a new `charge` entry

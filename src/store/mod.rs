@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_revenue_and_mark_amounts.sql"),
     include_str!("migrations/0006_resource_lists.sql"),
     include_str!("migrations/0007_physical_source_lines.sql"),
+    include_str!("migrations/0008_settlement_named.sql"),
 ];
 
 /// The schema version this binary writes.
