@@ -190,21 +190,26 @@ fn a_split_the_ledgers_purses_cannot_pay_refuses_the_whole_file() {
     assert_eq!(n("SELECT COUNT(*) FROM imports"), 0);
 }
 
-/// A prepaid AWS account 111111111111 in USD with cash 20.
-fn aws_ledger() -> Connection {
+/// A prepaid account `id` of `provider` in `currency`, topped up with `cash` on 2024-01-02.
+fn prepaid(id: &str, provider: &str, currency: &str, cash: &str) -> Connection {
     let mut c = store::open_in_memory().unwrap();
     let new = NewAccount {
-        id: "111111111111".into(),
-        provider: "AWS".into(),
-        currency: Currency::parse("USD").unwrap(),
+        id: id.into(),
+        provider: provider.into(),
+        currency: Currency::parse(currency).unwrap(),
         mode: PaymentMode::Prepaid,
         name: None,
         org: None,
     };
     accounts::add_account(&c, &new, t("2024-01-01")).unwrap();
     let online = TopUpMethod::Online;
-    ledger::topup(&mut c, &new.id, d("20"), online, t("2024-01-02"), None).unwrap();
+    ledger::topup(&mut c, id, d(cash), online, t("2024-01-02"), None).unwrap();
     c
+}
+
+/// A prepaid AWS account 111111111111 in USD with cash 20.
+fn aws_ledger() -> Connection {
+    prepaid("111111111111", "AWS", "USD", "20")
 }
 
 #[test]
@@ -619,19 +624,8 @@ fn book_total(conn: &Connection, account: &str, kind: &str) -> Decimal {
 #[test]
 fn a_voucher_that_lapsed_between_two_exports_gets_its_share_back_lapsed() {
     let ledger = || {
-        let mut c = store::open_in_memory().unwrap();
         let a = "100000000001";
-        let new = NewAccount {
-            id: a.into(),
-            provider: "Tencent Cloud".into(),
-            currency: Currency::parse("CNY").unwrap(),
-            mode: PaymentMode::Prepaid,
-            name: None,
-            org: None,
-        };
-        accounts::add_account(&c, &new, t("2024-01-01")).unwrap();
-        let online = TopUpMethod::Online;
-        ledger::topup(&mut c, a, d("100"), online, t("2024-01-02"), None).unwrap();
+        let mut c = prepaid(a, "Tencent Cloud", "CNY", "100");
         let v = NewVoucher {
             amount: d("30"),
             kind: VoucherKind::Regular,
@@ -669,19 +663,8 @@ fn a_refund_that_lapsed_with_its_card_is_taken_back_from_what_lapsed() {
         format!("{HEADER}\n2024-09,hw1,ECS,Pay-per-use,2024-09-01 00:00:00 GMT+08:00 ~ 2024-09-01 01:00:00 GMT+08:00,{due},{cash},{card}\n")
     };
     let ledger = || {
-        let mut c = store::open_in_memory().unwrap();
-        let new = NewAccount {
-            id: "hw1".into(),
-            provider: "Huawei Cloud".into(),
-            currency: Currency::parse("USD").unwrap(),
-            mode: PaymentMode::Prepaid,
-            name: None,
-            org: None,
-        };
-        accounts::add_account(&c, &new, t("2024-01-01")).unwrap();
-        let online = TopUpMethod::Online;
         // A card is bought with cash: 100 of the 200 is left.
-        ledger::topup(&mut c, "hw1", d("200"), online, t("2024-01-02"), None).unwrap();
+        let mut c = prepaid("hw1", "Huawei Cloud", "USD", "200");
         let expires = Some(t("2025-06-01T12:00:00Z"));
         ledger::buy_card(&mut c, "hw1", d("100"), expires, t("2024-01-03"), None).unwrap();
         c
@@ -714,19 +697,7 @@ fn a_refund_that_lapsed_with_its_card_is_taken_back_from_what_lapsed() {
 /// A prepaid Huawei account (USD) with cash 100, and a bill of lines
 /// `(amount due, cash, amount in arrears)`, one a day from September 1.
 fn huawei_cash_ledger() -> Connection {
-    let mut c = store::open_in_memory().unwrap();
-    let new = NewAccount {
-        id: "hw1".into(),
-        provider: "Huawei Cloud".into(),
-        currency: Currency::parse("USD").unwrap(),
-        mode: PaymentMode::Prepaid,
-        name: None,
-        org: None,
-    };
-    accounts::add_account(&c, &new, t("2024-01-01")).unwrap();
-    let online = TopUpMethod::Online;
-    ledger::topup(&mut c, "hw1", d("100"), online, t("2024-01-02"), None).unwrap();
-    c
+    prepaid("hw1", "Huawei Cloud", "USD", "100")
 }
 
 fn huawei_bill(lines: &[(&str, &str, &str)]) -> String {
@@ -790,21 +761,7 @@ fn a_refund_spent_by_a_sibling_service_is_taken_back_after_its_reversal() {
         }
         s
     };
-    let ledger = || {
-        let mut c = store::open_in_memory().unwrap();
-        let new = NewAccount {
-            id: "100000000001".into(),
-            provider: "Tencent Cloud".into(),
-            currency: Currency::parse("CNY").unwrap(),
-            mode: PaymentMode::Prepaid,
-            name: None,
-            org: None,
-        };
-        accounts::add_account(&c, &new, t("2024-01-01")).unwrap();
-        let online = TopUpMethod::Online;
-        ledger::topup(&mut c, &new.id, d("100"), online, t("2024-01-02"), None).unwrap();
-        c
-    };
+    let ledger = || prepaid("100000000001", "Tencent Cloud", "CNY", "100");
     let first = bill(&[("云数据库MySQL", "-10", "-10"), ("云服务器CVM", "10", "10")]);
     let newer = bill(&[("云服务器CVM", "5", "5")]);
     let mut seq = ledger();
