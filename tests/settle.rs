@@ -190,7 +190,8 @@ fn a_split_the_ledgers_purses_cannot_pay_refuses_the_whole_file() {
     assert_eq!(n("SELECT COUNT(*) FROM imports"), 0);
 }
 
-/// A prepaid account `id` of `provider` in `currency`, topped up with `cash` on 2024-01-02.
+/// A prepaid account `id` of `provider` in `currency`, topped up with `cash` (if any) on
+/// 2024-01-02.
 fn prepaid(id: &str, provider: &str, currency: &str, cash: &str) -> Connection {
     let mut c = store::open_in_memory().unwrap();
     let new = NewAccount {
@@ -202,8 +203,10 @@ fn prepaid(id: &str, provider: &str, currency: &str, cash: &str) -> Connection {
         org: None,
     };
     accounts::add_account(&c, &new, t("2024-01-01")).unwrap();
-    let online = TopUpMethod::Online;
-    ledger::topup(&mut c, id, d(cash), online, t("2024-01-02"), None).unwrap();
+    if d(cash) > Decimal::ZERO {
+        let online = TopUpMethod::Online;
+        ledger::topup(&mut c, id, d(cash), online, t("2024-01-02"), None).unwrap();
+    }
     c
 }
 
@@ -838,4 +841,54 @@ fn a_newer_export_naming_other_kinds_is_settled_again() {
     let again = voucher_zero.replace("01:00:00", "02:00:00");
     settle(&mut seq, "3.csv", again.as_bytes(), "2025-06-03");
     assert_eq!(entries(&seq), before);
+}
+
+/// A refund given back in cash and in less arrears while 10 is owed: the 10 is repaid once, and
+/// the rest is cash (each part repaid the same 10: arrears of +10, owing less than nothing).
+#[test]
+fn a_refund_in_cash_and_in_arrears_repays_what_is_owed_once() {
+    for refund in [("-20", "-10", "-10"), ("-20", "-10", "0")] {
+        let mut c = prepaid("hw1", "Huawei Cloud", "USD", "0");
+        let owed = huawei_bill(&[("10", "0", "10")]).replace("2024-09", "2024-08");
+        settle(&mut c, "aug.csv", owed.as_bytes(), "2025-06-01");
+        settle(
+            &mut c,
+            "sep.csv",
+            huawei_bill(&[refund]).as_bytes(),
+            "2025-06-02",
+        );
+        let b = balances(&c, "hw1", "2025-06-03");
+        assert_eq!((b.cash, b.arrears), (d("10"), d("0")), "{refund:?}");
+    }
+}
+
+/// A card refund spent before its card expired, taken back by a newer export: from cash, not
+/// from what another card lapsed (the lapsed book holds every instrument's lapses).
+#[test]
+fn a_refund_taken_back_comes_from_what_lapsed_of_its_own_card_only() {
+    let card = |due: &str, card: &str, month: &str| {
+        format!("Billing Cycle,Account Name,Service Type,Billing Mode,Expenditure Time,Amount Due ($),Cash Payment ($),Stored-Value Card Deduction ($)\n\
+                 {month},hw1,ECS,Pay-per-use,{month}-01 00:00:00 GMT+08:00 ~ {month}-01 01:00:00 GMT+08:00,{due},0,{card}\n")
+    };
+    let mut c = prepaid("hw1", "Huawei Cloud", "USD", "400");
+    let early = Some(t("2025-05-01"));
+    ledger::buy_card(&mut c, "hw1", d("100"), early, t("2024-01-03"), None).unwrap();
+    let later = Some(t("2025-06-01T12:00:00Z"));
+    ledger::buy_card(&mut c, "hw1", d("100"), later, t("2024-01-04"), None).unwrap();
+    // September: 10 refunded to the card usable now (the later one); the early card lapses 100.
+    settle(
+        &mut c,
+        "sep.csv",
+        card("-10", "-10", "2024-09").as_bytes(),
+        "2025-06-01",
+    );
+    // August spends the later card's 110: it lapses nothing.
+    let aug = card("110", "110", "2024-08");
+    settle(&mut c, "aug.csv", aug.as_bytes(), "2025-06-01T01:00:00Z");
+    // A newer September: 5 in cash, no refund.
+    let newer = "Billing Cycle,Account Name,Service Type,Billing Mode,Expenditure Time,Amount Due ($),Cash Payment ($),Stored-Value Card Deduction ($)\n\
+                 2024-09,hw1,ECS,Pay-per-use,2024-09-01 00:00:00 GMT+08:00 ~ 2024-09-01 01:00:00 GMT+08:00,5,5,0\n";
+    settle(&mut c, "sep2.csv", newer.as_bytes(), "2025-06-02");
+    let totals = ["cash", "arrears", "card", "lapsed"].map(|k| book_total(&c, "hw1", k));
+    assert_eq!(totals, [d("185"), d("0"), d("0"), d("100")]);
 }

@@ -13,11 +13,12 @@
 //!   earliest expiry first), credit-line payments as arrears. A part the ledger's purses cannot
 //!   pay refuses the file. Lines that do not say (FOCUS) are settled in the SPEC §4 order.
 //! - Settling is idempotent per (account, month, service): what was settled before is
-//!   recorded in `bill_settlements` with its journal entry. A newer export of the month whose
-//!   amounts differ reverses those entries posting by posting (each purse gets back what it
-//!   paid, and an instrument expired since lapses it at once; cash and arrears as cash,
-//!   repaying arrears first), then settles the month afresh: the month ends where its last
-//!   export alone would have put it.
+//!   recorded in `bill_settlements` with its journal entry. A newer export of the month that
+//!   says otherwise (amounts, or kinds of purse named) reverses those entries posting by
+//!   posting (each purse gets back what it paid, and an instrument expired since lapses it at
+//!   once; what was left owed is owed no longer, as far as it still is; cash comes back
+//!   repaying other arrears first), then settles the month afresh: the month ends where its
+//!   last export alone would have put it.
 //! - Each line whose stated split departs from the documented order, judged by the ledger's
 //!   balances as the file's lines are paid one after the other, is reported.
 
@@ -378,9 +379,11 @@ fn named_bits(named: &[bool; 7]) -> i64 {
 
 /// Undoes the earlier settlements of an (account, month, service), entries `entries`: what
 /// each purse paid goes back to it (a voucher, card or coupon expired since: and lapses at
-/// once; cash and arrears as cash, repaying arrears first, so that arrears repaid since are not
-/// owed twice), and the expense is taken off. The reversing entry's id, or `None` when they
-/// net to nothing.
+/// once); what was left owed is owed no longer, as far as it still is (what a top-up repaid of
+/// it since comes back as cash); cash comes back repaying other arrears first; a refund taken
+/// back comes from its purse, then (an instrument expired since) from what lapsed of it, then
+/// from cash, the rest owed. The expense is taken off. The reversing entry's id, or `None` when
+/// they net to nothing.
 fn reverse(
     tx: &Transaction<'_>,
     consumer: &Account,
@@ -463,11 +466,13 @@ fn reverse(
             // of it; the rest from cash.
             _ => {
                 let left = -back - take_up_to(&mut e, b, -back, 0);
-                if expired {
-                    owner.1 += left;
+                let from_lapsed = if expired {
+                    left.min(lapsed_of(tx, book_id)?)
                 } else {
-                    owner.0 -= left;
-                }
+                    Decimal::ZERO
+                };
+                owner.1 += from_lapsed;
+                owner.0 -= left - from_lapsed;
             }
         }
     }
@@ -513,6 +518,20 @@ fn reverse(
     Ok(Some(id))
 }
 
+/// What the lapses of instrument book `book_id` moved to the lapsed book.
+fn lapsed_of(tx: &Transaction<'_>, book_id: i64) -> Result<Decimal> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT p.amount FROM postings p JOIN entries e ON e.id = p.entry_id
+         WHERE p.book_id = ?1 AND e.kind = 'lapse'",
+    )?;
+    let mut rows = stmt.query(params![book_id])?;
+    let mut moved = Decimal::ZERO;
+    while let Some(r) = rows.next()? {
+        moved -= crate::money::parse_amount(&r.get::<_, String>(0)?)?;
+    }
+    Ok(moved.max(Decimal::ZERO))
+}
+
 /// Posts a take of up to `want` from book `b` (never below zero): what it took.
 fn take_up_to(e: &mut NewEntry<'_>, b: &journal::Book, want: Decimal, step: i64) -> Decimal {
     let take = want.min(b.balance.max(Decimal::ZERO));
@@ -556,6 +575,10 @@ fn settled_before(
         }
         out.add(&a);
         entries.push(r.get(9)?);
+    }
+    // Nothing in force (given back since): no kinds named either.
+    if out.billed.is_zero() && out.parts.iter().all(Decimal::is_zero) {
+        named = None;
     }
     Ok((out, entries, named))
 }
@@ -631,6 +654,9 @@ fn settle_group(
     };
     let mut stated_total = Decimal::ZERO;
     let mut lapse_after = false;
+    // What comes back as cash (cash and arrears parts given back, money beyond the split): one
+    // credit at the end, which repays what is owed once (it reads the stored balances).
+    let mut to_cash = Decimal::ZERO;
     if bill.stated {
         for (part, &x) in PARTS.iter().zip(&bill.parts) {
             stated_total += x;
@@ -673,7 +699,7 @@ fn settle_group(
                     // Less owed (arrears): what is owed is repaid, the rest is cash, as a
                     // refund in cash is; never arrears below zero.
                     Part::Cash | Part::Arrears => {
-                        credit_repaying_arrears(tx, &mut e, &payer, back, BookKind::Cash, at)?;
+                        to_cash += back;
                         continue;
                     }
                     Part::Revenue => book(tx, &payer.id, BookKind::Revenue, &cur, at)?,
@@ -750,7 +776,10 @@ fn settle_group(
             steps.push(step(Step::Arrears, "arrears", p.unpaid));
         }
     } else if rest < Decimal::ZERO {
-        credit_repaying_arrears(tx, &mut e, &payer, -rest, BookKind::Cash, at)?;
+        to_cash += -rest;
+    }
+    if to_cash > Decimal::ZERO {
+        credit_repaying_arrears(tx, &mut e, &payer, to_cash, BookKind::Cash, at)?;
     }
     let entry_id = journal::write(tx, &e)?;
     if lapse_after {
