@@ -175,6 +175,25 @@ pub fn add_account(conn: &Connection, new: &NewAccount, at: DateTime<Utc>) -> Re
                     a.id, a.currency, new.currency
                 )))
             }
+            // An admin joining members already there: the same rule, seen from the admin.
+            (Role::Admin, None) if org.mode == FinanceMode::Unified => {
+                let other: Option<(String, String)> = conn
+                    .query_row(
+                        "SELECT id, currency FROM accounts WHERE org_id = ?1 AND currency != ?2
+                         ORDER BY id LIMIT 1",
+                        params![org_id, new.currency.code()],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                    .optional()?;
+                if let Some((member, currency)) = other {
+                    return Err(Error::refused(format!(
+                        "under unified payment the admin pays for its members, and member \
+                         '{member}' bills in {currency}, so an admin billing in {} cannot join \
+                         organization '{org_id}'",
+                        new.currency
+                    )));
+                }
+            }
             _ => {}
         }
     }

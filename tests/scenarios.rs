@@ -366,6 +366,34 @@ fn a_unified_member_in_another_currency_is_refused() {
     assert_eq!(e.code, ErrorCode::Refused);
 }
 
+/// The same rule seen from an admin joining members already there (it was let in, and then
+/// paid a CNY member's bills with USD cash, one for one).
+#[test]
+fn a_unified_admin_in_another_currency_than_its_members_is_refused() {
+    let c = ledger_with(&[(
+        "m",
+        "CNY",
+        PaymentMode::Prepaid,
+        Some(("org", Role::Member)),
+    )]);
+    let admin = |currency: &str| NewAccount {
+        id: "hq".into(),
+        provider: "AWS".into(),
+        currency: Currency::parse(currency).unwrap(),
+        mode: PaymentMode::Prepaid,
+        name: None,
+        org: Some(("org".into(), Role::Admin)),
+    };
+    let e = accounts::add_account(&c, &admin("USD"), t("2026-01-02")).unwrap_err();
+    assert_eq!(e.code, ErrorCode::Refused);
+    assert!(
+        e.message.contains("member 'm' bills in CNY"),
+        "{}",
+        e.message
+    );
+    accounts::add_account(&c, &admin("CNY"), t("2026-01-02")).unwrap();
+}
+
 /// An account owing 3.00 at the end of June, with the SPEC's automatic charge rule (trigger
 /// 1.00, target 30.00).
 fn owing_3_with_autopay() -> Connection {

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use billfold::accounts::{self, NewAccount, PaymentMode};
+use billfold::accounts::{self, FinanceMode, NewAccount, PaymentMode, Role};
 use billfold::import::{self, FileReport, Format, Options};
 use billfold::ledger::journal::BookKind;
 use billfold::ledger::{self, NewVoucher, TopUpMethod, VoucherKind};
@@ -891,4 +891,76 @@ fn a_refund_taken_back_comes_from_what_lapsed_of_its_own_card_only() {
     settle(&mut c, "sep2.csv", newer.as_bytes(), "2025-06-02");
     let totals = ["cash", "arrears", "card", "lapsed"].map(|k| book_total(&c, "hw1", k));
     assert_eq!(totals, [d("185"), d("0"), d("0"), d("100")]);
+}
+
+/// A refund in cash that repaid what was owed, taken back by a newer export after a top-up:
+/// owed again, and paid at once from the cash the top-up brought (money in repays arrears
+/// first), as in a ledger that never had the refund. (It was owed while cash sat beside it.)
+#[test]
+fn a_refund_that_repaid_arrears_taken_back_is_paid_from_cash() {
+    let bill = |month: &str, values: &str| {
+        format!("支付者UIN,使用者UIN,产品名称,交易类型,扣费时间,优惠后总价,代金券支出(元),赠送账户支出(元),现金账户支出(元)\n\
+                 100000000001,100000000001,云服务器CVM,按量计费小时结,{month}-02 01:00:00,{values}\n")
+    };
+    let run = |with_refund: bool| {
+        let mut c = prepaid("100000000001", "Tencent Cloud", "CNY", "0");
+        settle(
+            &mut c,
+            "aug.csv",
+            bill("2024-08", "10,-,-,-").as_bytes(),
+            "2025-06-01",
+        );
+        if with_refund {
+            let refund = bill("2024-09", "-10,0,0,-10");
+            settle(&mut c, "1.csv", refund.as_bytes(), "2025-06-01T01:00:00Z");
+        }
+        let online = TopUpMethod::Online;
+        let at = t("2025-06-01T06:00:00Z");
+        ledger::topup(&mut c, "100000000001", d("20"), online, at, None).unwrap();
+        settle(
+            &mut c,
+            "2.csv",
+            bill("2024-09", "1,-,-,-").as_bytes(),
+            "2025-06-02",
+        );
+        let b = balances(&c, "100000000001", "2025-06-03");
+        (b.cash, b.arrears, b.available)
+    };
+    assert_eq!(run(false), (d("9"), d("0"), d("9")));
+    assert_eq!(run(true), run(false));
+}
+
+/// A member's line under unified payment is not judged against the admin's prepaid cards:
+/// they never pay a member's bill.
+#[test]
+fn a_members_line_departs_nothing_for_the_admins_cards() {
+    let mut c = store::open_in_memory().unwrap();
+    accounts::add_org(&c, "org", FinanceMode::Unified).unwrap();
+    for (id, role) in [("a", Role::Admin), ("m", Role::Member)] {
+        let new = NewAccount {
+            id: id.into(),
+            provider: "Huawei Cloud".into(),
+            currency: Currency::parse("USD").unwrap(),
+            mode: PaymentMode::Prepaid,
+            name: None,
+            org: Some(("org".into(), role)),
+        };
+        accounts::add_account(&c, &new, t("2024-01-01")).unwrap();
+    }
+    ledger::topup(
+        &mut c,
+        "a",
+        d("200"),
+        TopUpMethod::Online,
+        t("2024-01-02"),
+        None,
+    )
+    .unwrap();
+    let expires = Some(t("2027-01-01"));
+    ledger::buy_card(&mut c, "a", d("100"), expires, t("2024-01-03"), None).unwrap();
+    let bill = "Billing Cycle,Account Name,Service Type,Billing Mode,Expenditure Time,Amount Due ($),Cash Payment ($)\n\
+                2024-09,m,ECS,Pay-per-use,2024-09-01 00:00:00 GMT+08:00 ~ 2024-09-01 01:00:00 GMT+08:00,8,8\n";
+    let r = settle(&mut c, "1.csv", bill.as_bytes(), "2025-06-01");
+    let departures = r.settlement.as_ref().map(|s| s.departures_total);
+    assert_eq!(departures, Some(0), "{:?}", r.notes());
 }

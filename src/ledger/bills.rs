@@ -451,7 +451,10 @@ fn reverse(
             // top-up may have repaid it since: that much comes back as cash). Kept apart from
             // cash taken back, which netting would leave owed.
             BookKind::Arrears if back > Decimal::ZERO => owner.2 += back,
-            BookKind::Arrears => e.post(book_id, &cur, back, Step::Arrears as i64),
+            // What the earlier settlement repaid (a refund in cash repays arrears first): owed
+            // again, which cash pays at once where it holds it, as it would have (money in
+            // repays arrears first).
+            BookKind::Arrears => owner.0 += back,
             // Back to the purse that paid: an instrument that expired since gets it back and
             // lapses it, as it would have had the earlier export never been settled (never as
             // money that could be spent).
@@ -858,6 +861,10 @@ fn departures(
         let mut message = None;
         for (i, part) in PARTS.iter().enumerate().take(latest) {
             if restricted && matches!(part, Part::Voucher | Part::Complimentary) {
+                continue;
+            }
+            // A prepaid card pays only for its own account: never an organization member's.
+            if *part == Part::Card && payer.id != consumer.id {
                 continue;
             }
             let left = h[i] - a.parts[i].max(Decimal::ZERO);
