@@ -129,12 +129,8 @@ pub fn sniff<R: Read>(
         if !matches {
             continue;
         }
-        if let Some(dup) = dup {
-            // With whatever else is wrong with the header, so that one fix is enough.
-            return Err(match build(format, header, &cols) {
-                Err(problem) => format!("{problem}; and {dup}"),
-                Ok(_) => dup,
-            });
+        if dup.is_some() {
+            return refuse_twice(build(format, header, &cols), dup);
         }
         // Lines ending in a carriage return alone (old Mac files): the reader splits records
         // there but counts lines by `\n`, so every record would be "line 1".
@@ -157,17 +153,11 @@ pub fn sniff<R: Read>(
         return build(format, header, &cols);
     }
     // No line is a known header: the first line is judged, with all that is wrong with it.
-    let also_twice = |built: std::result::Result<Sniffed, String>, dup: Option<String>| {
-        built.map_err(|p| match dup {
-            Some(dup) => format!("{p}; and {dup}"),
-            None => p,
-        })
-    };
     match (format, first) {
         (_, None) => Err("the file is empty: expected a header line and bill lines".into()),
         // FOCUS's own column: judged as FOCUS, so the message names the columns it lacks.
         (Format::Auto, Some((header, cols, dup))) if cols.contains_key("billedcost") => {
-            also_twice(build(Format::Focus, header, &cols), dup)
+            refuse_twice(build(Format::Focus, header, &cols), dup)
         }
         (Format::Auto, Some(_)) => Err(
             "the header is not one of a bill Billfold knows: expected FOCUS (BilledCost, \
@@ -175,7 +165,20 @@ pub fn sniff<R: Read>(
              优惠后总价...) or Huawei Cloud expenditure details (账期, 应付金额(¥)...)"
                 .into(),
         ),
-        (f, Some((header, cols, dup))) => also_twice(build(f, header, &cols), dup),
+        (f, Some((header, cols, dup))) => refuse_twice(build(f, header, &cols), dup),
+    }
+}
+
+/// `built`, unless the header names a column twice (`dup`: its refusal): then refused, with
+/// whatever else is wrong with the header, so that one fix is enough.
+fn refuse_twice(
+    built: std::result::Result<Sniffed, String>,
+    dup: Option<String>,
+) -> std::result::Result<Sniffed, String> {
+    match (built, dup) {
+        (built, None) => built,
+        (Ok(_), Some(dup)) => Err(dup),
+        (Err(problem), Some(dup)) => Err(format!("{problem}; and {dup}")),
     }
 }
 

@@ -31,7 +31,9 @@ use serde::Serialize;
 
 use super::journal::{self, book, books, BookKind, NewEntry};
 use super::settlement::{plan, sources, Step};
-use super::{begin, credit_repaying_arrears, lapse_expired_tx, restriction, SettlementStep};
+use super::{
+    arrears_owed, begin, credit_repaying_arrears, lapse_expired_tx, restriction, SettlementStep,
+};
 use crate::accounts::{get_account, Account, PaymentMode};
 use crate::costs::stored_amount;
 use crate::error::{Error, Result};
@@ -487,20 +489,17 @@ fn reverse(
             };
             to_cash -= from_lapsed - taken;
         }
-        // Arrears: no longer owed, then repaid by what comes back as cash (as a top-up would).
-        let owed = held(&owner, BookKind::Arrears).map_or(Decimal::ZERO, |b| -b.balance);
-        let owed = owed.max(Decimal::ZERO);
-        let forgiven = unowed.min(owed);
-        to_cash += unowed - forgiven;
-        let repaid = to_cash.max(Decimal::ZERO).min(owed - forgiven);
-        to_cash -= repaid;
-        if !(forgiven + repaid).is_zero() {
+        // Arrears: no longer owed as far as they still are; the rest comes back as cash, which
+        // repays other arrears first, as a top-up would.
+        let account = get_account(tx, &owner)?;
+        let forgiven = unowed.min(arrears_owed(tx, &e, &account)?);
+        if forgiven > Decimal::ZERO {
             let arrears = book(tx, &owner, BookKind::Arrears, &cur, at)?;
-            e.post(arrears, &cur, forgiven + repaid, 0);
+            e.post(arrears, &cur, forgiven, 0);
         }
+        to_cash += unowed - forgiven;
         if to_cash > Decimal::ZERO {
-            let cash = book(tx, &owner, BookKind::Cash, &cur, at)?;
-            e.post(cash, &cur, to_cash, 0);
+            credit_repaying_arrears(tx, &mut e, &account, to_cash, BookKind::Cash, at)?;
         } else if to_cash < Decimal::ZERO {
             // Taken back from cash; what cash does not hold is owed.
             let take = -to_cash;
@@ -657,9 +656,6 @@ fn settle_group(
     };
     let mut stated_total = Decimal::ZERO;
     let mut lapse_after = false;
-    // What comes back as cash (cash and arrears parts given back, money beyond the split): one
-    // credit at the end, which repays what is owed once (it reads the stored balances).
-    let mut to_cash = Decimal::ZERO;
     if bill.stated {
         for (part, &x) in PARTS.iter().zip(&bill.parts) {
             stated_total += x;
@@ -702,7 +698,7 @@ fn settle_group(
                     // Less owed (arrears): what is owed is repaid, the rest is cash, as a
                     // refund in cash is; never arrears below zero.
                     Part::Cash | Part::Arrears => {
-                        to_cash += back;
+                        credit_repaying_arrears(tx, &mut e, &payer, back, BookKind::Cash, at)?;
                         continue;
                     }
                     Part::Revenue => book(tx, &payer.id, BookKind::Revenue, &cur, at)?,
@@ -779,10 +775,7 @@ fn settle_group(
             steps.push(step(Step::Arrears, "arrears", p.unpaid));
         }
     } else if rest < Decimal::ZERO {
-        to_cash += -rest;
-    }
-    if to_cash > Decimal::ZERO {
-        credit_repaying_arrears(tx, &mut e, &payer, to_cash, BookKind::Cash, at)?;
+        credit_repaying_arrears(tx, &mut e, &payer, -rest, BookKind::Cash, at)?;
     }
     let entry_id = journal::write(tx, &e)?;
     if lapse_after {

@@ -81,6 +81,25 @@ fn begin(
     Ok(Ok(Ctx { account, payer }))
 }
 
+/// What `account` owes (its arrears), less what `entry`, not written yet, already repays of
+/// them: so that an entry crediting money twice repays a debt once. (A debt the entry itself
+/// leaves, as a provider's split may beside a refund, is its outcome, not repaid by it.)
+fn arrears_owed(tx: &Transaction<'_>, entry: &NewEntry<'_>, account: &Account) -> Result<Decimal> {
+    let bs = books(tx, std::slice::from_ref(&account.id), None)?;
+    let repaid: Decimal = entry
+        .postings
+        .iter()
+        .filter(|p| {
+            p.amount > Decimal::ZERO
+                && bs
+                    .iter()
+                    .any(|b| b.id == p.book && b.kind == BookKind::Arrears)
+        })
+        .map(|p| p.amount)
+        .sum();
+    Ok((-balances::of_kind(&bs, BookKind::Arrears) - repaid).max(Decimal::ZERO))
+}
+
 /// Posts `amount` arriving from outside into `payer`'s money: it repays arrears first, the rest
 /// goes to `into` (cash, normally).
 fn credit_repaying_arrears(
@@ -92,11 +111,8 @@ fn credit_repaying_arrears(
     at: DateTime<Utc>,
 ) -> Result<Decimal> {
     let cur = &payer.currency;
-    let owed = -balances::of_kind(
-        &books(tx, std::slice::from_ref(&payer.id), None)?,
-        BookKind::Arrears,
-    );
-    let repay = owed.max(Decimal::ZERO).min(amount);
+    let owed = arrears_owed(tx, entry, payer)?;
+    let repay = owed.min(amount);
     if repay > Decimal::ZERO {
         let arrears = book(tx, &payer.id, BookKind::Arrears, cur, at)?;
         entry.post(arrears, cur, repay, 0);
