@@ -137,6 +137,33 @@ fn bad_options_are_refused() {
     let (code, _, err) = billfold(&db, &["costs", "--from", "2024-9"]);
     assert_eq!(code, 2);
     assert!(err.contains("is not a month"), "{err}");
+    let (code, _, err) = billfold(
+        &db,
+        &["import", &fixture("huawei-en.csv"), "--currency", "dollar"],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("'DOLLAR' is not a currency code"), "{err}");
+}
+
+#[test]
+fn currency_names_what_an_unmarked_export_is_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("l.sqlite");
+    let text = std::fs::read_to_string(fixture("huawei-en.csv"))
+        .unwrap()
+        .replace(" ($)", "");
+    let file = dir.path().join("unmarked.csv");
+    std::fs::write(&file, text).unwrap();
+    let file = file.display().to_string();
+    let (code, _, err) = billfold(&db, &["import", &file]);
+    assert_ne!(code, 0);
+    assert!(err.contains("say it with --currency"), "{err}");
+    let (code, _, err) = billfold(&db, &["import", &file, "--currency", "usd"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = billfold(&db, &["costs", "--group-by", "account", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["groups"][0]["currency"], "USD", "{out}");
 }
 
 #[test]

@@ -1,11 +1,13 @@
 //! The error catalogue: one small bad file per kind of error, and its pinned message
 //! (tests/fixtures/import/errors/<kind>.csv and <kind>.expected). A file with any bad value
-//! imports nothing. Regenerate the messages with `BLESS=1 cargo test --test import_errors`
+//! imports nothing. A file with a `<kind>.currency` beside it is imported as with `--currency`
+//! and the code in that file. Regenerate the messages with `BLESS=1 cargo test --test import_errors`
 //! after a deliberate change, and review the diff.
 
 use std::path::{Path, PathBuf};
 
 use billfold::import::{self, Format, Options};
+use billfold::money::Currency;
 use billfold::{store, time, ErrorCode};
 
 fn dir() -> PathBuf {
@@ -19,6 +21,7 @@ fn opts() -> Options {
         at: time::parse("2025-06-01T00:00:00Z").unwrap(),
         progress: false,
         settle: false,
+        currency: None,
     }
 }
 
@@ -43,7 +46,11 @@ fn every_bad_file_is_refused_with_its_pinned_message_and_writes_nothing() {
     let mut failures = Vec::new();
     for file in &files {
         let mut conn = store::open_in_memory().unwrap();
-        let err = match import::import_file(&mut conn, file, &opts()) {
+        let mut o = opts();
+        if let Ok(code) = std::fs::read_to_string(file.with_extension("currency")) {
+            o.currency = Some(Currency::parse(code.trim()).unwrap());
+        }
+        let err = match import::import_file(&mut conn, file, &o) {
             Ok(r) => {
                 failures.push(format!("{}: imported ({} rows)", file.display(), r.rows));
                 continue;

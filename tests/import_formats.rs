@@ -27,6 +27,7 @@ fn opts_at(at: &str) -> Options {
         at: time::parse(at).unwrap(),
         progress: false,
         settle: false,
+        currency: None,
     }
 }
 
@@ -722,6 +723,101 @@ fn a_chinese_huawei_header_without_currency_marks_is_in_yuan() {
     .unwrap();
     assert_eq!(r.rows, 4);
     assert_eq!(row(&conn, 2, "currency"), vec![Some("CNY".to_string())]);
+}
+
+fn said(at: &str, code: &str) -> Options {
+    Options {
+        currency: Some(billfold::money::Currency::parse(code).unwrap()),
+        ..opts_at(at)
+    }
+}
+
+/// `--currency` says what a file does not: an English Huawei header without a mark is read in
+/// it, and so is a Chinese one (the international site also exports Chinese headers), and a
+/// Tencent file without a Currency column.
+#[test]
+fn currency_said_reads_the_files_that_do_not_state_one() {
+    let mut conn = store::open_in_memory().unwrap();
+    let english = std::fs::read_to_string(fixture("huawei-en.csv"))
+        .unwrap()
+        .replace(" ($)", "");
+    let opts = said("2025-06-01T00:00:00Z", "USD");
+    let r = import::import_bytes(&mut conn, "en.csv", english.as_bytes(), &opts)
+        .unwrap_or_else(|e| panic!("{}", e.message));
+    assert!(r.rows > 0);
+    let currencies: Vec<String> = conn
+        .prepare("SELECT DISTINCT currency FROM cost_lines")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(currencies, vec!["USD".to_string()]);
+    // Without it, the same bytes are refused.
+    let mut other = store::open_in_memory().unwrap();
+    let e = import::import_bytes(
+        &mut other,
+        "en.csv",
+        english.as_bytes(),
+        &opts_at("2025-06-01T00:00:00Z"),
+    )
+    .unwrap_err();
+    assert!(
+        e.message.contains("say it with --currency"),
+        "{}",
+        e.message
+    );
+
+    let chinese = std::fs::read_to_string(fixture("huawei.csv"))
+        .unwrap()
+        .replace("(¥)", "");
+    let mut conn = store::open_in_memory().unwrap();
+    import::import_bytes(&mut conn, "cn.csv", chinese.as_bytes(), &opts).unwrap();
+    assert_eq!(row(&conn, 2, "currency"), vec![Some("USD".to_string())]);
+
+    let tencent =
+        "支付者UIN,产品名称,扣费时间,优惠后总价\n100000000001,CVM,2024-09-02 01:00:00,3\n";
+    let mut conn = store::open_in_memory().unwrap();
+    import::import_bytes(&mut conn, "t.csv", tencent.as_bytes(), &opts).unwrap();
+    assert_eq!(row(&conn, 2, "currency"), vec![Some("USD".to_string())]);
+    assert_eq!(
+        accounts::get_account(&conn, "100000000001")
+            .unwrap()
+            .currency
+            .code(),
+        "USD"
+    );
+}
+
+/// A file that states its currency imports with `--currency` naming the same one, and is
+/// refused with another (errors/currency_said_*.csv pin the messages), also when its bytes were
+/// imported before.
+#[test]
+fn currency_said_must_agree_with_the_file() {
+    let mut conn = store::open_in_memory().unwrap();
+    let at = "2025-06-01T00:00:00Z";
+    let r = import::import_file(&mut conn, &fixture("huawei-en.csv"), &said(at, "USD")).unwrap();
+    assert!(r.rows > 0);
+    let e =
+        import::import_file(&mut conn, &fixture("focus-1.0.csv"), &said(at, "CNY")).unwrap_err();
+    assert!(
+        e.message.contains("but --currency says CNY"),
+        "{}",
+        e.message
+    );
+    let again =
+        import::import_file(&mut conn, &fixture("huawei-en.csv"), &said(at, "USD")).unwrap();
+    assert_eq!(again.status, "already_imported");
+    let e =
+        import::import_file(&mut conn, &fixture("huawei-en.csv"), &said(at, "CNY")).unwrap_err();
+    assert_eq!(
+        e.message,
+        "huawei-en.csv: not imported, nothing was written: its bytes were imported before, \
+         with the amounts of account 'hw_intl01' in USD, but --currency says CNY: expected the \
+         currency they were read in (name USD, or leave --currency out)"
+    );
+    let again = import::import_file(&mut conn, &fixture("huawei-en.csv"), &opts_at(at)).unwrap();
+    assert_eq!(again.status, "already_imported");
 }
 
 /// Tag columns are read by their own names: keys that differ only by case or spaces are two

@@ -42,6 +42,7 @@ fn kill_9_mid_import_leaves_earlier_imports_and_nothing_of_the_interrupted_one()
             at: time::parse("2025-01-01").unwrap(),
             progress: false,
             settle: false,
+            currency: None,
         };
         import::import_file(&mut conn, &fixture, &opts).unwrap();
         snapshot(&conn)

@@ -133,6 +133,7 @@ fn opts() -> Options {
         at: time::parse("2025-03-01T00:00:00Z").unwrap(),
         progress: false,
         settle: false,
+        currency: None,
     }
 }
 

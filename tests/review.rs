@@ -514,6 +514,7 @@ fn groupings_and_totals_agree_with_the_lines_for_every_filter() {
             at: t("2025-06-01"),
             progress: false,
             settle: false,
+            currency: None,
         };
         import::import_file(&mut c, &dir.join(f), &opts).unwrap();
     }
@@ -630,6 +631,7 @@ fn completeness_finds_the_day_a_daily_delivery_is_missing_in_the_providers_days(
         at: t("2024-09-06"),
         progress: false,
         settle: false,
+        currency: None,
     };
     import::import_file(&mut c, &file, &opts).unwrap();
     let r = reconcile::reconcile(&c, None).unwrap();
@@ -655,6 +657,7 @@ fn an_import_that_changes_a_signed_off_month_reports_it() {
         at: t(at),
         progress: false,
         settle: false,
+        currency: None,
     };
     let mut c = store::open_in_memory().unwrap();
     let first =

@@ -34,6 +34,7 @@ fn settle_opts(at: &str) -> Options {
         at: t(at),
         progress: false,
         settle: true,
+        currency: None,
     }
 }
 

@@ -1047,6 +1047,7 @@ mod tests {
             at,
             progress: false,
             settle: false,
+            currency: None,
         };
         billfold::import::import_file(&mut conn, &file, &opts).unwrap();
         (dir, conn)

@@ -59,6 +59,7 @@ pub fn import_paths(app: &AppHandle, ledger: &Ledger, paths: &[PathBuf]) -> dto:
             at: ledger.now(),
             progress: false,
             settle,
+            currency: None,
         };
         let on_progress = |p: import::Progress| {
             let per_mille = (p.bytes_read.min(p.file_bytes) * 1000)

@@ -59,6 +59,7 @@ pub fn build_ledger(db: &Path, dir: &Path, lines: u64, months: &[String]) -> Res
             at: crate::time::parse("2030-01-01T00:00:00Z")?,
             progress: false,
             settle: false,
+            currency: None,
         };
         let start = Instant::now();
         let report = import_file(&mut conn, &file, &opts)?;

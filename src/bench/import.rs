@@ -201,6 +201,7 @@ pub fn run(rows: u64, dir: Option<&Path>, with_sqlite3: bool) -> Result<BenchRep
         at: crate::time::parse("2026-06-01T00:00:00Z")?,
         progress: false,
         settle: false,
+        currency: None,
     };
     let cpu0 = cpu_secs().0;
     let start = Instant::now();

@@ -26,6 +26,11 @@ pub struct ImportArgs {
     /// postpaid account's once its month is final); see docs/IMPORT.md, "Settling".
     #[arg(long)]
     pub settle: bool,
+    /// The currency of the files' amounts (e.g. CNY, USD), for an export that does not say it
+    /// (Huawei's English headers without a ($) or (¥) mark); a file stating another currency
+    /// is refused.
+    #[arg(long, value_name = "CODE")]
+    pub currency: Option<String>,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
@@ -153,6 +158,10 @@ pub fn run_import(conn: &mut Connection, args: &ImportArgs) -> Result<String> {
         at,
         progress: !args.json && std::io::stderr().is_terminal(),
         settle: args.settle,
+        currency: match &args.currency {
+            Some(c) => Some(Currency::parse(&c.to_ascii_uppercase())?),
+            None => None,
+        },
     };
     let paths: Vec<&Path> = args.files.iter().map(PathBuf::as_path).collect();
     let (ok, failed) = import::import_files(conn, &paths, &opts);

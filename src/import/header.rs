@@ -73,6 +73,7 @@ type HeaderLine = (Vec<String>, HashMap<String, usize>, Option<String>);
 pub fn sniff<R: Read>(
     rdr: &mut csv::Reader<Tee<R>>,
     format: Format,
+    currency: Option<&str>,
 ) -> std::result::Result<Sniffed, String> {
     let mut rec = csv::StringRecord::new();
     // The first line, judged when no line is a known header.
@@ -130,7 +131,7 @@ pub fn sniff<R: Read>(
             continue;
         }
         if dup.is_some() {
-            return refuse_twice(build(format, header, &cols), dup);
+            return refuse_twice(build(format, header, &cols, currency), dup);
         }
         // Lines ending in a carriage return alone (old Mac files): the reader splits records
         // there but counts lines by `\n`, so every record would be "line 1".
@@ -150,14 +151,14 @@ pub fn sniff<R: Read>(
                     .into(),
             );
         }
-        return build(format, header, &cols);
+        return build(format, header, &cols, currency);
     }
     // No line is a known header: the first line is judged, with all that is wrong with it.
     match (format, first) {
         (_, None) => Err("the file is empty: expected a header line and bill lines".into()),
         // FOCUS's own column: judged as FOCUS, so the message names the columns it lacks.
         (Format::Auto, Some((header, cols, dup))) if cols.contains_key("billedcost") => {
-            refuse_twice(build(Format::Focus, header, &cols), dup)
+            refuse_twice(build(Format::Focus, header, &cols, currency), dup)
         }
         (Format::Auto, Some(_)) => Err(
             "the header is not one of a bill Billfold knows: expected FOCUS (BilledCost, \
@@ -165,7 +166,7 @@ pub fn sniff<R: Read>(
              优惠后总价...) or Huawei Cloud expenditure details (账期, 应付金额(¥)...)"
                 .into(),
         ),
-        (f, Some((header, cols, dup))) => refuse_twice(build(f, header, &cols), dup),
+        (f, Some((header, cols, dup))) => refuse_twice(build(f, header, &cols, currency), dup),
     }
 }
 
@@ -194,10 +195,13 @@ fn named_twice(a: &str, b: &str) -> String {
     }
 }
 
+/// The mapper for a header. `currency` is the one the user said the amounts are in
+/// (`--currency`): where the file does not state its currency, its amounts are read in it.
 pub(super) fn build(
     format: Format,
     header: Vec<String>,
     cols: &HashMap<String, usize>,
+    currency: Option<&str>,
 ) -> std::result::Result<Sniffed, String> {
     let format = match format {
         Format::Auto if focus::sniff(cols) => Format::Focus,
@@ -207,8 +211,8 @@ pub(super) fn build(
     };
     let mapper: std::result::Result<Box<dyn Mapper>, HeaderError> = match format {
         Format::Focus => focus::Focus::new(cols).map(|m| Box::new(m) as Box<dyn Mapper>),
-        Format::Tencent => tencent::Tencent::new(cols, &header).map(|m| Box::new(m) as _),
-        _ => huawei::Huawei::new(cols, &header).map(|m| Box::new(m) as _),
+        Format::Tencent => tencent::Tencent::new(cols, &header, currency).map(|m| Box::new(m) as _),
+        _ => huawei::Huawei::new(cols, &header, currency).map(|m| Box::new(m) as _),
     };
     match mapper {
         Ok(mapper) => Ok(Sniffed { mapper, header }),

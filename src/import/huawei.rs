@@ -44,11 +44,16 @@ const CARD: &[&str] = &["储值卡抵扣", "stored-valuecarddeduction"];
 const ARREARS: &[&str] = &["欠费金额", "amountinarrears"];
 
 /// The currency of the amounts, from the marks Huawei puts after the amount columns' names:
-/// `($)` on the international site, `(¥)` or `(元)` on the Chinese one. A header with no mark is
-/// CNY when its amount column is named in Chinese (the Chinese site bills in yuan); an English
-/// one is refused, since the Chinese site also exports English headers: which currency it
-/// means cannot be told. Marks of two currencies are refused too.
-fn currency(header: &[String], due: usize) -> Result<&'static str, HeaderError> {
+/// `($)` on the international site, `(¥)` or `(元)` on the Chinese one. A mark is the file's
+/// word: `said` (`--currency`) must agree with it. A header with no mark is in `said`; without
+/// it, CNY when its amount column is named in Chinese (the Chinese site bills in yuan), while an
+/// English one is refused, since the Chinese site also exports English headers: which currency
+/// it means cannot be told. Marks of two currencies are refused too.
+fn currency(
+    header: &[String],
+    due: usize,
+    said: Option<&str>,
+) -> Result<Cow<'static, str>, HeaderError> {
     let mut marked: Vec<(&'static str, &str)> = Vec::new();
     for h in header {
         if let Some((_, c)) = super::currency_mark(h) {
@@ -57,22 +62,28 @@ fn currency(header: &[String], due: usize) -> Result<&'static str, HeaderError> 
             }
         }
     }
-    match marked[..] {
-        [(c, _)] => Ok(c),
-        [(_, a), (_, b), ..] => Err(HeaderError::Problem(format!(
+    match (&marked[..], said) {
+        ([(c, h)], Some(said)) if *c != said => Err(HeaderError::Problem(format!(
+            "the header marks amounts in {c} ({h}) but --currency says {said}: expected \
+             the currency the file states (name {c}, or leave --currency out)"
+        ))),
+        ([(c, _)], _) => Ok(Cow::Borrowed(c)),
+        ([(_, a), (_, b), ..], _) => Err(HeaderError::Problem(format!(
             "the header marks amounts in two currencies ({a}, {b}): expected one currency per \
              file"
         ))),
-        [] if header[due]
-            .chars()
-            .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)) =>
+        ([], Some(said)) => Ok(Cow::Owned(said.to_string())),
+        ([], None)
+            if header[due]
+                .chars()
+                .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)) =>
         {
-            Ok("CNY")
+            Ok(Cow::Borrowed("CNY"))
         }
-        [] => Err(HeaderError::Problem(format!(
+        ([], None) => Err(HeaderError::Problem(format!(
             "the header does not say the currency of its amounts ({}): expected the \
-             currency after the amount columns' names, as Huawei writes them: ($) or (¥) \
-             (add it to the header if the export left it out)",
+             currency after the amount columns' names, as Huawei writes them: ($) or (¥); \
+             say it with --currency (CNY or USD), or add it to the header",
             header[due]
         ))),
     }
@@ -87,7 +98,7 @@ pub struct Huawei {
     account: usize,
     service: usize,
     due: usize,
-    currency: &'static str,
+    currency: Cow<'static, str>,
     project_id: Option<usize>,
     project: Option<usize>,
     product: Option<usize>,
@@ -108,7 +119,11 @@ pub struct Huawei {
 }
 
 impl Huawei {
-    pub fn new(cols: &HashMap<String, usize>, header: &[String]) -> Result<Self, HeaderError> {
+    pub fn new(
+        cols: &HashMap<String, usize>,
+        header: &[String],
+        said: Option<&str>,
+    ) -> Result<Self, HeaderError> {
         let mut missing = Vec::new();
         let mut req = |names: &[&str], shown: &'static str| {
             find(cols, names).unwrap_or_else(|| {
@@ -123,7 +138,7 @@ impl Huawei {
         if !missing.is_empty() {
             return Err(HeaderError::Missing(missing));
         }
-        let currency = currency(header, due)?;
+        let currency = currency(header, due, said)?;
         let mut paid = [None; NPAID];
         paid[PAID_COUPON] = find(cols, COUPON);
         paid[PAID_VOUCHER] = find(cols, VOUCHER);
@@ -283,7 +298,7 @@ impl Mapper for Huawei {
             sku_id: f.text(self.sku),
             pricing_quantity: quantity,
             pricing_unit: f.text(self.usage_unit),
-            currency: Cow::Borrowed(self.currency),
+            currency: self.currency.clone(),
             currency_column: self.due,
             list_cost: list,
             contracted_cost: None,

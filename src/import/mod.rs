@@ -47,6 +47,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::money::Currency;
 
 use row::{
     Batch, Chunk, Fields, LocalLabels, NewAccountSeen, Row, RowError, NAMOUNTS, NLABELS, NO_LABEL,
@@ -116,6 +117,9 @@ pub struct Options {
     pub progress: bool,
     /// Settle the charges of prepaid accounts against their purses (`ledger::bills`).
     pub settle: bool,
+    /// The currency the user says the files' amounts are in (`--currency`): read where a file
+    /// does not state its currency, and a file that states another is refused.
+    pub currency: Option<Currency>,
 }
 
 /// What importing one file did.
@@ -355,7 +359,7 @@ fn import_file_inner(
 ) -> Result<FileReport> {
     let name = display_name(path);
     let (sha, size) = hash_file(path)?;
-    if let Some(report) = already_imported(conn, &name, &sha)? {
+    if let Some(report) = already_imported(conn, &name, &sha, opts)? {
         return Ok(report);
     }
     let counter = Arc::new(AtomicU64::new(0));
@@ -386,7 +390,7 @@ pub fn import_bytes(
     opts: &Options,
 ) -> Result<FileReport> {
     let sha = hex(&Sha256::digest(bytes));
-    if let Some(report) = already_imported(conn, name, &sha)? {
+    if let Some(report) = already_imported(conn, name, &sha, opts)? {
         return Ok(report);
     }
     let reader = decoded(name, bytes, std::io::Cursor::new(bytes.to_vec()))?;
@@ -395,7 +399,13 @@ pub fn import_bytes(
 
 /// The report of a file whose bytes were imported before and whose slices are all still
 /// current (`None` when it must be imported: new bytes, or a later file replaced a slice of it).
-fn already_imported(conn: &Connection, name: &str, sha: &str) -> Result<Option<FileReport>> {
+/// Refused when the user names a currency (`--currency`) other than the one they were read in.
+fn already_imported(
+    conn: &Connection,
+    name: &str,
+    sha: &str,
+    opts: &Options,
+) -> Result<Option<FileReport>> {
     let row = conn
         .query_row(
             "SELECT i.id, i.format, i.rows FROM imports i
@@ -411,6 +421,27 @@ fn already_imported(conn: &Connection, name: &str, sha: &str) -> Result<Option<F
             },
         )
         .optional()?;
+    if let (Some((id, _, _)), Some(said)) = (&row, &opts.currency) {
+        let other: Option<(String, String)> = conn
+            .query_row(
+                "SELECT a.id, a.currency FROM import_slices s JOIN accounts a ON a.id = s.account_id
+                 WHERE s.import_id = ?1 AND a.currency <> ?2 ORDER BY a.id LIMIT 1",
+                params![id, said.code()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if let Some((account, read_in)) = other {
+            return Err(import_error(
+                name,
+                format!(
+                    "its bytes were imported before, with the amounts of account '{account}' in \
+                     {read_in}, but --currency says {}: expected the currency they were read \
+                     in (name {read_in}, or leave --currency out)",
+                    said.code()
+                ),
+            ));
+        }
+    }
     Ok(row.map(|(id, format, _rows)| FileReport {
         file: name.to_string(),
         format,

@@ -78,6 +78,7 @@ pub(super) fn parse_records<R: Read>(
     header: &[String],
     send: Option<(&mpsc::SyncSender<Batch>, &mpsc::Receiver<Batch>)>,
     abort: &AtomicBool,
+    said: Option<&str>,
 ) -> Parsed {
     let mut out = Parsed::default();
     let mut rec = csv::StringRecord::new();
@@ -139,6 +140,20 @@ pub(super) fn parse_records<R: Read>(
             out.errors.append(&mut f.errors);
             continue;
         };
+        // The currency the user named (`--currency`), where the line states another: the user
+        // expected something else of this file, so it is refused rather than read either way.
+        if let Some(said) = said.filter(|&c| row.currency != c) {
+            f.fail(
+                row.currency_column,
+                format!(
+                    "{} but --currency says {said}: expected the currency the file states \
+                     (name it, or leave --currency out)",
+                    row::quote(&row.currency)
+                ),
+            );
+            out.errors.append(&mut f.errors);
+            continue;
+        }
         // The account: one billing currency per billing account. Its lines may name several
         // providers (FOCUS 1.3 marketplace lines name the seller as ServiceProviderName): a new
         // account belongs to the provider that holds it where the first line says so (1.3's
@@ -328,7 +343,7 @@ pub(super) fn parse_records<R: Read>(
 /// error an import would give. (The fuzz target's entry point.)
 pub fn check_reader<R: Read>(reader: R, name: &str, format: Format) -> Result<u64> {
     let mut rdr = csv_reader(Tee::new(reader));
-    let mut sniffed = sniff(&mut rdr, format).map_err(|p| import_error(name, p))?;
+    let mut sniffed = sniff(&mut rdr, format, None).map_err(|p| import_error(name, p))?;
     let abort = AtomicBool::new(false);
     let parsed = parse_records(
         &mut rdr,
@@ -336,6 +351,7 @@ pub fn check_reader<R: Read>(reader: R, name: &str, format: Format) -> Result<u6
         &sniffed.header,
         None,
         &abort,
+        None,
     );
     if let Some(p) = parsed.file_error {
         return Err(import_error(name, p));

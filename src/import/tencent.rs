@@ -101,11 +101,18 @@ pub struct Tencent {
     cash: Option<usize>,
     revenue: Option<usize>,
     currency: Option<usize>,
+    /// The currency of a line whose file does not say it: the one the user named
+    /// (`--currency`), else CNY (Tencent's Chinese site bills in yuan).
+    unsaid_currency: Cow<'static, str>,
     tags: Vec<(usize, String)>,
 }
 
 impl Tencent {
-    pub fn new(cols: &HashMap<String, usize>, header: &[String]) -> Result<Self, HeaderError> {
+    pub fn new(
+        cols: &HashMap<String, usize>,
+        header: &[String],
+        said: Option<&str>,
+    ) -> Result<Self, HeaderError> {
         let mut missing = Vec::new();
         let mut req = |names: &[&str], shown: &'static str| {
             find(cols, names).unwrap_or_else(|| {
@@ -151,6 +158,7 @@ impl Tencent {
             cash: find(cols, CASH),
             revenue: find(cols, REVENUE),
             currency: find(cols, CURRENCY),
+            unsaid_currency: said.map_or(Cow::Borrowed("CNY"), |c| Cow::Owned(c.to_string())),
             tags,
         })
     }
@@ -222,7 +230,7 @@ impl Mapper for Tencent {
         let start = f.time(self.start, CST_OFFSET_SECS);
         let end = f.time(self.end, CST_OFFSET_SECS);
         let currency = match f.text(self.currency) {
-            None => Some(Cow::Borrowed("CNY")),
+            None => Some(self.unsaid_currency.clone()),
             Some(c) => match super::focus::currency(c) {
                 Some(c) => Some(c),
                 None => {

@@ -160,7 +160,8 @@ pub(super) fn import_stream(
     bulk: bool,
 ) -> Result<FileReport> {
     let mut rdr = csv_reader(Tee::new(reader));
-    let sniffed = sniff(&mut rdr, opts.format).map_err(|p| import_error(name, p))?;
+    let said = opts.currency.as_ref().map(Currency::code);
+    let sniffed = sniff(&mut rdr, opts.format, said).map_err(|p| import_error(name, p))?;
     let Sniffed { mapper, header } = sniffed;
     // Foreign keys are checked by construction during an import (each account is created
     // before its lines, the import row before its lines); the per-row checks are switched off for
@@ -286,6 +287,7 @@ pub(super) fn write_import(
                 header_ref,
                 Some((&send, &recycle_recv)),
                 abort_ref,
+                opts.currency.as_ref().map(Currency::code),
             );
             drop(send);
             parsed
