@@ -9,6 +9,7 @@ const COMMANDS: &[&str] = &[
     "open_demo",
     "import_bills",
     "set_import_settle",
+    "import_in_currency",
     "review_facets",
     "review_lines",
     "review_groups",

@@ -20,6 +20,9 @@ pub enum ErrorCode {
     Conflict,
     /// A bill file that cannot be imported; the message lists file, line, column and value.
     Import,
+    /// A bill file that does not say the currency of its amounts (an English Huawei header
+    /// without a mark): imported once the user names it (`--currency`).
+    CurrencyUnstated,
     /// The ledger file was written by a newer Billfold.
     LedgerTooNew,
     /// The ledger file cannot be read or written.
@@ -34,6 +37,7 @@ impl ErrorCode {
             ErrorCode::Refused => "refused",
             ErrorCode::Conflict => "conflict",
             ErrorCode::Import => "import",
+            ErrorCode::CurrencyUnstated => "currency_unstated",
             ErrorCode::LedgerTooNew => "ledger_too_new",
             ErrorCode::Storage => "storage",
         }

@@ -57,13 +57,14 @@ fn every_bad_file_is_refused_with_its_pinned_message_and_writes_nothing() {
             }
             Err(e) => e,
         };
-        assert_eq!(
-            err.code,
-            ErrorCode::Import,
-            "{}: {}",
-            file.display(),
-            err.message
-        );
+        // The one refusal a currency named would lift has its own code (the desktop offers
+        // the choice on it).
+        let code = if file.ends_with("huawei_no_currency.csv") {
+            ErrorCode::CurrencyUnstated
+        } else {
+            ErrorCode::Import
+        };
+        assert_eq!(err.code, code, "{}: {}", file.display(), err.message);
         for table in [
             "cost_lines",
             "cost_rollups",

@@ -177,7 +177,28 @@ pub fn import_bills(app: AppHandle, ledger: State<'_, Ledger>) -> Reply<Option<d
                 .collect(),
         },
     };
-    Ok(Some(crate::import::import_paths(&app, &ledger, &paths)))
+    Ok(Some(crate::import::import_paths(
+        &app, &ledger, &paths, None,
+    )))
+}
+
+/// Imports again a file refused because it does not say its amounts' currency (its
+/// `awaiting_currency` number), reading them in `currency` as `billfold import --currency` does.
+#[tauri::command(async)]
+pub fn import_in_currency(
+    app: AppHandle,
+    ledger: State<'_, Ledger>,
+    file: u32,
+    currency: String,
+) -> Reply<dto::ImportReport> {
+    let path = ledger.awaiting_currency(file)?;
+    let currency = billfold::money::Currency::parse(&currency)?;
+    Ok(crate::import::import_paths(
+        &app,
+        &ledger,
+        &[path],
+        Some(currency),
+    ))
 }
 
 /// Whether later imports (the dialog's and dropped files) settle the bills against the purses.

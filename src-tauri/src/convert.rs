@@ -17,6 +17,7 @@ impl From<billfold::Error> for dto::CommandError {
             C::Refused => dto::ErrorCode::Refused,
             C::Conflict => dto::ErrorCode::Conflict,
             C::Import => dto::ErrorCode::Import,
+            C::CurrencyUnstated => dto::ErrorCode::CurrencyUnstated,
             C::LedgerTooNew => dto::ErrorCode::LedgerTooNew,
             C::Storage => dto::ErrorCode::Storage,
         };

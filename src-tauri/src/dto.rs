@@ -27,6 +27,8 @@ pub enum ErrorCode {
     Refused,
     Conflict,
     Import,
+    /// A bill file that does not say its amounts' currency: `import_in_currency` imports it.
+    CurrencyUnstated,
     LedgerTooNew,
     Storage,
     Internal,
@@ -306,6 +308,10 @@ pub struct ImportedFile {
     pub rows: u32,
     /// Why the file was refused as a whole: file, line, column and value.
     pub error: Option<CommandError>,
+    /// When it was refused only because it does not say its amounts' currency
+    /// (`currency_unstated`): the number `import_in_currency` imports it again by, in a
+    /// currency the user names. The web view never holds the file's path.
+    pub awaiting_currency: Option<u32>,
     /// What else to read, a sentence each: what settling deducted or left, lines departing
     /// from the deduction order, signed-off months the file changed.
     pub notes: Vec<String>,

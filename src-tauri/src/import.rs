@@ -6,6 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use billfold::import::{self, Format, Options};
+use billfold::money::Currency;
+use billfold::ErrorCode;
 use tauri::{AppHandle, Emitter};
 
 use crate::dto::{self, CommandError};
@@ -22,7 +24,13 @@ fn file_name(p: &Path) -> String {
 }
 
 /// Imports each file all or nothing, in order; a refused file does not stop the others.
-pub fn import_paths(app: &AppHandle, ledger: &Ledger, paths: &[PathBuf]) -> dto::ImportReport {
+/// `currency`: what the user said the amounts are in (`Options::currency`).
+pub fn import_paths(
+    app: &AppHandle,
+    ledger: &Ledger,
+    paths: &[PathBuf],
+    currency: Option<Currency>,
+) -> dto::ImportReport {
     let total = u32::try_from(paths.len()).unwrap_or(u32::MAX);
     let mut files = Vec::with_capacity(paths.len());
     // The import's own connection, and the user's choice of settling kept in the ledger (off
@@ -59,7 +67,7 @@ pub fn import_paths(app: &AppHandle, ledger: &Ledger, paths: &[PathBuf]) -> dto:
             at: ledger.now(),
             progress: false,
             settle,
-            currency: None,
+            currency: currency.clone(),
         };
         let on_progress = |p: import::Progress| {
             let per_mille = (p.bytes_read.min(p.file_bytes) * 1000)
@@ -79,6 +87,11 @@ pub fn import_paths(app: &AppHandle, ledger: &Ledger, paths: &[PathBuf]) -> dto:
                 format: Some(r.format),
                 rows: u32::try_from(r.rows).unwrap_or(u32::MAX),
                 error: None,
+                awaiting_currency: None,
+            },
+            Err(e) if e.code == ErrorCode::CurrencyUnstated => dto::ImportedFile {
+                awaiting_currency: Some(ledger.await_currency(path)),
+                ..failed(path, e.into())
             },
             Err(e) => failed(path, e.into()),
         };
@@ -96,5 +109,6 @@ fn failed(path: &Path, error: CommandError) -> dto::ImportedFile {
         rows: 0,
         error: Some(error),
         notes: Vec::new(),
+        awaiting_currency: None,
     }
 }

@@ -28,6 +28,9 @@ pub struct Ledger {
     /// Tests only (`--save-to PATH`): where the export's save dialog answers without opening
     /// (a directory: the suggested file name in it).
     pub save_override: Option<PathBuf>,
+    /// Files refused because they do not say their amounts' currency, by the number the report
+    /// gave them (`ImportedFile::awaiting_currency`): `import_in_currency` reads them again.
+    awaiting_currency: Mutex<Vec<PathBuf>>,
 }
 
 impl Ledger {
@@ -39,7 +42,38 @@ impl Ledger {
             fixed_now,
             pick_override: None,
             save_override: None,
+            awaiting_currency: Mutex::new(Vec::new()),
         })
+    }
+
+    /// Keeps the path of a file refused for want of a currency; the number it is asked for by.
+    pub fn await_currency(&self, path: &std::path::Path) -> u32 {
+        let mut waiting = self
+            .awaiting_currency
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let n = waiting.iter().position(|p| p == path).unwrap_or_else(|| {
+            waiting.push(path.to_path_buf());
+            waiting.len() - 1
+        });
+        u32::try_from(n).unwrap_or(u32::MAX)
+    }
+
+    /// The file kept under number `n` by [`Ledger::await_currency`].
+    pub fn awaiting_currency(&self, n: u32) -> billfold::Result<PathBuf> {
+        let waiting = self
+            .awaiting_currency
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        usize::try_from(n)
+            .ok()
+            .and_then(|n| waiting.get(n).cloned())
+            .ok_or_else(|| {
+                billfold::Error::new(
+                    billfold::ErrorCode::NotFound,
+                    format!("no refused file has the number {n}: import it again"),
+                )
+            })
     }
 
     pub fn conn(&self) -> Result<MutexGuard<'_, Connection>, CommandError> {
@@ -279,7 +313,7 @@ pub fn run() {
                 let paths = paths.clone();
                 std::thread::spawn(move || {
                     let ledger = app.state::<Ledger>();
-                    let report = import::import_paths(&app, &ledger, &paths);
+                    let report = import::import_paths(&app, &ledger, &paths, None);
                     let _ = tauri::Emitter::emit(&app, import::FINISHED_EVENT, report);
                 });
             }
@@ -292,6 +326,7 @@ pub fn run() {
             commands::open_demo,
             commands::import_bills,
             commands::set_import_settle,
+            commands::import_in_currency,
             commands::review_facets,
             commands::review_lines,
             commands::review_groups,

@@ -498,7 +498,7 @@ pub fn exit_code(code: ErrorCode) -> i32 {
         ErrorCode::Refused => 3,
         ErrorCode::NotFound => 4,
         ErrorCode::Conflict => 5,
-        ErrorCode::Import => 6,
+        ErrorCode::Import | ErrorCode::CurrencyUnstated => 6,
         ErrorCode::LedgerTooNew => 7,
         ErrorCode::Storage => 1,
     }

@@ -38,6 +38,43 @@ pub enum HeaderError {
     Missing(Vec<&'static str>),
     /// Something else, as a sentence.
     Problem(String),
+    /// The currency of the amounts cannot be told, as a sentence: naming it would do.
+    CurrencyUnstated(String),
+}
+
+/// Why a file's header is refused: the sentence, and whether naming the amounts' currency
+/// (`--currency`) would have it imported (`ErrorCode::CurrencyUnstated`, which the desktop
+/// answers with a choice of currency).
+#[derive(Debug)]
+pub struct Refusal {
+    pub problem: String,
+    pub currency_unstated: bool,
+}
+
+impl From<String> for Refusal {
+    fn from(problem: String) -> Self {
+        Refusal {
+            problem,
+            currency_unstated: false,
+        }
+    }
+}
+
+impl From<&str> for Refusal {
+    fn from(problem: &str) -> Self {
+        problem.to_string().into()
+    }
+}
+
+impl Refusal {
+    /// The error of file `name`, refused for this.
+    pub(super) fn of_file(self, name: &str) -> Error {
+        let mut e = super::import_error(name, self.problem);
+        if self.currency_unstated {
+            e.code = ErrorCode::CurrencyUnstated;
+        }
+        e
+    }
 }
 
 /// A header name as mappers look it up: lower case, without a BOM, without spaces (Tencent's
@@ -74,7 +111,7 @@ pub fn sniff<R: Read>(
     rdr: &mut csv::Reader<Tee<R>>,
     format: Format,
     currency: Option<&str>,
-) -> std::result::Result<Sniffed, String> {
+) -> std::result::Result<Sniffed, Refusal> {
     let mut rec = csv::StringRecord::new();
     // The first line, judged when no line is a known header.
     let mut first: Option<HeaderLine> = None;
@@ -83,7 +120,7 @@ pub fn sniff<R: Read>(
             Ok(true) => {}
             Ok(false) => break,
             // Nothing of the file was dropped yet: the kept bytes start at its first byte.
-            Err(e) => return Err(csv_problem(&e, &rdr.get_ref().kept, 0)),
+            Err(e) => return Err(csv_problem(&e, &rdr.get_ref().kept, 0).into()),
         }
         let header: Vec<String> = rec
             .iter()
@@ -173,13 +210,13 @@ pub fn sniff<R: Read>(
 /// `built`, unless the header names a column twice (`dup`: its refusal): then refused, with
 /// whatever else is wrong with the header, so that one fix is enough.
 fn refuse_twice(
-    built: std::result::Result<Sniffed, String>,
+    built: std::result::Result<Sniffed, Refusal>,
     dup: Option<String>,
-) -> std::result::Result<Sniffed, String> {
+) -> std::result::Result<Sniffed, Refusal> {
     match (built, dup) {
         (built, None) => built,
-        (Ok(_), Some(dup)) => Err(dup),
-        (Err(problem), Some(dup)) => Err(format!("{problem}; and {dup}")),
+        (Ok(_), Some(dup)) => Err(dup.into()),
+        (Err(refusal), Some(dup)) => Err(format!("{}; and {dup}", refusal.problem).into()),
     }
 }
 
@@ -202,7 +239,7 @@ pub(super) fn build(
     header: Vec<String>,
     cols: &HashMap<String, usize>,
     currency: Option<&str>,
-) -> std::result::Result<Sniffed, String> {
+) -> std::result::Result<Sniffed, Refusal> {
     let format = match format {
         Format::Auto if focus::sniff(cols) => Format::Focus,
         Format::Auto if tencent::sniff(cols) => Format::Tencent,
@@ -216,7 +253,11 @@ pub(super) fn build(
     };
     match mapper {
         Ok(mapper) => Ok(Sniffed { mapper, header }),
-        Err(HeaderError::Problem(problem)) => Err(problem),
+        Err(HeaderError::Problem(problem)) => Err(problem.into()),
+        Err(HeaderError::CurrencyUnstated(problem)) => Err(Refusal {
+            problem,
+            currency_unstated: true,
+        }),
         Err(HeaderError::Missing(missing)) => {
             let mut problem = format!(
                 "the header has no {} column: expected a {} export with {}",
@@ -234,7 +275,7 @@ pub(super) fn build(
             );
             if format == Format::Focus {
                 if let Some(old) = focus_0_5(&header, &missing) {
-                    return Err(old);
+                    return Err(old.into());
                 }
                 for name in &missing {
                     let name = name.split(" (").next().unwrap_or(name);
@@ -245,7 +286,7 @@ pub(super) fn build(
                     }
                 }
             }
-            Err(problem)
+            Err(problem.into())
         }
     }
 }

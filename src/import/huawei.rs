@@ -80,7 +80,7 @@ fn currency(
         {
             Ok(Cow::Borrowed("CNY"))
         }
-        ([], None) => Err(HeaderError::Problem(format!(
+        ([], None) => Err(HeaderError::CurrencyUnstated(format!(
             "the header does not say the currency of its amounts ({}): expected the \
              currency after the amount columns' names, as Huawei writes them: ($) or (¥); \
              say it with --currency (CNY or USD), or add it to the header",

@@ -343,7 +343,7 @@ pub(super) fn parse_records<R: Read>(
 /// error an import would give. (The fuzz target's entry point.)
 pub fn check_reader<R: Read>(reader: R, name: &str, format: Format) -> Result<u64> {
     let mut rdr = csv_reader(Tee::new(reader));
-    let mut sniffed = sniff(&mut rdr, format, None).map_err(|p| import_error(name, p))?;
+    let mut sniffed = sniff(&mut rdr, format, None).map_err(|r| r.of_file(name))?;
     let abort = AtomicBool::new(false);
     let parsed = parse_records(
         &mut rdr,

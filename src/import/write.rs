@@ -161,7 +161,7 @@ pub(super) fn import_stream(
 ) -> Result<FileReport> {
     let mut rdr = csv_reader(Tee::new(reader));
     let said = opts.currency.as_ref().map(Currency::code);
-    let sniffed = sniff(&mut rdr, opts.format, said).map_err(|p| import_error(name, p))?;
+    let sniffed = sniff(&mut rdr, opts.format, said).map_err(|r| r.of_file(name))?;
     let Sniffed { mapper, header } = sniffed;
     // Foreign keys are checked by construction during an import (each account is created
     // before its lines, the import row before its lines); the per-row checks are switched off for

@@ -376,3 +376,44 @@ fn importing_and_settling_a_focus_file_through_the_ui_changes_the_trend_and_bala
     }
     assert_block_matches(&s, &after, 0);
 }
+
+/// A Huawei export whose header does not say its currency is refused with a choice of
+/// currency; the one clicked imports it, as `billfold import --currency` would.
+#[test]
+fn a_file_without_its_currency_is_imported_in_the_currency_clicked() {
+    let _one = serial();
+    let ledger = Ledger::new("unmarked");
+    let file = ledger.dir.join("huawei-unmarked.csv");
+    std::fs::write(
+        &file,
+        "Billing Cycle,Account Name,Service Type,Amount Due,Cash Payment\n\
+         2026-10,hw_intl01,Elastic Cloud Server,12.5,12.5\n\
+         2026-10,hw_intl01,Object Storage Service,0.25,0.25\n",
+    )
+    .unwrap();
+    let driver = Driver::start();
+    let path = file.display().to_string();
+    let s = driver.open(&ledger, &["--pick", &path]);
+    s.wait_for("[data-testid=\"empty\"]", WAIT);
+    s.click(&s.find("[data-testid=\"import-button\"]"));
+    s.wait_for("[data-testid=\"import-read-as\"]", WAIT);
+    let report = s.find("[data-testid=\"import-report\"]");
+    assert!(
+        s.text(&report).contains("does not say the currency"),
+        "{}",
+        s.text(&report)
+    );
+    s.click(&s.find("[data-testid=\"import-read-as\"][data-currency=\"USD\"]"));
+    s.wait_until(
+        // The progress of the import takes the report's place until it is done.
+        "return !document.querySelector('[data-testid=import-read-as]') && \
+         !!document.querySelector('[data-testid=import-report]')?.textContent.includes('2 lines imported')",
+        serde_json::json!([]),
+        WAIT,
+    );
+    let costs: Value =
+        serde_json::from_str(&ledger.cli(&["costs", "--group-by", "account", "--json"])).unwrap();
+    assert_eq!(costs["groups"][0]["account"], "hw_intl01", "{costs}");
+    assert_eq!(costs["groups"][0]["currency"], "USD", "{costs}");
+    assert_eq!(costs["groups"][0]["billed_cost"], "12.75", "{costs}");
+}

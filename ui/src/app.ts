@@ -34,6 +34,9 @@ export interface AppOptions {
 export type PageKey = "overview" | "bills";
 
 const SCOPE_KEY = "billfold.scope";
+/** What an export that does not say its currency can be read in: the currencies Huawei bills
+ * in (its Chinese and international sites), the one kind of export that leaves it out. */
+const READ_AS_CURRENCIES = ["CNY", "USD"];
 
 export function scopeKey(scope: Scope): string {
   return scope.kind === "all" ? "all" : `${scope.kind}:${scope.id}`;
@@ -425,9 +428,15 @@ export class App {
         h(
           "ul",
           {},
-          report.files.map((f) =>
+          report.files.map((f, i) =>
             f.error
-              ? h("li", { class: "error", "data-status": f.status, "data-code": f.error.code }, t("importFailed", { file: f.file }), h("pre", {}, f.error.message))
+              ? h(
+                  "li",
+                  { class: "error", "data-status": f.status, "data-code": f.error.code },
+                  t("importFailed", { file: f.file }),
+                  h("pre", {}, f.error.message),
+                  f.awaiting_currency === null ? null : this.readAs(report, i, f.awaiting_currency),
+                )
               : h(
                   "li",
                   { "data-status": f.status },
@@ -442,6 +451,29 @@ export class App {
       ),
     );
     void this.reload();
+  }
+
+  /** For a file refused only because it does not say its amounts' currency: a button per
+   * currency its exports are in, importing it again in the one chosen. */
+  private readAs(report: ImportReport, index: number, file: number): HTMLElement {
+    const choose = async (currency: string, buttons: HTMLButtonElement[]) => {
+      for (const b of buttons) b.disabled = true;
+      let again: ImportReport;
+      try {
+        again = await this.backend.importInCurrency(file, currency);
+      } catch (e) {
+        const { sentence, message } = errorSentence(e);
+        this.setStatus(h("p", { class: "error", role: "alert", "data-testid": "import-read-as-error" }, `${sentence} ${message}`));
+        return;
+      }
+      const files = report.files.slice();
+      files.splice(index, 1, ...again.files);
+      this.showImportReport({ files });
+    };
+    const buttons: HTMLButtonElement[] = READ_AS_CURRENCIES.map((c) =>
+      h("button", { type: "button", "data-testid": "import-read-as", "data-currency": c, onclick: () => void choose(c, buttons) }, c),
+    );
+    return h("div", { class: "read-as", title: t("importReadAsHint") }, h("span", {}, t("importReadAs")), ...buttons);
   }
 
   private setStatus(node: Node | null): void {

@@ -490,15 +490,17 @@ describe("import", () => {
             format: "focus-1.2",
             rows: 1200,
             error: null,
+            awaiting_currency: null,
             notes: ["not settled: 'acme-data' 2026-10: postpaid, and the month's bill is provisional"],
           },
-          { file: "again.csv", status: "already_imported", format: "focus-1.2", rows: 0, error: null, notes: [] },
+          { file: "again.csv", status: "already_imported", format: "focus-1.2", rows: 0, error: null, awaiting_currency: null, notes: [] },
           {
             file: "bad.csv",
             status: "failed",
             format: null,
             rows: 0,
             error: { code: "import", message: "bad.csv line 7, column BilledCost: '12,5' is not an amount" },
+            awaiting_currency: null,
             notes: [],
           },
         ],
@@ -515,6 +517,55 @@ describe("import", () => {
     expect(qa(root, "import-note").map((n) => n.textContent)).toEqual([
       "not settled: 'acme-data' 2026-10: postpaid, and the month's bill is provisional",
     ]);
+  });
+
+  it("offers a currency for a file that does not say it, and imports it in the one chosen", async () => {
+    const backend = new MockBackend({
+      importReport: {
+        files: [
+          { file: "ok.csv", status: "imported", format: "focus-1.2", rows: 3, error: null, awaiting_currency: null, notes: [] },
+          {
+            file: "unmarked.csv",
+            status: "failed",
+            format: null,
+            rows: 0,
+            error: { code: "currency_unstated", message: "unmarked.csv: not imported, nothing was written: the header does not say the currency of its amounts (Amount Due)" },
+            awaiting_currency: 4,
+            notes: [],
+          },
+        ],
+      },
+    });
+    const { app, root } = mount(backend);
+    await app.start();
+    q(root, "import-button")?.click();
+    await flush(5);
+    const buttons = qa(root, "import-read-as");
+    expect(buttons.map((b) => b.textContent)).toEqual(["CNY", "USD"]);
+    buttons[1].click();
+    await flush(5);
+    expect(backend.argsOf("importInCurrency")).toEqual([{ file: 4, currency: "USD" }]);
+    const report = q(root, "import-report");
+    expect(report?.textContent).toContain("ok.csv: 3 lines imported (focus-1.2)");
+    expect(report?.textContent).toContain("unmarked.csv: 2 lines imported (huawei)");
+    expect(report?.textContent).not.toContain("not imported");
+    expect(qa(root, "import-read-as")).toEqual([]);
+  });
+
+  it("a file refused for another reason gets no choice of currency", async () => {
+    const backend = new MockBackend({
+      importReport: {
+        files: [
+          { file: "bad.csv", status: "failed", format: null, rows: 0, error: { code: "import", message: "bad" }, awaiting_currency: null, notes: [] },
+        ],
+      },
+    });
+    const { app, root } = mount(backend);
+    await app.start();
+    q(root, "import-button")?.click();
+    await flush(5);
+    expect(q(root, "import-report")?.textContent).toContain("bad.csv: not imported");
+    expect(qa(root, "import-read-as")).toEqual([]);
   });
 
   it("keeps the choice of settling imported bills, and shows it as kept", async () => {

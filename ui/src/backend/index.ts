@@ -51,6 +51,9 @@ export interface Backend {
   /** Whether later imports (the dialog's and dropped files) settle the bills against the
    * purses, as `billfold import --settle` does; kept in the ledger. */
   setImportSettle(on: boolean): Promise<void>;
+  /** Imports again a file refused for not saying its amounts' currency (its
+   * `awaiting_currency` number), its amounts read in `currency`. */
+  importInCurrency(file: number, currency: string): Promise<ImportReport>;
   /** Fills an empty ledger with the demo data. */
   openDemo(): Promise<void>;
   /** Progress of an import (from the dialog or from files dropped on the window). */

@@ -261,6 +261,17 @@ export class MockBackend implements Backend {
     });
   }
 
+  /** Answers with the refused file of the last report that has this number, imported. */
+  importInCurrency(file: number, currency: string): Promise<ImportReport> {
+    return this.answer("importInCurrency", { file, currency }, () => {
+      const refused = this.options.importReport?.files.find((f) => f.awaiting_currency === file);
+      if (!refused) throw new BackendError({ code: "not_found", message: `no refused file has the number ${file}: import it again` });
+      return {
+        files: [{ file: refused.file, status: "imported", format: "huawei", rows: 2, error: null, awaiting_currency: null, notes: [`read in ${currency}`] }],
+      };
+    });
+  }
+
   setImportSettle(on: boolean): Promise<void> {
     return this.answer("setImportSettle", on, () => {
       this.options.importSettle = on;

@@ -30,6 +30,7 @@ export const tauriBackend: Backend = {
   recordMovement: (request) => call("record_movement", { request }),
   importBills: () => call("import_bills"),
   setImportSettle: (on) => call("set_import_settle", { on }),
+  importInCurrency: (file, currency) => call("import_in_currency", { file, currency }),
   openDemo: () => call("open_demo"),
   onImportProgress: (listener) =>
     listen<ImportProgress>("import-progress", (e) => listener(e.payload)),

@@ -3,4 +3,4 @@
 /**
  * The core's stable error codes, plus `internal` for a fault in the shell itself.
  */
-export type ErrorCode = "invalid_input" | "not_found" | "refused" | "conflict" | "import" | "ledger_too_new" | "storage" | "internal";
+export type ErrorCode = "invalid_input" | "not_found" | "refused" | "conflict" | "import" | "currency_unstated" | "ledger_too_new" | "storage" | "internal";

@@ -24,6 +24,12 @@ rows: number,
  */
 error: CommandError | null, 
 /**
+ * When it was refused only because it does not say its amounts' currency
+ * (`currency_unstated`): the number `import_in_currency` imports it again by, in a
+ * currency the user names. The web view never holds the file's path.
+ */
+awaiting_currency: number | null, 
+/**
  * What else to read, a sentence each: what settling deducted or left, lines departing
  * from the deduction order, signed-off months the file changed.
  */
