@@ -820,6 +820,46 @@ fn currency_said_must_agree_with_the_file() {
     assert_eq!(again.status, "already_imported");
 }
 
+/// A Tencent header's currency mark states the currency of lines without a `Currency` value;
+/// a currency read from anywhere but a cell is named with its source when it clashes with the
+/// account's.
+#[test]
+fn tencent_marks_state_the_currency_and_clashes_name_where_it_came_from() {
+    let mut conn = store::open_in_memory().unwrap();
+    let at = "2025-06-01T00:00:00Z";
+    let marked = "Payer Account ID,Product Name,Deduction Time,Total Amount After Discount ($),Cash Account Deduction ($)\n\
+                  200000000001,Cloud Virtual Machine,2024-09-05 08:00:00,0.2,0.2\n";
+    import::import_bytes(&mut conn, "marked.csv", marked.as_bytes(), &opts_at(at))
+        .unwrap_or_else(|e| panic!("{}", e.message));
+    assert_eq!(row(&conn, 2, "currency"), vec![Some("USD".to_string())]);
+
+    let mut conn = store::open_in_memory().unwrap();
+    let chinese =
+        "支付者UIN,产品名称,扣费时间,优惠后总价\n100000000001,CVM,2024-09-02 01:00:00,3\n";
+    import::import_bytes(&mut conn, "cn.csv", chinese.as_bytes(), &opts_at(at)).unwrap();
+    let october = chinese.replace("2024-09-02", "2024-10-02");
+    let e = import::import_bytes(&mut conn, "oct.csv", october.as_bytes(), &said(at, "USD"))
+        .unwrap_err();
+    assert_eq!(
+        e.message,
+        "oct.csv: not imported, nothing was written: 1 bad value\n  line 2, column 支付者UIN: \
+         USD (--currency) differs from the currency of account '100000000001' in this ledger \
+         (CNY): expected the account's billing currency"
+    );
+    let mut usd = store::open_in_memory().unwrap();
+    import::import_bytes(&mut usd, "cn.csv", chinese.as_bytes(), &said(at, "USD")).unwrap();
+    let e =
+        import::import_bytes(&mut usd, "oct.csv", october.as_bytes(), &opts_at(at)).unwrap_err();
+    assert!(
+        e.message.contains(
+            "CNY (read for a Chinese header without a currency mark; --currency says \
+             otherwise) differs from the currency of account '100000000001' in this ledger (USD)"
+        ),
+        "{}",
+        e.message
+    );
+}
+
 /// Tag columns are read by their own names: keys that differ only by case or spaces are two
 /// tags, not a column named twice.
 #[test]

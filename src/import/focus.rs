@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use super::row::{Fields, Row};
+use super::row::{CurrencyFrom, Fields, Row};
 use super::values;
 use super::{HeaderError, Mapper};
 
@@ -360,6 +360,7 @@ impl Mapper for Focus {
             pricing_unit: f.text(self.unit),
             currency,
             currency_column: self.currency,
+            currency_from: CurrencyFrom::Cell,
             list_cost: list,
             contracted_cost: contracted,
             effective_cost: effective,

@@ -1,6 +1,7 @@
 //! A file's header: which format it is, which column is which (the mappers are in focus.rs,
 //! tencent.rs and huawei.rs), and the currency marks of native exports.
 
+use std::borrow::Cow;
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::io::Read;
@@ -30,6 +31,46 @@ pub fn currency_mark(header: &str) -> Option<(&str, &'static str)> {
         h.strip_suffix(mark)
             .map(|rest| (rest.trim_end(), *currency))
     })
+}
+
+/// The currency a native export's header gives its amounts, and where it comes from: the
+/// marks after the amount columns' names (one currency, which `said` must agree with), else
+/// what the user said (`--currency`), else CNY when the amount column `amount` is named in
+/// Chinese (the Chinese sites bill in yuan). `None` when nothing tells: the Chinese sites also
+/// export English headers, so an English one without a mark cannot be told.
+pub(super) fn header_currency(
+    header: &[String],
+    amount: usize,
+    said: Option<&str>,
+) -> std::result::Result<Option<(Cow<'static, str>, CurrencyFrom)>, HeaderError> {
+    let mut marked: Vec<(&'static str, &str)> = Vec::new();
+    for h in header {
+        if let Some((_, c)) = currency_mark(h) {
+            if !marked.iter().any(|(m, _)| *m == c) {
+                marked.push((c, h));
+            }
+        }
+    }
+    match (&marked[..], said) {
+        ([(c, h)], Some(said)) if *c != said => Err(HeaderError::Problem(format!(
+            "the header marks amounts in {c} ({h}) but --currency says {said}: expected \
+             the currency the file states (name {c}, or leave --currency out)"
+        ))),
+        ([(c, _)], _) => Ok(Some((Cow::Borrowed(c), CurrencyFrom::Mark))),
+        ([(_, a), (_, b), ..], _) => Err(HeaderError::Problem(format!(
+            "the header marks amounts in two currencies ({a}, {b}): expected one currency per \
+             file"
+        ))),
+        ([], Some(said)) => Ok(Some((Cow::Owned(said.to_string()), CurrencyFrom::Said))),
+        ([], None)
+            if header[amount]
+                .chars()
+                .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)) =>
+        {
+            Ok(Some((Cow::Borrowed("CNY"), CurrencyFrom::Guessed)))
+        }
+        ([], None) => Ok(None),
+    }
 }
 
 /// Why a header cannot be read as the format asked for.

@@ -11,7 +11,7 @@ use super::row::{
     Fields, Row, NPAID, PAID_ARREARS, PAID_CARD, PAID_CASH, PAID_COUPON, PAID_CREDIT, PAID_VOUCHER,
 };
 use super::values::{self, CST_OFFSET_SECS};
-use super::{find, HeaderError, Mapper};
+use super::{find, CurrencyFrom, HeaderError, Mapper};
 
 pub const PROVIDER: &str = "Huawei Cloud";
 
@@ -43,50 +43,23 @@ const COUPON: &[&str] = &["现金券抵扣", "flexi-purchasecoupondeduction"];
 const CARD: &[&str] = &["储值卡抵扣", "stored-valuecarddeduction"];
 const ARREARS: &[&str] = &["欠费金额", "amountinarrears"];
 
-/// The currency of the amounts, from the marks Huawei puts after the amount columns' names:
-/// `($)` on the international site, `(¥)` or `(元)` on the Chinese one. A mark is the file's
-/// word: `said` (`--currency`) must agree with it. A header with no mark is in `said`; without
-/// it, CNY when its amount column is named in Chinese (the Chinese site bills in yuan), while an
-/// English one is refused, since the Chinese site also exports English headers: which currency
-/// it means cannot be told. Marks of two currencies are refused too.
+/// The currency of the amounts and where it comes from ([`super::header_currency`]: the
+/// marks Huawei puts after the amount columns' names, `($)` on the international site, `(¥)` or
+/// `(元)` on the Chinese one; `--currency`; yuan for a Chinese header). An English header with
+/// none of them is refused: which currency it means cannot be told.
 fn currency(
     header: &[String],
     due: usize,
     said: Option<&str>,
-) -> Result<Cow<'static, str>, HeaderError> {
-    let mut marked: Vec<(&'static str, &str)> = Vec::new();
-    for h in header {
-        if let Some((_, c)) = super::currency_mark(h) {
-            if !marked.iter().any(|(m, _)| *m == c) {
-                marked.push((c, h));
-            }
-        }
-    }
-    match (&marked[..], said) {
-        ([(c, h)], Some(said)) if *c != said => Err(HeaderError::Problem(format!(
-            "the header marks amounts in {c} ({h}) but --currency says {said}: expected \
-             the currency the file states (name {c}, or leave --currency out)"
-        ))),
-        ([(c, _)], _) => Ok(Cow::Borrowed(c)),
-        ([(_, a), (_, b), ..], _) => Err(HeaderError::Problem(format!(
-            "the header marks amounts in two currencies ({a}, {b}): expected one currency per \
-             file"
-        ))),
-        ([], Some(said)) => Ok(Cow::Owned(said.to_string())),
-        ([], None)
-            if header[due]
-                .chars()
-                .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)) =>
-        {
-            Ok(Cow::Borrowed("CNY"))
-        }
-        ([], None) => Err(HeaderError::CurrencyUnstated(format!(
+) -> Result<(Cow<'static, str>, CurrencyFrom), HeaderError> {
+    super::header_currency(header, due, said)?.ok_or_else(|| {
+        HeaderError::CurrencyUnstated(format!(
             "the header does not say the currency of its amounts ({}): expected the \
              currency after the amount columns' names, as Huawei writes them: ($) or (¥); \
              say it with --currency (CNY or USD), or add it to the header",
             header[due]
-        ))),
-    }
+        ))
+    })
 }
 
 pub fn sniff(cols: &HashMap<String, usize>) -> bool {
@@ -99,6 +72,7 @@ pub struct Huawei {
     service: usize,
     due: usize,
     currency: Cow<'static, str>,
+    currency_from: CurrencyFrom,
     project_id: Option<usize>,
     project: Option<usize>,
     product: Option<usize>,
@@ -138,7 +112,7 @@ impl Huawei {
         if !missing.is_empty() {
             return Err(HeaderError::Missing(missing));
         }
-        let currency = currency(header, due, said)?;
+        let (currency, currency_from) = currency(header, due, said)?;
         let mut paid = [None; NPAID];
         paid[PAID_COUPON] = find(cols, COUPON);
         paid[PAID_VOUCHER] = find(cols, VOUCHER);
@@ -152,6 +126,7 @@ impl Huawei {
             service,
             due,
             currency,
+            currency_from,
             project_id: find(cols, PROJECT_ID),
             project: find(cols, PROJECT),
             product: find(cols, PRODUCT),
@@ -300,6 +275,7 @@ impl Mapper for Huawei {
             pricing_unit: f.text(self.usage_unit),
             currency: self.currency.clone(),
             currency_column: self.due,
+            currency_from: self.currency_from,
             list_cost: list,
             contracted_cost: None,
             effective_cost: due,

@@ -50,8 +50,8 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::money::Currency;
 
 use row::{
-    Batch, Chunk, Fields, LocalLabels, NewAccountSeen, Row, RowError, NAMOUNTS, NLABELS, NO_LABEL,
-    NTEXTS,
+    Batch, Chunk, CurrencyFrom, Fields, LocalLabels, NewAccountSeen, Row, RowError, NAMOUNTS,
+    NLABELS, NO_LABEL, NTEXTS,
 };
 
 /// At most this many bad values are reported for one file.

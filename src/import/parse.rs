@@ -61,9 +61,10 @@ pub(super) struct AccountSeen {
     /// should its first lines leave the issuer null.
     pub(super) issuer: Option<String>,
     pub(super) currency: String,
-    /// Its first line, and the name of the currency's column.
+    /// Its first line, the name of the currency's column, and where the currency came from.
     pub(super) line: u64,
     pub(super) currency_column: String,
+    pub(super) currency_from: CurrencyFrom,
 }
 
 /// Subscriptions of a file: (account, resource) → (latest usage end, product, region).
@@ -169,7 +170,7 @@ pub(super) fn parse_records<R: Read>(
                         format!(
                             "{} differs from the {} of the account's earlier lines: expected one \
                              billing currency per billing account",
-                            row::quote(&row.currency),
+                            row.currency_from.describe(&row.currency),
                             seen.currency
                         ),
                     );
@@ -203,6 +204,7 @@ pub(super) fn parse_records<R: Read>(
                             currency: row.currency.to_string(),
                             line,
                             currency_column: currency_column.clone(),
+                            currency_from: row.currency_from,
                         },
                     );
                     batch.new_accounts.push(NewAccountSeen {

@@ -95,6 +95,8 @@ pub struct Row<'a> {
     pub currency: Cow<'a, str>,
     /// Column of the currency (or of the account when the format has none), for messages.
     pub currency_column: usize,
+    /// Where the currency comes from, for messages.
+    pub currency_from: CurrencyFrom,
     pub list_cost: Option<Amount>,
     pub contracted_cost: Option<Amount>,
     pub effective_cost: Amount,
@@ -202,6 +204,35 @@ impl<'r> Fields<'r> {
                 self.bad(c, v, e);
                 None
             }
+        }
+    }
+}
+
+/// Where a line's currency comes from: messages about it name the source, since only a cell
+/// holds the value they quote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CurrencyFrom {
+    /// A cell of the line (`BillingCurrency`, Tencent's `Currency`).
+    Cell,
+    /// The mark after the amount columns' names (`($)`, `(元)`).
+    Mark,
+    /// `--currency`.
+    Said,
+    /// Billfold's reading of a Chinese header without a mark: yuan.
+    Guessed,
+}
+
+impl CurrencyFrom {
+    /// The currency as a message names it.
+    pub fn describe(self, currency: &str) -> String {
+        match self {
+            CurrencyFrom::Cell => quote(currency),
+            CurrencyFrom::Mark => format!("{currency} (the header's currency mark)"),
+            CurrencyFrom::Said => format!("{currency} (--currency)"),
+            CurrencyFrom::Guessed => format!(
+                "{currency} (read for a Chinese header without a currency mark; --currency \
+                 says otherwise)"
+            ),
         }
     }
 }

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use super::row::{Fields, Row, NPAID, PAID_CASH, PAID_COMPLIMENTARY, PAID_REVENUE, PAID_VOUCHER};
 use super::values::{self, CST_OFFSET_SECS};
-use super::{find, HeaderError, Mapper};
+use super::{find, CurrencyFrom, HeaderError, Mapper};
 
 pub const PROVIDER: &str = "Tencent Cloud";
 
@@ -101,9 +101,10 @@ pub struct Tencent {
     cash: Option<usize>,
     revenue: Option<usize>,
     currency: Option<usize>,
-    /// The currency of a line whose file does not say it: the one the user named
-    /// (`--currency`), else CNY (Tencent's Chinese site bills in yuan).
-    unsaid_currency: Cow<'static, str>,
+    /// The currency of a line whose `Currency` cell is empty or absent
+    /// ([`super::header_currency`]: the header's marks, `--currency`, yuan for a Chinese
+    /// header); `None` when nothing tells, and such a line is refused.
+    unsaid_currency: Option<(Cow<'static, str>, CurrencyFrom)>,
     tags: Vec<(usize, String)>,
 }
 
@@ -129,6 +130,16 @@ impl Tencent {
         let deducted = req(DEDUCTED, "扣费时间 (Deduction Time or Transaction Time)");
         if !missing.is_empty() {
             return Err(HeaderError::Missing(missing));
+        }
+        let currency = find(cols, CURRENCY);
+        let unsaid_currency = super::header_currency(header, billed, said)?;
+        if unsaid_currency.is_none() && currency.is_none() {
+            return Err(HeaderError::CurrencyUnstated(format!(
+                "the header does not say the currency of its amounts ({}): expected a Currency \
+                 column, as Tencent's English site writes it, or the currency after the amount \
+                 columns' names, such as (元); say it with --currency, or add it to the header",
+                header[billed]
+            )));
         }
         let tags = header
             .iter()
@@ -157,8 +168,8 @@ impl Tencent {
             free: find(cols, FREE),
             cash: find(cols, CASH),
             revenue: find(cols, REVENUE),
-            currency: find(cols, CURRENCY),
-            unsaid_currency: said.map_or(Cow::Borrowed("CNY"), |c| Cow::Owned(c.to_string())),
+            currency,
+            unsaid_currency,
             tags,
         })
     }
@@ -229,10 +240,19 @@ impl Mapper for Tencent {
         let revenue = f.amount(self.revenue);
         let start = f.time(self.start, CST_OFFSET_SECS);
         let end = f.time(self.end, CST_OFFSET_SECS);
-        let currency = match f.text(self.currency) {
-            None => Some(self.unsaid_currency.clone()),
-            Some(c) => match super::focus::currency(c) {
-                Some(c) => Some(c),
+        let currency = match (f.text(self.currency), &self.unsaid_currency) {
+            (None, Some((c, from))) => Some((c.clone(), *from)),
+            (None, None) => {
+                f.fail(
+                    self.currency.unwrap_or(self.account),
+                    "the line does not say its currency, nor does the header: expected a \
+                     currency code such as USD or CNY (or --currency to say it)"
+                        .into(),
+                );
+                None
+            }
+            (Some(c), _) => match super::focus::currency(c) {
+                Some(c) => Some((c, CurrencyFrom::Cell)),
                 None => {
                     f.bad(
                         self.currency.unwrap_or(0),
@@ -246,7 +266,7 @@ impl Mapper for Tencent {
         if !f.errors.is_empty() {
             return None;
         }
-        let (account, service, deducted, billed, currency) =
+        let (account, service, deducted, billed, (currency, currency_from)) =
             (account?, service?, deducted?, billed?, currency?);
         let tags = if self.tags.is_empty() {
             None
@@ -285,6 +305,7 @@ impl Mapper for Tencent {
             pricing_unit: f.text(self.usage_unit),
             currency,
             currency_column: self.currency.unwrap_or(self.account),
+            currency_from,
             list_cost: list,
             contracted_cost: None,
             effective_cost: billed,

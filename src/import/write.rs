@@ -471,7 +471,7 @@ pub(super) fn write_import(
                 problem: format!(
                     "{} differs from the currency of account {} in this ledger ({}): expected \
                      the account's billing currency",
-                    row::quote(currency),
+                    seen.currency_from.describe(currency),
                     row::quote(account),
                     existing.currency
                 ),
