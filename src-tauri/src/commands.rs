@@ -183,7 +183,8 @@ pub fn import_bills(app: AppHandle, ledger: State<'_, Ledger>) -> Reply<Option<d
 }
 
 /// Imports again a file refused because it does not say its amounts' currency (its
-/// `awaiting_currency` number), reading them in `currency` as `billfold import --currency` does.
+/// `awaiting_currency` number, answered once, while the file holds the bytes refused), reading
+/// them in `currency` as `billfold import --currency` does.
 #[tauri::command(async)]
 pub fn import_in_currency(
     app: AppHandle,
@@ -191,8 +192,8 @@ pub fn import_in_currency(
     file: u32,
     currency: String,
 ) -> Reply<dto::ImportReport> {
-    let path = ledger.awaiting_currency(file)?;
     let currency = billfold::money::Currency::parse(&currency)?;
+    let path = ledger.take_awaiting_currency(file)?;
     Ok(crate::import::import_paths(
         &app,
         &ledger,

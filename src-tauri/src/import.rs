@@ -89,9 +89,13 @@ pub fn import_paths(
                 error: None,
                 awaiting_currency: None,
             },
-            Err(e) if e.code == ErrorCode::CurrencyUnstated => dto::ImportedFile {
-                awaiting_currency: Some(ledger.await_currency(path)),
-                ..failed(path, e.into())
+            // The bytes refused are remembered, so that the currency chosen applies to them only.
+            Err(e) if e.code == ErrorCode::CurrencyUnstated => match import::hash_file(path) {
+                Ok((sha, _)) => dto::ImportedFile {
+                    awaiting_currency: Some(ledger.await_currency(path, sha)),
+                    ..failed(path, e.into())
+                },
+                Err(_) => failed(path, e.into()),
             },
             Err(e) => failed(path, e.into()),
         };

@@ -29,8 +29,9 @@ pub struct Ledger {
     /// (a directory: the suggested file name in it).
     pub save_override: Option<PathBuf>,
     /// Files refused because they do not say their amounts' currency, by the number the report
-    /// gave them (`ImportedFile::awaiting_currency`): `import_in_currency` reads them again.
-    awaiting_currency: Mutex<Vec<PathBuf>>,
+    /// gave them (`ImportedFile::awaiting_currency`), with the SHA-256 of the bytes refused:
+    /// `import_in_currency` reads each once more. A taken number leaves `None`.
+    awaiting_currency: Mutex<Vec<Option<(PathBuf, String)>>>,
 }
 
 impl Ledger {
@@ -46,34 +47,49 @@ impl Ledger {
         })
     }
 
-    /// Keeps the path of a file refused for want of a currency; the number it is asked for by.
-    pub fn await_currency(&self, path: &std::path::Path) -> u32 {
+    /// Keeps a file refused for want of a currency, with the SHA-256 of the bytes that were
+    /// refused; the number it is asked for by.
+    pub fn await_currency(&self, path: &std::path::Path, sha256: String) -> u32 {
         let mut waiting = self
             .awaiting_currency
             .lock()
             .unwrap_or_else(|p| p.into_inner());
-        let n = waiting.iter().position(|p| p == path).unwrap_or_else(|| {
-            waiting.push(path.to_path_buf());
-            waiting.len() - 1
-        });
-        u32::try_from(n).unwrap_or(u32::MAX)
+        waiting.push(Some((path.to_path_buf(), sha256)));
+        u32::try_from(waiting.len() - 1).unwrap_or(u32::MAX)
     }
 
-    /// The file kept under number `n` by [`Ledger::await_currency`].
-    pub fn awaiting_currency(&self, n: u32) -> billfold::Result<PathBuf> {
-        let waiting = self
-            .awaiting_currency
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        usize::try_from(n)
-            .ok()
-            .and_then(|n| waiting.get(n).cloned())
-            .ok_or_else(|| {
-                billfold::Error::new(
-                    billfold::ErrorCode::NotFound,
-                    format!("no refused file has the number {n}: import it again"),
-                )
-            })
+    /// Takes the file kept under number `n` by [`Ledger::await_currency`]: each number is
+    /// answered once, and only while the file still holds the bytes that were refused.
+    pub fn take_awaiting_currency(&self, n: u32) -> billfold::Result<PathBuf> {
+        let taken = {
+            let mut waiting = self
+                .awaiting_currency
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            usize::try_from(n)
+                .ok()
+                .and_then(|n| waiting.get_mut(n))
+                .and_then(Option::take)
+        };
+        let Some((path, refused)) = taken else {
+            return Err(billfold::Error::new(
+                billfold::ErrorCode::NotFound,
+                format!("no refused file is waiting under the number {n}: import it again"),
+            ));
+        };
+        let (now, _) = billfold::import::hash_file(&path)?;
+        if now != refused {
+            return Err(billfold::Error::new(
+                billfold::ErrorCode::Conflict,
+                format!(
+                    "{} changed since it was refused: import it again to see what it holds now",
+                    path.file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_else(|| path.display().to_string())
+                ),
+            ));
+        }
+        Ok(path)
     }
 
     pub fn conn(&self) -> Result<MutexGuard<'_, Connection>, CommandError> {
@@ -352,6 +368,38 @@ pub fn run() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A file refused for want of a currency is read again once, and only while it holds the
+    /// bytes that were refused.
+    #[test]
+    fn a_file_awaiting_its_currency_is_answered_once_and_only_unchanged() {
+        let dir = std::env::temp_dir().join(format!("billfold-await-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let ledger = Ledger::open(dir.join("ledger.sqlite"), None).unwrap();
+        let file = dir.join("bill.csv");
+        std::fs::write(
+            &file,
+            "Billing Cycle,Account Name,Service Type,Amount Due\n",
+        )
+        .unwrap();
+        let sha = |p: &std::path::Path| billfold::import::hash_file(p).unwrap().0;
+        let n = ledger.await_currency(&file, sha(&file));
+        assert_eq!(ledger.take_awaiting_currency(n).unwrap(), file);
+        let again = ledger.take_awaiting_currency(n).unwrap_err();
+        assert_eq!(again.code, billfold::ErrorCode::NotFound);
+        let m = ledger.await_currency(&file, sha(&file));
+        assert_ne!(m, n);
+        std::fs::write(&file, "something else\n").unwrap();
+        let changed = ledger.take_awaiting_currency(m).unwrap_err();
+        assert_eq!(changed.code, billfold::ErrorCode::Conflict);
+        assert_eq!(
+            changed.message,
+            "bill.csv changed since it was refused: import it again to see what it holds now"
+        );
+        assert!(ledger.take_awaiting_currency(99).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn options_from_args_override_the_environment() {

@@ -34,8 +34,8 @@ export interface AppOptions {
 export type PageKey = "overview" | "bills";
 
 const SCOPE_KEY = "billfold.scope";
-/** What an export that does not say its currency can be read in: the currencies Huawei bills
- * in (its Chinese and international sites), the one kind of export that leaves it out. */
+/** What an export that does not say its currency can be read in: the currencies Tencent and
+ * Huawei bill in (their Chinese and international sites), whose exports may leave it out. */
 const READ_AS_CURRENCIES = ["CNY", "USD"];
 
 export function scopeKey(scope: Scope): string {
@@ -462,8 +462,11 @@ export class App {
       try {
         again = await this.backend.importInCurrency(file, currency);
       } catch (e) {
+        // Said in the report, under the file; the buttons come back for another try (a number
+        // that is no longer waiting says so again).
+        for (const b of buttons) b.disabled = false;
         const { sentence, message } = errorSentence(e);
-        this.setStatus(h("p", { class: "error", role: "alert", "data-testid": "import-read-as-error" }, `${sentence} ${message}`));
+        note.replaceChildren(`${sentence} ${message}`);
         return;
       }
       const files = report.files.slice();
@@ -473,7 +476,8 @@ export class App {
     const buttons: HTMLButtonElement[] = READ_AS_CURRENCIES.map((c) =>
       h("button", { type: "button", "data-testid": "import-read-as", "data-currency": c, onclick: () => void choose(c, buttons) }, c),
     );
-    return h("div", { class: "read-as", title: t("importReadAsHint") }, h("span", {}, t("importReadAs")), ...buttons);
+    const note = h("p", { class: "error", role: "alert", "data-testid": "import-read-as-error" });
+    return h("div", { class: "read-as", title: t("importReadAsHint") }, h("span", {}, t("importReadAs")), ...buttons, note);
   }
 
   private setStatus(node: Node | null): void {

@@ -552,6 +552,34 @@ describe("import", () => {
     expect(qa(root, "import-read-as")).toEqual([]);
   });
 
+  it("a refused choice of currency says why under the file and lets the user try again", async () => {
+    const backend = new MockBackend({
+      importReport: {
+        files: [
+          {
+            file: "unmarked.csv",
+            status: "failed",
+            format: null,
+            rows: 0,
+            error: { code: "currency_unstated", message: "unmarked.csv: the header does not say the currency of its amounts" },
+            awaiting_currency: 0,
+            notes: [],
+          },
+        ],
+      },
+      failOn: { importInCurrency: { code: "conflict", message: "unmarked.csv changed since it was refused: import it again to see what it holds now" } },
+    });
+    const { app, root } = mount(backend);
+    await app.start();
+    q(root, "import-button")?.click();
+    await flush(5);
+    qa(root, "import-read-as")[0].click();
+    await flush(5);
+    expect(q(root, "import-read-as-error")?.textContent).toContain("changed since it was refused");
+    expect(qa(root, "import-read-as").map((b) => (b as HTMLButtonElement).disabled)).toEqual([false, false]);
+    expect(q(root, "import-report")?.textContent).toContain("unmarked.csv: not imported");
+  });
+
   it("a file refused for another reason gets no choice of currency", async () => {
     const backend = new MockBackend({
       importReport: {
