@@ -22,6 +22,7 @@ fn opts() -> Options {
         progress: false,
         settle: false,
         currency: None,
+        expect_sha256: None,
     }
 }
 

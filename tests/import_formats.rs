@@ -28,6 +28,7 @@ fn opts_at(at: &str) -> Options {
         progress: false,
         settle: false,
         currency: None,
+        expect_sha256: None,
     }
 }
 
@@ -833,6 +834,21 @@ fn tencent_marks_state_the_currency_and_clashes_name_where_it_came_from() {
         .unwrap_or_else(|e| panic!("{}", e.message));
     assert_eq!(row(&conn, 2, "currency"), vec![Some("USD".to_string())]);
 
+    // A tag's key is the user's: a mark in it says nothing of the amounts.
+    let mut conn = store::open_in_memory().unwrap();
+    let tagged = "支付者UIN,产品名称,扣费时间,优惠后总价,标签键:budget($)\n100000000001,CVM,2024-09-02 01:00:00,3,10\n";
+    import::import_bytes(&mut conn, "tag.csv", tagged.as_bytes(), &opts_at(at)).unwrap();
+    assert_eq!(row(&conn, 2, "currency"), vec![Some("CNY".to_string())]);
+    // Full-width marks.
+    let mut conn = store::open_in_memory().unwrap();
+    let wide = "支付者UIN,产品名称,扣费时间,优惠后总价（USD）,代金券支出（USD）\n100000000001,CVM,2024-09-02 01:00:00,3,1\n";
+    import::import_bytes(&mut conn, "wide.csv", wide.as_bytes(), &opts_at(at))
+        .unwrap_or_else(|e| panic!("{}", e.message));
+    assert_eq!(
+        row(&conn, 2, "currency,paid_voucher"),
+        vec![Some("USD".to_string()), Some("1".to_string())]
+    );
+
     let mut conn = store::open_in_memory().unwrap();
     let chinese =
         "支付者UIN,产品名称,扣费时间,优惠后总价\n100000000001,CVM,2024-09-02 01:00:00,3\n";
@@ -858,6 +874,38 @@ fn tencent_marks_state_the_currency_and_clashes_name_where_it_came_from() {
         "{}",
         e.message
     );
+}
+
+/// The desktop imports again a refused file only if it still holds the bytes refused.
+#[test]
+fn expected_bytes_that_changed_are_refused_and_nothing_is_written() {
+    let mut conn = store::open_in_memory().unwrap();
+    let text = "支付者UIN,产品名称,扣费时间,优惠后总价\n100000000001,CVM,2024-09-02 01:00:00,3\n";
+    let opts = Options {
+        expect_sha256: Some("0".repeat(64)),
+        ..opts_at("2025-06-01T00:00:00Z")
+    };
+    let e = import::import_bytes(&mut conn, "t.csv", text.as_bytes(), &opts).unwrap_err();
+    assert_eq!(e.code, billfold::ErrorCode::Conflict);
+    assert_eq!(
+        e.message,
+        "t.csv changed since it was refused: not imported, nothing was written; import it \
+         again to see what it holds now"
+    );
+    assert_eq!(one::<i64>(&conn, "SELECT COUNT(*) FROM imports"), 0);
+    let sha: String = {
+        use sha2::Digest;
+        sha2::Sha256::digest(text.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    let opts = Options {
+        expect_sha256: Some(sha),
+        ..opts_at("2025-06-01T00:00:00Z")
+    };
+    let r = import::import_bytes(&mut conn, "t.csv", text.as_bytes(), &opts).unwrap();
+    assert_eq!(r.rows, 1);
 }
 
 /// Tag columns are read by their own names: keys that differ only by case or spaces are two

@@ -43,6 +43,7 @@ fn kill_9_mid_import_leaves_earlier_imports_and_nothing_of_the_interrupted_one()
             progress: false,
             settle: false,
             currency: None,
+            expect_sha256: None,
         };
         import::import_file(&mut conn, &fixture, &opts).unwrap();
         snapshot(&conn)

@@ -134,6 +134,7 @@ fn opts() -> Options {
         progress: false,
         settle: false,
         currency: None,
+        expect_sha256: None,
     }
 }
 

@@ -515,6 +515,7 @@ fn groupings_and_totals_agree_with_the_lines_for_every_filter() {
             progress: false,
             settle: false,
             currency: None,
+            expect_sha256: None,
         };
         import::import_file(&mut c, &dir.join(f), &opts).unwrap();
     }
@@ -632,6 +633,7 @@ fn completeness_finds_the_day_a_daily_delivery_is_missing_in_the_providers_days(
         progress: false,
         settle: false,
         currency: None,
+        expect_sha256: None,
     };
     import::import_file(&mut c, &file, &opts).unwrap();
     let r = reconcile::reconcile(&c, None).unwrap();
@@ -658,6 +660,7 @@ fn an_import_that_changes_a_signed_off_month_reports_it() {
         progress: false,
         settle: false,
         currency: None,
+        expect_sha256: None,
     };
     let mut c = store::open_in_memory().unwrap();
     let first =

@@ -35,6 +35,7 @@ fn settle_opts(at: &str) -> Options {
         progress: false,
         settle: true,
         currency: None,
+        expect_sha256: None,
     }
 }
 

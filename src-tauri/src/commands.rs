@@ -193,12 +193,13 @@ pub fn import_in_currency(
     currency: String,
 ) -> Reply<dto::ImportReport> {
     let currency = billfold::money::Currency::parse(&currency)?;
-    let path = ledger.take_awaiting_currency(file)?;
+    let (path, sha256) = ledger.take_awaiting_currency(file)?;
+    let again = crate::import::Again { currency, sha256 };
     Ok(crate::import::import_paths(
         &app,
         &ledger,
         &[path],
-        Some(currency),
+        Some(again),
     ))
 }
 

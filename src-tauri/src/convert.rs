@@ -1049,6 +1049,7 @@ mod tests {
             progress: false,
             settle: false,
             currency: None,
+            expect_sha256: None,
         };
         billfold::import::import_file(&mut conn, &file, &opts).unwrap();
         (dir, conn)

@@ -23,13 +23,19 @@ fn file_name(p: &Path) -> String {
         .unwrap_or_else(|| p.display().to_string())
 }
 
+/// A file imported again after it was refused for want of a currency: the currency the user
+/// chose, and the SHA-256 of the bytes refused (other bytes are refused).
+pub struct Again {
+    pub currency: Currency,
+    pub sha256: String,
+}
+
 /// Imports each file all or nothing, in order; a refused file does not stop the others.
-/// `currency`: what the user said the amounts are in (`Options::currency`).
 pub fn import_paths(
     app: &AppHandle,
     ledger: &Ledger,
     paths: &[PathBuf],
-    currency: Option<Currency>,
+    again: Option<Again>,
 ) -> dto::ImportReport {
     let total = u32::try_from(paths.len()).unwrap_or(u32::MAX);
     let mut files = Vec::with_capacity(paths.len());
@@ -67,7 +73,8 @@ pub fn import_paths(
             at: ledger.now(),
             progress: false,
             settle,
-            currency: currency.clone(),
+            currency: again.as_ref().map(|a| a.currency.clone()),
+            expect_sha256: again.as_ref().map(|a| a.sha256.clone()),
         };
         let on_progress = |p: import::Progress| {
             let per_mille = (p.bytes_read.min(p.file_bytes) * 1000)
@@ -89,7 +96,8 @@ pub fn import_paths(
                 error: None,
                 awaiting_currency: None,
             },
-            // The bytes refused are remembered, so that the currency chosen applies to them only.
+            // The bytes refused (hashed right after the refusal) are remembered: the currency
+            // chosen applies to them only (`Options::expect_sha256`).
             Err(e) if e.code == ErrorCode::CurrencyUnstated => match import::hash_file(path) {
                 Ok((sha, _)) => dto::ImportedFile {
                     awaiting_currency: Some(ledger.await_currency(path, sha)),

@@ -58,38 +58,24 @@ impl Ledger {
         u32::try_from(waiting.len() - 1).unwrap_or(u32::MAX)
     }
 
-    /// Takes the file kept under number `n` by [`Ledger::await_currency`]: each number is
-    /// answered once, and only while the file still holds the bytes that were refused.
-    pub fn take_awaiting_currency(&self, n: u32) -> billfold::Result<PathBuf> {
-        let taken = {
-            let mut waiting = self
-                .awaiting_currency
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
-            usize::try_from(n)
-                .ok()
-                .and_then(|n| waiting.get_mut(n))
-                .and_then(Option::take)
-        };
-        let Some((path, refused)) = taken else {
-            return Err(billfold::Error::new(
-                billfold::ErrorCode::NotFound,
-                format!("no refused file is waiting under the number {n}: import it again"),
-            ));
-        };
-        let (now, _) = billfold::import::hash_file(&path)?;
-        if now != refused {
-            return Err(billfold::Error::new(
-                billfold::ErrorCode::Conflict,
-                format!(
-                    "{} changed since it was refused: import it again to see what it holds now",
-                    path.file_name()
-                        .map(|n| n.to_string_lossy().into_owned())
-                        .unwrap_or_else(|| path.display().to_string())
-                ),
-            ));
-        }
-        Ok(path)
+    /// Takes the file kept under number `n` by [`Ledger::await_currency`], with the SHA-256 of
+    /// the bytes refused (the import checks them: `Options::expect_sha256`). Each number is
+    /// answered once.
+    pub fn take_awaiting_currency(&self, n: u32) -> billfold::Result<(PathBuf, String)> {
+        let mut waiting = self
+            .awaiting_currency
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        usize::try_from(n)
+            .ok()
+            .and_then(|n| waiting.get_mut(n))
+            .and_then(Option::take)
+            .ok_or_else(|| {
+                billfold::Error::new(
+                    billfold::ErrorCode::NotFound,
+                    format!("no refused file is waiting under the number {n}: import it again"),
+                )
+            })
     }
 
     pub fn conn(&self) -> Result<MutexGuard<'_, Connection>, CommandError> {
@@ -369,34 +355,25 @@ pub fn run() {
 mod tests {
     use super::*;
 
-    /// A file refused for want of a currency is read again once, and only while it holds the
-    /// bytes that were refused.
+    /// A file refused for want of a currency is answered once, with the hash of the bytes
+    /// refused (the import refuses other bytes: `billfold::import::Options::expect_sha256`).
     #[test]
-    fn a_file_awaiting_its_currency_is_answered_once_and_only_unchanged() {
+    fn a_file_awaiting_its_currency_is_answered_once() {
         let dir = std::env::temp_dir().join(format!("billfold-await-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let ledger = Ledger::open(dir.join("ledger.sqlite"), None).unwrap();
         let file = dir.join("bill.csv");
-        std::fs::write(
-            &file,
-            "Billing Cycle,Account Name,Service Type,Amount Due\n",
-        )
-        .unwrap();
-        let sha = |p: &std::path::Path| billfold::import::hash_file(p).unwrap().0;
-        let n = ledger.await_currency(&file, sha(&file));
-        assert_eq!(ledger.take_awaiting_currency(n).unwrap(), file);
+        let n = ledger.await_currency(&file, "ab12".into());
+        assert_eq!(
+            ledger.take_awaiting_currency(n).unwrap(),
+            (file.clone(), "ab12".to_string())
+        );
         let again = ledger.take_awaiting_currency(n).unwrap_err();
         assert_eq!(again.code, billfold::ErrorCode::NotFound);
-        let m = ledger.await_currency(&file, sha(&file));
+        let m = ledger.await_currency(&file, "cd34".into());
         assert_ne!(m, n);
-        std::fs::write(&file, "something else\n").unwrap();
-        let changed = ledger.take_awaiting_currency(m).unwrap_err();
-        assert_eq!(changed.code, billfold::ErrorCode::Conflict);
-        assert_eq!(
-            changed.message,
-            "bill.csv changed since it was refused: import it again to see what it holds now"
-        );
+        assert_eq!(ledger.take_awaiting_currency(m).unwrap().1, "cd34");
         assert!(ledger.take_awaiting_currency(99).is_err());
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -60,6 +60,7 @@ pub fn build_ledger(db: &Path, dir: &Path, lines: u64, months: &[String]) -> Res
             progress: false,
             settle: false,
             currency: None,
+            expect_sha256: None,
         };
         let start = Instant::now();
         let report = import_file(&mut conn, &file, &opts)?;

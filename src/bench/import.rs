@@ -202,6 +202,7 @@ pub fn run(rows: u64, dir: Option<&Path>, with_sqlite3: bool) -> Result<BenchRep
         progress: false,
         settle: false,
         currency: None,
+        expect_sha256: None,
     };
     let cpu0 = cpu_secs().0;
     let start = Instant::now();

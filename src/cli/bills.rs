@@ -162,6 +162,7 @@ pub fn run_import(conn: &mut Connection, args: &ImportArgs) -> Result<String> {
             Some(c) => Some(Currency::parse(&c.to_ascii_uppercase())?),
             None => None,
         },
+        expect_sha256: None,
     };
     let paths: Vec<&Path> = args.files.iter().map(PathBuf::as_path).collect();
     let (ok, failed) = import::import_files(conn, &paths, &opts);

@@ -18,10 +18,15 @@ pub(super) const CURRENCY_MARKS: &[(&str, &str)] = &[
     ("(￥)", "CNY"),
     ("（￥）", "CNY"),
     ("(CNY)", "CNY"),
+    ("（CNY）", "CNY"),
     ("($)", "USD"),
     ("（$）", "USD"),
+    ("(＄)", "USD"),
+    ("（＄）", "USD"),
     ("(US$)", "USD"),
+    ("（US$）", "USD"),
     ("(USD)", "USD"),
+    ("（USD）", "USD"),
 ];
 
 /// A header name without its currency mark, and the mark's currency, if it has one.
@@ -44,7 +49,8 @@ pub(super) fn header_currency(
     said: Option<&str>,
 ) -> std::result::Result<Option<(Cow<'static, str>, CurrencyFrom)>, HeaderError> {
     let mut marked: Vec<(&'static str, &str)> = Vec::new();
-    for h in header {
+    // Tag columns are named by the users' own keys (`标签键:budget($)`): not the amounts'.
+    for h in header.iter().filter(|h| !tencent::is_tag_column(h)) {
         if let Some((_, c)) = currency_mark(h) {
             if !marked.iter().any(|(m, _)| *m == c) {
                 marked.push((c, h));

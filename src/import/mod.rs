@@ -120,6 +120,9 @@ pub struct Options {
     /// The currency the user says the files' amounts are in (`--currency`): read where a file
     /// does not state its currency, and a file that states another is refused.
     pub currency: Option<Currency>,
+    /// The SHA-256 the file's bytes must have: the desktop imports again a file it refused
+    /// for want of a currency only if it still holds the bytes refused.
+    pub expect_sha256: Option<String>,
 }
 
 /// What importing one file did.
@@ -359,6 +362,7 @@ fn import_file_inner(
 ) -> Result<FileReport> {
     let name = display_name(path);
     let (sha, size) = hash_file(path)?;
+    expect_bytes(&name, &sha, opts)?;
     if let Some(report) = already_imported(conn, &name, &sha, opts)? {
         return Ok(report);
     }
@@ -390,11 +394,26 @@ pub fn import_bytes(
     opts: &Options,
 ) -> Result<FileReport> {
     let sha = hex(&Sha256::digest(bytes));
+    expect_bytes(name, &sha, opts)?;
     if let Some(report) = already_imported(conn, name, &sha, opts)? {
         return Ok(report);
     }
     let reader = decoded(name, bytes, std::io::Cursor::new(bytes.to_vec()))?;
     import_stream(conn, reader, name, &sha, opts, None, false)
+}
+
+/// Refuses a file whose bytes are not the ones `opts.expect_sha256` names.
+fn expect_bytes(name: &str, sha: &str, opts: &Options) -> Result<()> {
+    match &opts.expect_sha256 {
+        Some(expected) if expected != sha => Err(Error::new(
+            ErrorCode::Conflict,
+            format!(
+                "{name} changed since it was refused: not imported, nothing was written; \
+                 import it again to see what it holds now"
+            ),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// The report of a file whose bytes were imported before and whose slices are all still

@@ -251,8 +251,24 @@ impl Mapper for Tencent {
                 );
                 None
             }
-            (Some(c), _) => match super::focus::currency(c) {
-                Some(c) => Some((c, CurrencyFrom::Cell)),
+            (Some(c), unsaid) => match super::focus::currency(c) {
+                // A line may not contradict the header's mark: the file would state two
+                // currencies for the same amounts.
+                Some(c) => match unsaid {
+                    Some((marked, CurrencyFrom::Mark)) if *marked != c => {
+                        f.fail(
+                            self.currency.unwrap_or(0),
+                            format!(
+                                "{} differs from the currency the header marks its amounts in \
+                                 ({marked}): expected the header's currency, or a header \
+                                 without marks",
+                                super::row::quote(&c)
+                            ),
+                        );
+                        None
+                    }
+                    _ => Some((c, CurrencyFrom::Cell)),
+                },
                 None => {
                     f.bad(
                         self.currency.unwrap_or(0),

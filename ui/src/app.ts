@@ -462,11 +462,11 @@ export class App {
       try {
         again = await this.backend.importInCurrency(file, currency);
       } catch (e) {
-        // Said in the report, under the file; the buttons come back for another try (a number
-        // that is no longer waiting says so again).
-        for (const b of buttons) b.disabled = false;
+        // Said in the report, under the file. The number was used up (or the file changed
+        // since): only importing the file again can help, so the buttons go.
         const { sentence, message } = errorSentence(e);
         note.replaceChildren(`${sentence} ${message}`);
+        for (const b of buttons) b.remove();
         return;
       }
       const files = report.files.slice();
