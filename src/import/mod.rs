@@ -384,6 +384,7 @@ fn import_file_inner(
         sink,
         size >= BULK_MIN_BYTES,
     )
+    .map_err(|e| with_bad_rows(e, &name, opts, || open_reader(path, Arc::default())))
 }
 
 /// Imports bytes already in memory (tests, fuzzing, the desktop's drag and drop).
@@ -399,7 +400,37 @@ pub fn import_bytes(
         return Ok(report);
     }
     let reader = decoded(name, bytes, std::io::Cursor::new(bytes.to_vec()))?;
-    import_stream(conn, reader, name, &sha, opts, None, false)
+    import_stream(conn, reader, name, &sha, opts, None, false).map_err(|e| {
+        with_bad_rows(e, name, opts, || {
+            decoded(name, bytes, std::io::Cursor::new(bytes.to_vec()))
+        })
+    })
+}
+
+/// A file refused because its header does not say its amounts' currency has its rows checked
+/// too (read in the placeholder currency XXX, nothing written): when some are bad, one message
+/// names both, with code `import`, since naming a currency would not be enough.
+fn with_bad_rows(
+    refused: Error,
+    name: &str,
+    opts: &Options,
+    reopen: impl FnOnce() -> Result<Box<dyn std::io::Read + Send>>,
+) -> Error {
+    if refused.code != ErrorCode::CurrencyUnstated {
+        return refused;
+    }
+    let rows = reopen().and_then(|r| check_rows(r, name, opts.format, Some("XXX")));
+    match rows {
+        Err(bad) if bad.code == ErrorCode::Import => {
+            let prefix = format!("{name}: not imported, nothing was written: ");
+            let rest = bad.message.strip_prefix(&prefix).unwrap_or(&bad.message);
+            Error::new(
+                ErrorCode::Import,
+                format!("{}; and {rest}", refused.message),
+            )
+        }
+        _ => refused,
+    }
 }
 
 /// Refuses a file whose bytes are not the ones `opts.expect_sha256` names.

@@ -344,8 +344,18 @@ pub(super) fn parse_records<R: Read>(
 /// Reads a bill from `reader` without writing anything: the number of good lines, or the same
 /// error an import would give. (The fuzz target's entry point.)
 pub fn check_reader<R: Read>(reader: R, name: &str, format: Format) -> Result<u64> {
+    check_rows(reader, name, format, None)
+}
+
+/// [`check_reader`], the amounts read in `said` where the file does not state a currency.
+pub(super) fn check_rows<R: Read>(
+    reader: R,
+    name: &str,
+    format: Format,
+    said: Option<&str>,
+) -> Result<u64> {
     let mut rdr = csv_reader(Tee::new(reader));
-    let mut sniffed = sniff(&mut rdr, format, None).map_err(|r| r.of_file(name))?;
+    let mut sniffed = sniff(&mut rdr, format, said).map_err(|r| r.of_file(name))?;
     let abort = AtomicBool::new(false);
     let parsed = parse_records(
         &mut rdr,
