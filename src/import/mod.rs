@@ -278,23 +278,27 @@ fn import_error(file: &str, problem: impl fmt::Display) -> Error {
     )
 }
 
-fn rows_error(file: &str, mut errors: Vec<RowError>, more: bool) -> Error {
+fn rows_error(file: &str, errors: Vec<RowError>, more: bool) -> Error {
+    import_error(file, rows_problem(errors, more))
+}
+
+/// The bad values of a file (at most [`ERROR_CAP`], by line), as a refusal's sentence says them.
+fn rows_problem(mut errors: Vec<RowError>, more: bool) -> String {
     errors.sort_by_key(|e| e.line);
     errors.truncate(ERROR_CAP);
     let n = errors.len();
-    let head = if more || n == ERROR_CAP {
+    let mut msg = if more || n == ERROR_CAP {
         format!("the first {n} bad values (there may be more)")
     } else if n == 1 {
         "1 bad value".to_string()
     } else {
         format!("{n} bad values")
     };
-    let mut msg = head;
     for e in &errors {
         msg.push_str("\n  ");
         msg.push_str(&e.to_string());
     }
-    import_error(file, msg)
+    msg
 }
 
 /// How far an import has got (for a progress bar).
@@ -384,7 +388,7 @@ fn import_file_inner(
         sink,
         size >= BULK_MIN_BYTES,
     )
-    .map_err(|e| with_bad_rows(e, &name, opts, || open_reader(path, Arc::default())))
+    .map_err(|e| with_bad_rows(e, opts, || open_reader(path, Arc::default())))
 }
 
 /// Imports bytes already in memory (tests, fuzzing, the desktop's drag and drop).
@@ -401,7 +405,7 @@ pub fn import_bytes(
     }
     let reader = decoded(name, bytes, std::io::Cursor::new(bytes.to_vec()))?;
     import_stream(conn, reader, name, &sha, opts, None, false).map_err(|e| {
-        with_bad_rows(e, name, opts, || {
+        with_bad_rows(e, opts, || {
             decoded(name, bytes, std::io::Cursor::new(bytes.to_vec()))
         })
     })
@@ -412,24 +416,21 @@ pub fn import_bytes(
 /// names both, with code `import`, since naming a currency would not be enough.
 fn with_bad_rows(
     refused: Error,
-    name: &str,
     opts: &Options,
     reopen: impl FnOnce() -> Result<Box<dyn std::io::Read + Send>>,
 ) -> Error {
     if refused.code != ErrorCode::CurrencyUnstated {
         return refused;
     }
-    let rows = reopen().and_then(|r| check_rows(r, name, opts.format, Some("XXX")));
-    match rows {
-        Err(bad) if bad.code == ErrorCode::Import => {
-            let prefix = format!("{name}: not imported, nothing was written: ");
-            let rest = bad.message.strip_prefix(&prefix).unwrap_or(&bad.message);
-            Error::new(
-                ErrorCode::Import,
-                format!("{}; and {rest}", refused.message),
-            )
-        }
-        _ => refused,
+    let Ok(reader) = reopen() else {
+        return refused;
+    };
+    match check_rows(reader, opts.format, Some("XXX")) {
+        Err(bad) => Error::new(
+            ErrorCode::Import,
+            format!("{}; and {}", refused.message, bad.problem),
+        ),
+        Ok(_) => refused,
     }
 }
 

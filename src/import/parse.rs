@@ -344,18 +344,18 @@ pub(super) fn parse_records<R: Read>(
 /// Reads a bill from `reader` without writing anything: the number of good lines, or the same
 /// error an import would give. (The fuzz target's entry point.)
 pub fn check_reader<R: Read>(reader: R, name: &str, format: Format) -> Result<u64> {
-    check_rows(reader, name, format, None)
+    check_rows(reader, format, None).map_err(|r| r.of_file(name))
 }
 
-/// [`check_reader`], the amounts read in `said` where the file does not state a currency.
+/// [`check_reader`], the amounts read in `said` where the file does not state a currency; the
+/// refusal without the file's name.
 pub(super) fn check_rows<R: Read>(
     reader: R,
-    name: &str,
     format: Format,
     said: Option<&str>,
-) -> Result<u64> {
+) -> std::result::Result<u64, Refusal> {
     let mut rdr = csv_reader(Tee::new(reader));
-    let mut sniffed = sniff(&mut rdr, format, said).map_err(|r| r.of_file(name))?;
+    let mut sniffed = sniff(&mut rdr, format, said)?;
     let abort = AtomicBool::new(false);
     let parsed = parse_records(
         &mut rdr,
@@ -366,10 +366,10 @@ pub(super) fn check_rows<R: Read>(
         None,
     );
     if let Some(p) = parsed.file_error {
-        return Err(import_error(name, p));
+        return Err(p.into());
     }
     if !parsed.errors.is_empty() {
-        return Err(rows_error(name, parsed.errors, parsed.more_errors));
+        return Err(rows_problem(parsed.errors, parsed.more_errors).into());
     }
     Ok(parsed.rows)
 }

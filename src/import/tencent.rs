@@ -215,6 +215,44 @@ pub fn tag_object(pairs: impl Iterator<Item = (String, String)>) -> Option<Strin
     (!map.is_empty()).then(|| serde_json::Value::Object(map).to_string())
 }
 
+impl Tencent {
+    /// A line's currency and where it comes from: its `Currency` cell, which may not contradict
+    /// the header's mark (the file would state two currencies for the same amounts), else the
+    /// header's answer; a line neither tells is refused.
+    fn line_currency<'r>(&self, f: &mut Fields<'r>) -> Option<(Cow<'r, str>, CurrencyFrom)> {
+        let column = self.currency.unwrap_or(self.account);
+        let Some(cell) = f.text(self.currency) else {
+            if self.unsaid_currency.is_none() {
+                f.fail(
+                    column,
+                    "the line does not say its currency, nor does the header: expected a \
+                     currency code such as USD or CNY (or --currency to say it)"
+                        .into(),
+                );
+            }
+            return self.unsaid_currency.clone();
+        };
+        let Some(currency) = super::focus::currency(cell) else {
+            f.bad(column, cell, super::focus::EXPECTED_CURRENCY);
+            return None;
+        };
+        if let Some((marked, CurrencyFrom::Mark)) = &self.unsaid_currency {
+            if *marked != currency {
+                f.fail(
+                    column,
+                    format!(
+                        "{} differs from the currency the header marks its amounts in \
+                         ({marked}): expected the header's currency, or a header without marks",
+                        super::row::quote(&currency)
+                    ),
+                );
+                return None;
+            }
+        }
+        Some((currency, CurrencyFrom::Cell))
+    }
+}
+
 impl Mapper for Tencent {
     fn format(&self) -> String {
         "tencent".into()
@@ -240,45 +278,7 @@ impl Mapper for Tencent {
         let revenue = f.amount(self.revenue);
         let start = f.time(self.start, CST_OFFSET_SECS);
         let end = f.time(self.end, CST_OFFSET_SECS);
-        let currency = match (f.text(self.currency), &self.unsaid_currency) {
-            (None, Some((c, from))) => Some((c.clone(), *from)),
-            (None, None) => {
-                f.fail(
-                    self.currency.unwrap_or(self.account),
-                    "the line does not say its currency, nor does the header: expected a \
-                     currency code such as USD or CNY (or --currency to say it)"
-                        .into(),
-                );
-                None
-            }
-            (Some(c), unsaid) => match super::focus::currency(c) {
-                // A line may not contradict the header's mark: the file would state two
-                // currencies for the same amounts.
-                Some(c) => match unsaid {
-                    Some((marked, CurrencyFrom::Mark)) if *marked != c => {
-                        f.fail(
-                            self.currency.unwrap_or(0),
-                            format!(
-                                "{} differs from the currency the header marks its amounts in \
-                                 ({marked}): expected the header's currency, or a header \
-                                 without marks",
-                                super::row::quote(&c)
-                            ),
-                        );
-                        None
-                    }
-                    _ => Some((c, CurrencyFrom::Cell)),
-                },
-                None => {
-                    f.bad(
-                        self.currency.unwrap_or(0),
-                        c,
-                        super::focus::EXPECTED_CURRENCY,
-                    );
-                    None
-                }
-            },
-        };
+        let currency = self.line_currency(f);
         if !f.errors.is_empty() {
             return None;
         }
