@@ -96,16 +96,16 @@ pub fn import_paths(
                 error: None,
                 awaiting_currency: None,
             },
-            // The bytes refused (hashed right after the refusal) are remembered: the currency
-            // chosen applies to them only (`Options::expect_sha256`).
-            Err(e) if e.code == ErrorCode::CurrencyUnstated => match import::hash_file(path) {
-                Ok((sha, _)) => dto::ImportedFile {
-                    awaiting_currency: Some(ledger.await_currency(path, sha)),
-                    ..failed(path, e.into())
-                },
-                Err(_) => failed(path, e.into()),
+            // The bytes refused (the core hashed and read the same bytes) are remembered: the
+            // currency chosen applies to them only (`Options::expect_sha256`).
+            Err(import::Refused {
+                error,
+                sha256: Some(sha),
+            }) if error.code == ErrorCode::CurrencyUnstated => dto::ImportedFile {
+                awaiting_currency: Some(ledger.await_currency(path, sha)),
+                ..failed(path, error.into())
             },
-            Err(e) => failed(path, e.into()),
+            Err(refused) => failed(path, refused.error.into()),
         };
         progress(file.rows, 1000, true);
         files.push(file);

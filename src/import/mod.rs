@@ -344,7 +344,22 @@ pub fn set_settles_imports(conn: &Connection, on: bool) -> Result<()> {
 
 /// Imports one file in one transaction.
 pub fn import_file(conn: &mut Connection, path: &Path, opts: &Options) -> Result<FileReport> {
-    import_file_inner(conn, path, opts, None)
+    import_file_inner(conn, path, opts, None).map_err(Error::from)
+}
+
+/// What [`import_file_with_progress`] refused: the error, and the SHA-256 of the bytes refused
+/// (none when the file could not be read), which a later import of the same bytes can require
+/// ([`Options::expect_sha256`]), e.g. once the user has named the currency they lacked.
+#[derive(Debug)]
+pub struct Refused {
+    pub error: Error,
+    pub sha256: Option<String>,
+}
+
+impl From<Refused> for Error {
+    fn from(r: Refused) -> Error {
+        r.error
+    }
 }
 
 /// [`import_file`], calling `on_progress` a few times a second while it writes (on the calling
@@ -354,7 +369,7 @@ pub fn import_file_with_progress(
     path: &Path,
     opts: &Options,
     on_progress: &dyn Fn(Progress),
-) -> Result<FileReport> {
+) -> std::result::Result<FileReport, Refused> {
     import_file_inner(conn, path, opts, Some(on_progress))
 }
 
@@ -363,19 +378,27 @@ fn import_file_inner(
     path: &Path,
     opts: &Options,
     callback: Option<&dyn Fn(Progress)>,
-) -> Result<FileReport> {
+) -> std::result::Result<FileReport, Refused> {
     let name = display_name(path);
-    let (sha, size) = hash_file(path)?;
-    expect_bytes(&name, &sha, opts)?;
-    if let Some(report) = already_imported(conn, &name, &sha, opts)? {
+    let opened = Opened::hash(path).map_err(|error| Refused {
+        error,
+        sha256: None,
+    })?;
+    let refused = |error| Refused {
+        error,
+        sha256: Some(opened.sha256.clone()),
+    };
+    let sha = &opened.sha256;
+    expect_bytes(&name, sha, opts).map_err(refused)?;
+    if let Some(report) = already_imported(conn, &name, sha, opts).map_err(refused)? {
         return Ok(report);
     }
     let counter = Arc::new(AtomicU64::new(0));
-    let reader = open_reader(path, counter.clone())?;
-    let stderr = opts.progress && size >= PROGRESS_MIN_BYTES;
+    let reader = opened.reader(path, counter.clone()).map_err(refused)?;
+    let stderr = opts.progress && opened.size >= PROGRESS_MIN_BYTES;
     let sink = (stderr || callback.is_some()).then_some(ProgressSink {
         counter,
-        size,
+        size: opened.size,
         stderr,
         callback,
     });
@@ -383,12 +406,13 @@ fn import_file_inner(
         conn,
         reader,
         &name,
-        &sha,
+        sha,
         opts,
         sink,
-        size >= BULK_MIN_BYTES,
+        opened.size >= BULK_MIN_BYTES,
     )
-    .map_err(|e| with_bad_rows(e, opts, || open_reader(path, Arc::default())))
+    .map_err(|e| with_bad_rows(e, opts, || opened.reader(path, Arc::default())))
+    .map_err(refused)
 }
 
 /// Imports bytes already in memory (tests, fuzzing, the desktop's drag and drop).

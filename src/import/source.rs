@@ -3,7 +3,7 @@
 //! back.
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -15,23 +15,87 @@ use crate::error::{Error, ErrorCode, Result};
 
 use super::*;
 
-/// The SHA-256 of a file's bytes, and its size.
-pub fn hash_file(path: &Path) -> Result<(String, u64)> {
-    let mut f = File::open(path).map_err(|e| read_error(path, e))?;
-    let mut h = Sha256::new();
-    // 64 KiB: the kernel copies each read into a buffer the hash then reads back, both in the
-    // L2 cache (1 MiB reads cost four times as much kernel time, perf: `_copy_to_iter`).
-    let mut buf = vec![0u8; 64 << 10];
-    let mut size = 0u64;
-    loop {
-        let n = f.read(&mut buf).map_err(|e| read_error(path, e))?;
-        if n == 0 {
-            break;
-        }
-        size += n as u64;
-        h.update(&buf[..n]);
+/// A file opened once for its import: hashed, then read from the same handle. A file replaced
+/// meanwhile (a download finishing, an editor saving through a new file) is therefore read as
+/// it was hashed; one rewritten in place is caught when its end is read ([`Counting`]), so the
+/// SHA-256 recorded is always that of the bytes imported.
+pub struct Opened {
+    file: File,
+    /// The SHA-256 of the file's bytes, hex.
+    pub sha256: String,
+    pub size: u64,
+    stamp: Stamp,
+}
+
+/// What the file system says of a file: its length and last change.
+#[derive(PartialEq, Eq, Clone, Copy, Debug)]
+struct Stamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+}
+
+impl Stamp {
+    fn of(f: &File) -> std::io::Result<Stamp> {
+        let m = f.metadata()?;
+        Ok(Stamp {
+            len: m.len(),
+            modified: m.modified().ok(),
+        })
     }
-    Ok((hex(&h.finalize()), size))
+}
+
+impl Opened {
+    /// Opens and hashes the file.
+    pub fn hash(path: &Path) -> Result<Opened> {
+        let mut file = File::open(path).map_err(|e| read_error(path, e))?;
+        let stamp = Stamp::of(&file).map_err(|e| read_error(path, e))?;
+        let mut h = Sha256::new();
+        // 64 KiB: the kernel copies each read into a buffer the hash then reads back, both in the
+        // L2 cache (1 MiB reads cost four times as much kernel time, perf: `_copy_to_iter`).
+        let mut buf = vec![0u8; 64 << 10];
+        let mut size = 0u64;
+        loop {
+            let n = file.read(&mut buf).map_err(|e| read_error(path, e))?;
+            if n == 0 {
+                break;
+            }
+            size += n as u64;
+            h.update(&buf[..n]);
+        }
+        Ok(Opened {
+            file,
+            sha256: hex(&h.finalize()),
+            size,
+            stamp,
+        })
+    }
+
+    /// The file's text from its first byte (through gzip when it starts with gzip's magic
+    /// bytes), counting the bytes read into `counter`; reading its end fails if the file is no
+    /// longer the one hashed.
+    pub(super) fn reader(
+        &self,
+        path: &Path,
+        counter: Arc<AtomicU64>,
+    ) -> Result<Box<dyn Read + Send>> {
+        let mut file = self.file.try_clone().map_err(|e| read_error(path, e))?;
+        file.seek(SeekFrom::Start(0))
+            .map_err(|e| read_error(path, e))?;
+        let mut magic = [0u8; 4];
+        let n = file.read(&mut magic).map_err(|e| read_error(path, e))?;
+        file.seek(SeekFrom::Start(0))
+            .map_err(|e| read_error(path, e))?;
+        let counted = Counting {
+            inner: file,
+            read: counter,
+            total: 0,
+            hashed: Stamp {
+                len: self.size,
+                ..self.stamp
+            },
+        };
+        decoded(&display_name(path), &magic[..n], counted)
+    }
 }
 
 pub(super) fn hex(b: &[u8]) -> String {
@@ -51,16 +115,30 @@ pub fn display_name(path: &Path) -> String {
         .unwrap_or_else(|| path.display().to_string())
 }
 
-/// Counts the bytes read, for the progress indicator.
-pub(super) struct Counting<R> {
-    inner: R,
+/// Counts the bytes read, for the progress indicator, and checks at the end of the file that it
+/// is still the one hashed: the same length, read in full, and not changed since.
+pub(super) struct Counting {
+    inner: File,
     read: Arc<AtomicU64>,
+    total: u64,
+    hashed: Stamp,
 }
 
-impl<R: Read> Read for Counting<R> {
+impl Read for Counting {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.read.fetch_add(n as u64, Ordering::Relaxed);
+        self.total += n as u64;
+        if n == 0 && !buf.is_empty() {
+            let now = Stamp::of(&self.inner)?;
+            if now != self.hashed || self.total != self.hashed.len {
+                return Err(std::io::Error::other(format!(
+                    "it changed while Billfold read it: {} bytes when it was hashed, {} read, {} \
+                     now; import it again once nothing writes to it",
+                    self.hashed.len, self.total, now.len
+                )));
+            }
+        }
         Ok(n)
     }
 }
@@ -224,20 +302,6 @@ pub fn original_record(conn: &Connection, import_id: i64, line: u64) -> Result<V
         }
     }
     Err(damaged("no record starts on that line"))
-}
-
-/// Opens a file for reading, through gzip when it starts with gzip's magic bytes.
-pub(super) fn open_reader(path: &Path, counter: Arc<AtomicU64>) -> Result<Box<dyn Read + Send>> {
-    let mut f = File::open(path).map_err(|e| read_error(path, e))?;
-    let mut magic = [0u8; 4];
-    let n = f.read(&mut magic).map_err(|e| read_error(path, e))?;
-    drop(f);
-    let f = File::open(path).map_err(|e| read_error(path, e))?;
-    let counted = Counting {
-        inner: f,
-        read: counter,
-    };
-    decoded(&display_name(path), &magic[..n], counted)
 }
 
 /// The reader of a file's CSV text, judged by its first bytes: gzip is decompressed; a zip

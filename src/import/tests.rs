@@ -109,3 +109,103 @@ fn a_missing_column_is_matched_to_a_misspelt_one_only_when_it_is_close() {
     assert_eq!(near_miss("BillingAccountId", &header), None);
     assert_eq!(near_miss("ProviderName", &header), None);
 }
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/import")
+        .join(name)
+}
+
+fn plain_options() -> Options {
+    Options {
+        format: Format::Auto,
+        at: crate::time::parse("2026-06-01T00:00:00Z").unwrap(),
+        progress: false,
+        settle: false,
+        currency: None,
+        expect_sha256: None,
+    }
+}
+
+/// Imports an opened file as `import_file` does, from the handle it hashed.
+fn import_opened(conn: &mut Connection, path: &Path, opened: &Opened) -> Result<FileReport> {
+    let reader = opened.reader(path, Arc::default())?;
+    import_stream(
+        conn,
+        reader,
+        "bill.csv",
+        &opened.sha256,
+        &plain_options(),
+        None,
+        false,
+    )
+}
+
+fn count(conn: &Connection, table: &str) -> i64 {
+    conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn a_file_written_to_after_it_was_hashed_is_refused_and_nothing_is_written() {
+    use std::io::{Seek, SeekFrom, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = crate::store::open(&dir.path().join("l.sqlite")).unwrap();
+    let path = dir.path().join("bill.csv");
+
+    // Grown after the hash (a download still being written).
+    std::fs::copy(fixture("focus-1.0.csv"), &path).unwrap();
+    let opened = Opened::hash(&path).unwrap();
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap();
+    f.write_all(b"0.1,ms-billing-01,Contoso,EUR\n").unwrap();
+    let err = import_opened(&mut conn, &path, &opened).unwrap_err();
+    assert_eq!(err.code, ErrorCode::Import);
+    assert!(
+        err.message
+            .contains("bill.csv: not imported, nothing was written")
+            && err.message.contains("changed while Billfold read it"),
+        "{err}"
+    );
+
+    // Rewritten in place to the same length: told by its modification time.
+    std::fs::copy(fixture("focus-1.0.csv"), &path).unwrap();
+    let opened = Opened::hash(&path).unwrap();
+    let mut f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    let at = f.metadata().unwrap().modified().unwrap();
+    f.seek(SeekFrom::Start(0)).unwrap();
+    f.write_all(b"b").unwrap();
+    f.set_modified(at + Duration::from_secs(1)).unwrap();
+    let err = import_opened(&mut conn, &path, &opened).unwrap_err();
+    assert!(
+        err.message.contains("changed while Billfold read it"),
+        "{err}"
+    );
+
+    assert_eq!(count(&conn, "imports"), 0);
+    assert_eq!(count(&conn, "cost_lines"), 0);
+    assert_eq!(count(&conn, "accounts"), 0);
+}
+
+#[test]
+fn a_file_replaced_after_it_was_hashed_is_imported_as_it_was_hashed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = crate::store::open(&dir.path().join("l.sqlite")).unwrap();
+    let path = dir.path().join("bill.csv");
+    std::fs::copy(fixture("focus-1.0.csv"), &path).unwrap();
+    let opened = Opened::hash(&path).unwrap();
+    // Another file put in its place (an editor saving, a download finishing): the import
+    // reads the bytes it hashed, from the handle it hashed them through.
+    let other = dir.path().join("other.csv");
+    std::fs::copy(fixture("focus-1.1.csv"), &other).unwrap();
+    std::fs::rename(&other, &path).unwrap();
+    let report = import_opened(&mut conn, &path, &opened).unwrap();
+    assert_eq!(report.format, "focus-1.0");
+    assert_eq!(report.rows, 3);
+    let sha: String = conn
+        .query_row("SELECT sha256 FROM imports", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(sha, opened.sha256);
+}
