@@ -363,20 +363,24 @@ fn focus_versions_are_told_from_the_header() {
         ("focus-1.1.csv", "focus-1.1", 2),
         ("focus-1.2-deviations.csv", "focus-1.2", 6),
         ("focus-1.3.csv", "focus-1.3", 2),
+        ("focus-1.4.csv", "focus-1.4", 6),
     ] {
         let r = import(&mut conn, file);
         assert_eq!(r.format, version, "{file}");
         assert_eq!(r.rows, rows, "{file}");
         assert_eq!(r.status, "imported");
     }
-    // Provider: ProviderName, or ServiceProviderName for 1.3.
+    // Provider: ProviderName, or ServiceProviderName for 1.3 and 1.4 (a marketplace seller).
     let mut providers: Vec<String> = line_ids(&conn)
         .into_iter()
         .map(|id| costs::read_line(&conn, id).unwrap().provider)
         .collect();
     providers.sort();
     providers.dedup();
-    assert_eq!(providers, ["AWS", "Google Cloud", "Microsoft", "Oracle"]);
+    assert_eq!(
+        providers,
+        ["AWS", "Datadog", "Google Cloud", "Microsoft", "Oracle"]
+    );
     assert_rollups_match_lines(&conn);
 }
 
@@ -387,6 +391,7 @@ fn focus_totals_match_an_independent_sum() {
         "focus-1.1.csv",
         "focus-1.2-deviations.csv",
         "focus-1.3.csv",
+        "focus-1.4.csv",
     ] {
         let mut conn = store::open_in_memory().unwrap();
         import(&mut conn, file);
@@ -410,6 +415,12 @@ fn focus_totals_match_an_independent_sum() {
     let r = rollup_sums(&conn);
     assert_eq!(r["012345678901"], d("1214.219135690312"));
     assert_eq!(r["123456789012345"], d("100.5"));
+    // And for the 1.4 file (its credit and its tax line included).
+    let mut conn = store::open_in_memory().unwrap();
+    import(&mut conn, "focus-1.4.csv");
+    let r = rollup_sums(&conn);
+    assert_eq!(r["01A2B3-C4D5E6-F7A8B9"], d("175.706789"));
+    assert_eq!(r["0F0E0D-0C0B0A-090807"], d("28.099999999"));
 }
 
 #[test]
@@ -489,6 +500,121 @@ fn every_focus_deviation_loads_as_meant() {
     assert_eq!(acct.provider, "AWS");
     assert_eq!(acct.currency.code(), "USD");
     assert!(accounts::get_account(&conn, "123456789012345").is_ok());
+}
+
+#[test]
+fn a_focus_14_file_keeps_its_accounts_providers_and_months() {
+    // FOCUS 1.4 removed ProviderName and PublisherName and added InvoiceDetailId and the JSON
+    // column CommitmentProgramEligibilityDetails: the lines are read as 1.3's, the new columns
+    // stay in the original row.
+    const ACME: &str = "01A2B3-C4D5E6-F7A8B9";
+    const GLOBEX: &str = "0F0E0D-0C0B0A-090807";
+    let s = |v: &str| v.to_string();
+    let mut conn = store::open_in_memory().unwrap();
+    let r = import(&mut conn, "focus-1.4.csv");
+    assert_eq!((r.format.as_str(), r.rows), ("focus-1.4", 6));
+    // Slices and accounts are the invoice issuer's, the Datadog line's too.
+    let mut slices: Vec<_> = r
+        .slices
+        .iter()
+        .map(|x| {
+            (
+                x.account.clone(),
+                x.month.clone(),
+                x.provider.clone(),
+                x.status.clone(),
+                x.lines,
+            )
+        })
+        .collect();
+    slices.sort();
+    let final_slice = |account: &str, month: &str, lines: u64| {
+        (s(account), s(month), s("Google Cloud"), s("final"), lines)
+    };
+    assert_eq!(
+        slices,
+        [
+            final_slice(ACME, "2025-03", 2),
+            final_slice(ACME, "2025-04", 2),
+            final_slice(GLOBEX, "2025-04", 2),
+        ]
+    );
+    for id in [ACME, GLOBEX] {
+        let acct = accounts::get_account(&conn, id).unwrap();
+        assert_eq!(acct.provider, "Google Cloud", "{id}");
+        assert_eq!(acct.currency.code(), "USD", "{id}");
+        assert_eq!(acct.mode, accounts::PaymentMode::Postpaid, "{id}");
+    }
+    // Each line keeps the provider it names.
+    let providers: Vec<String> = line_ids(&conn)
+        .into_iter()
+        .map(|id| costs::read_line(&conn, id).unwrap().provider)
+        .collect();
+    assert_eq!(
+        providers,
+        [
+            "Google Cloud",
+            "Datadog",
+            "Google Cloud",
+            "Google Cloud",
+            "Google Cloud",
+            "Google Cloud"
+        ]
+    );
+    // Month totals, hand-computed (Python's decimal module).
+    let months: BTreeMap<(String, String), Decimal> = costs::group_costs(
+        &conn,
+        &CostFilter::default(),
+        &[GroupBy::Account, GroupBy::Month],
+    )
+    .unwrap()
+    .into_iter()
+    .map(|g| {
+        (
+            (
+                g.keys["account"].clone().unwrap(),
+                g.keys["month"].clone().unwrap(),
+            ),
+            g.billed_cost,
+        )
+    })
+    .collect();
+    assert_eq!(
+        months,
+        BTreeMap::from([
+            ((s(ACME), s("2025-03")), d("168.456789")),
+            ((s(ACME), s("2025-04")), d("7.25")),
+            ((s(GLOBEX), s("2025-04")), d("28.099999999")),
+        ])
+    );
+    // Line 5: a credit; line 7: a tax line without a service.
+    let some = |v: &str| Some(s(v));
+    assert_eq!(
+        row(&conn, 5, "category,billed_cost,list_cost,invoice_id"),
+        vec![
+            some("Credit"),
+            some("-3.25"),
+            some("0"),
+            some("INV-2025-04-A")
+        ]
+    );
+    assert_eq!(
+        row(&conn, 7, "category,service,billed_cost,list_cost,tags"),
+        vec![some("Tax"), some("(none)"), some("8.1"), None, None]
+    );
+    // The 1.4 columns are in the original row as written.
+    let raw = import::original_record(&conn, r.import_id, 2).unwrap();
+    let header: String = one(&conn, "SELECT header FROM imports");
+    let header: Vec<String> = serde_json::from_str(&header).unwrap();
+    let col = |name: &str| raw[header.iter().position(|h| h == name).unwrap()].clone();
+    assert_eq!(col("InvoiceDetailId"), "INV-2025-03-A-0001");
+    let eligibility: serde_json::Value =
+        serde_json::from_str(&col("CommitmentProgramEligibilityDetails")).unwrap();
+    assert_eq!(
+        eligibility["CommitmentPrograms"][1]["ProgramType"],
+        "ResourceReservation"
+    );
+    assert_rollups_match_lines(&conn);
 }
 
 #[test]

@@ -15,7 +15,7 @@ use crate::{time, Error, ErrorCode, Result};
 /// `billfold import FILE... [--format auto|focus|tencent|huawei] [--settle] [--json]`
 #[derive(Args, Debug, Clone)]
 pub struct ImportArgs {
-    /// Bill files: FOCUS 1.0–1.3, Tencent Cloud bill details or Huawei Cloud expenditure
+    /// Bill files: FOCUS 1.0–1.4, Tencent Cloud bill details or Huawei Cloud expenditure
     /// details, as CSV or gzip-compressed CSV. Each file is imported all or nothing.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,

@@ -1,4 +1,4 @@
-//! FOCUS (FinOps Open Cost and Usage Specification) 1.0–1.3 cost-and-usage CSV.
+//! FOCUS (FinOps Open Cost and Usage Specification) 1.0–1.4 cost-and-usage CSV.
 //!
 //! Header names are matched without regard to case. Unknown columns (`x_` extensions, or
 //! non-spec columns such as `Id`) are kept in the line's raw record.
@@ -39,6 +39,16 @@ const V13: &[&str] = &[
     "allocatedtags",
     "contractapplied",
 ];
+/// The two Cost and Usage columns FOCUS 1.4 added, and the only ones (the spec's 1.3-to-1.4
+/// migration guide, supporting_content/appendix/version_migration_guidance.md of
+/// FinOps-Open-Cost-and-Usage-Spec/FOCUS_Spec; each column's "Introduced (version)" is 1.4).
+/// `InvoiceDetailId` is required wherever the invoice issuer issues payable invoices, as cloud
+/// providers do. Nothing else tells 1.4 from a header: the `ProviderName` and `PublisherName`
+/// it removed may already be absent from a 1.3 file (1.3 deprecated them; the 1.3 fixture has
+/// neither), and draft columns renamed or left out before ratification
+/// (`CommitmentEligibilityDetails`, `TagDetails`) are no evidence. A 1.4 file with neither
+/// column is read, and recorded, as 1.3, which reads it the same.
+const V14: &[&str] = &["invoicedetailid", "commitmentprogrameligibilitydetails"];
 
 /// Every column FOCUS 1.2 defines (57), in the spec's alphabetical order: the benchmark's header.
 pub const FOCUS_12_COLUMNS: [&str; 57] = [
@@ -108,10 +118,13 @@ pub fn sniff(lower: &HashMap<String, usize>) -> bool {
         && lower.contains_key("billingcurrency")
 }
 
-/// `1.0`, `1.1`, `1.2` or `1.3`, from the columns present.
+/// `1.0`, `1.1`, `1.2`, `1.3` or `1.4`, from the columns present: the latest version one of
+/// whose added columns the header has.
 pub fn version(lower: &HashMap<String, usize>) -> &'static str {
     let any = |cols: &[&str]| cols.iter().any(|c| lower.contains_key(*c));
-    if any(V13) {
+    if any(V14) {
+        "1.4"
+    } else if any(V13) {
         "1.3"
     } else if any(V12) {
         "1.2"
@@ -141,9 +154,9 @@ pub struct Focus {
     service_category: Option<usize>,
     provider: Option<usize>,
     service_provider: Option<usize>,
-    /// `InvoiceIssuerName`, read only beside `ServiceProviderName` (FOCUS 1.3): there the billing
-    /// account is the invoice issuer's, and a marketplace line's provider is the seller. Before
-    /// 1.3 the account is `ProviderName`'s, as the line's provider.
+    /// `InvoiceIssuerName`, read only beside `ServiceProviderName` (FOCUS 1.3 and 1.4): there the
+    /// billing account is the invoice issuer's, and a marketplace line's provider is the seller.
+    /// Before 1.3 the account is `ProviderName`'s, as the line's provider.
     invoice_issuer: Option<usize>,
     region: Option<usize>,
     resource_id: Option<usize>,
@@ -399,6 +412,38 @@ mod tests {
         );
         assert!(tags("env=prod").is_none());
         assert!(tags("[1]").is_none());
+    }
+
+    fn header(cols: &str) -> HashMap<String, usize> {
+        cols.split(',')
+            .enumerate()
+            .map(|(i, c)| (c.to_ascii_lowercase(), i))
+            .collect()
+    }
+
+    #[test]
+    fn versions_from_the_columns_they_added() {
+        let v13 =
+            "BilledCost,BillingAccountId,BillingCurrency,ServiceProviderName,HostProviderName";
+        assert_eq!(version(&header(v13)), "1.3");
+        assert_eq!(version(&header(&format!("{v13},InvoiceDetailId"))), "1.4");
+        assert_eq!(
+            version(&header(&format!(
+                "{v13},CommitmentProgramEligibilityDetails"
+            ))),
+            "1.4"
+        );
+        // Either new column alone is enough, whatever else the header has (ProviderName too).
+        let v12 = "BilledCost,BillingAccountId,BillingCurrency,ProviderName,InvoiceId";
+        assert_eq!(version(&header(&format!("{v12},invoicedetailid"))), "1.4");
+        // Columns of 1.4 drafts that did not make it into 1.4 prove nothing.
+        for draft in ["CommitmentEligibilityDetails", "TagDetails"] {
+            assert_eq!(
+                version(&header(&format!("{v13},{draft}"))),
+                "1.3",
+                "{draft}"
+            );
+        }
     }
 
     #[test]

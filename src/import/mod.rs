@@ -1,4 +1,4 @@
-//! Importing exported bills (SPEC §6, issue 3): FOCUS 1.0–1.3, Tencent Cloud bill details (L3)
+//! Importing exported bills (SPEC §6, issue 3): FOCUS 1.0–1.4, Tencent Cloud bill details (L3)
 //! and Huawei Cloud expenditure details, plain or gzip, into `cost_lines`.
 //!
 //! - **Streaming.** One thread reads, parses and checks the file (csv + flate2, never the whole
