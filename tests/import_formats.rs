@@ -1729,6 +1729,97 @@ fn progress_callbacks_report_growing_figures() {
     }
 }
 
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A file written to while it is imported (a download still in progress, say) is refused when
+/// its end is read, nothing written, and the failure gives the hash of the bytes first hashed.
+#[test]
+fn a_file_changed_during_its_import_is_refused_with_nothing_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.csv");
+    billfold::bench::generate::generate_focus_12(std::fs::File::create(&big).unwrap(), 30_000)
+        .unwrap();
+    let before = std::fs::read(&big).unwrap();
+    // The last line's first byte, rewritten in place at the first progress report: the parser
+    // runs at most a few batches of 2,048 lines ahead of the writer, far from the end then.
+    let last_line = before[..before.len() - 1]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .unwrap()
+        + 1;
+    let read_when_changed = std::sync::Mutex::new(None);
+    let mut conn = store::open_in_memory().unwrap();
+    let failure =
+        import::import_file_with_progress(&mut conn, &big, &opts_at("2026-06-01"), &|p| {
+            let mut seen = read_when_changed.lock().unwrap();
+            if seen.is_none() {
+                *seen = Some(p.bytes_read);
+                let mut f = std::fs::OpenOptions::new().write(true).open(&big).unwrap();
+                std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(last_line as u64)).unwrap();
+                f.write_all(b"9").unwrap();
+            }
+        })
+        .unwrap_err();
+    let read = read_when_changed
+        .into_inner()
+        .unwrap()
+        .expect("a progress report");
+    assert!(
+        read < last_line as u64,
+        "the file was read to its end before the first report: make it bigger"
+    );
+    assert_eq!(failure.error.code, billfold::ErrorCode::Import);
+    assert!(
+        failure
+            .error
+            .message
+            .contains("it changed while Billfold read it"),
+        "{failure}"
+    );
+    assert_eq!(failure.sha256, Some(sha256_hex(&before)));
+    let lines: i64 = conn
+        .query_row("SELECT COUNT(*) FROM cost_lines", [], |r| r.get(0))
+        .unwrap();
+    let imports: i64 = conn
+        .query_row("SELECT COUNT(*) FROM imports", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!((lines, imports), (0, 0));
+}
+
+/// A file refused for want of its currency comes back with the hash of its bytes, which the
+/// desktop keeps for the import the user asks for next (`Options::expect_sha256`).
+#[test]
+fn a_refusal_for_want_of_a_currency_gives_the_hash_of_the_bytes_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("en.csv");
+    let english = std::fs::read_to_string(fixture("huawei-en.csv"))
+        .unwrap()
+        .replace(" ($)", "");
+    std::fs::write(&path, &english).unwrap();
+    let mut conn = store::open_in_memory().unwrap();
+    let failure = import::import_file_with_progress(
+        &mut conn,
+        &path,
+        &opts_at("2025-06-01T00:00:00Z"),
+        &|_| {},
+    )
+    .unwrap_err();
+    assert_eq!(failure.error.code, billfold::ErrorCode::CurrencyUnstated);
+    let sha = failure.sha256.expect("the bytes were read");
+    assert_eq!(sha, sha256_hex(english.as_bytes()));
+    let again = Options {
+        expect_sha256: Some(sha),
+        ..said("2025-06-01T00:00:00Z", "USD")
+    };
+    assert!(import::import_file(&mut conn, &path, &again).unwrap().rows > 0);
+}
+
 /// A CRLF export with a record on two lines and a blank line (most exports end lines with
 /// `\r\n`): each line keeps the physical line its record starts on, and its original row is
 /// found there.

@@ -98,7 +98,7 @@ pub fn import_paths(
             },
             // The bytes refused (the core hashed and read the same bytes) are remembered: the
             // currency chosen applies to them only (`Options::expect_sha256`).
-            Err(import::Refused {
+            Err(import::ImportFailure {
                 error,
                 sha256: Some(sha),
             }) if error.code == ErrorCode::CurrencyUnstated => dto::ImportedFile {

@@ -351,16 +351,24 @@ pub fn import_file(conn: &mut Connection, path: &Path, opts: &Options) -> Result
 /// (none when the file could not be read), which a later import of the same bytes can require
 /// ([`Options::expect_sha256`]), e.g. once the user has named the currency they lacked.
 #[derive(Debug)]
-pub struct Refused {
+pub struct ImportFailure {
     pub error: Error,
     pub sha256: Option<String>,
 }
 
-impl From<Refused> for Error {
-    fn from(r: Refused) -> Error {
+impl From<ImportFailure> for Error {
+    fn from(r: ImportFailure) -> Error {
         r.error
     }
 }
+
+impl std::fmt::Display for ImportFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl std::error::Error for ImportFailure {}
 
 /// [`import_file`], calling `on_progress` a few times a second while it writes (on the calling
 /// thread), e.g. for the desktop's progress bar.
@@ -369,7 +377,7 @@ pub fn import_file_with_progress(
     path: &Path,
     opts: &Options,
     on_progress: &dyn Fn(Progress),
-) -> std::result::Result<FileReport, Refused> {
+) -> std::result::Result<FileReport, ImportFailure> {
     import_file_inner(conn, path, opts, Some(on_progress))
 }
 
@@ -378,23 +386,23 @@ fn import_file_inner(
     path: &Path,
     opts: &Options,
     callback: Option<&dyn Fn(Progress)>,
-) -> std::result::Result<FileReport, Refused> {
+) -> std::result::Result<FileReport, ImportFailure> {
     let name = display_name(path);
-    let opened = Opened::hash(path).map_err(|error| Refused {
+    let opened = Opened::hash(path).map_err(|error| ImportFailure {
         error,
         sha256: None,
     })?;
-    let refused = |error| Refused {
+    let failed = |error| ImportFailure {
         error,
         sha256: Some(opened.sha256.clone()),
     };
     let sha = &opened.sha256;
-    expect_bytes(&name, sha, opts).map_err(refused)?;
-    if let Some(report) = already_imported(conn, &name, sha, opts).map_err(refused)? {
+    expect_bytes(&name, sha, opts).map_err(failed)?;
+    if let Some(report) = already_imported(conn, &name, sha, opts).map_err(failed)? {
         return Ok(report);
     }
     let counter = Arc::new(AtomicU64::new(0));
-    let reader = opened.reader(path, counter.clone()).map_err(refused)?;
+    let reader = opened.reader(path, counter.clone()).map_err(failed)?;
     let stderr = opts.progress && opened.size >= PROGRESS_MIN_BYTES;
     let sink = (stderr || callback.is_some()).then_some(ProgressSink {
         counter,
@@ -412,7 +420,7 @@ fn import_file_inner(
         opened.size >= BULK_MIN_BYTES,
     )
     .map_err(|e| with_bad_rows(e, opts, || opened.reader(path, Arc::default())))
-    .map_err(refused)
+    .map_err(failed)
 }
 
 /// Imports bytes already in memory (tests, fuzzing, the desktop's drag and drop).

@@ -17,38 +17,19 @@ use super::*;
 
 /// A file opened once for its import: hashed, then read from the same handle. A file replaced
 /// meanwhile (a download finishing, an editor saving through a new file) is therefore read as
-/// it was hashed; one rewritten in place is caught when its end is read ([`Counting`]), so the
-/// SHA-256 recorded is always that of the bytes imported.
+/// it was hashed; one written to in place is caught when its end is read, where the bytes read
+/// are hashed again ([`Counting`]): the SHA-256 recorded is always that of the bytes imported.
 pub struct Opened {
     file: File,
     /// The SHA-256 of the file's bytes, hex.
     pub sha256: String,
     pub size: u64,
-    stamp: Stamp,
-}
-
-/// What the file system says of a file: its length and last change.
-#[derive(PartialEq, Eq, Clone, Copy, Debug)]
-struct Stamp {
-    len: u64,
-    modified: Option<std::time::SystemTime>,
-}
-
-impl Stamp {
-    fn of(f: &File) -> std::io::Result<Stamp> {
-        let m = f.metadata()?;
-        Ok(Stamp {
-            len: m.len(),
-            modified: m.modified().ok(),
-        })
-    }
 }
 
 impl Opened {
     /// Opens and hashes the file.
     pub fn hash(path: &Path) -> Result<Opened> {
         let mut file = File::open(path).map_err(|e| read_error(path, e))?;
-        let stamp = Stamp::of(&file).map_err(|e| read_error(path, e))?;
         let mut h = Sha256::new();
         // 64 KiB: the kernel copies each read into a buffer the hash then reads back, both in the
         // L2 cache (1 MiB reads cost four times as much kernel time, perf: `_copy_to_iter`).
@@ -66,13 +47,12 @@ impl Opened {
             file,
             sha256: hex(&h.finalize()),
             size,
-            stamp,
         })
     }
 
     /// The file's text from its first byte (through gzip when it starts with gzip's magic
-    /// bytes), counting the bytes read into `counter`; reading its end fails if the file is no
-    /// longer the one hashed.
+    /// bytes), counting the bytes read into `counter`; reading its end fails if they were not
+    /// the bytes hashed. One reader at a time: readers share the handle's position.
     pub(super) fn reader(
         &self,
         path: &Path,
@@ -88,11 +68,10 @@ impl Opened {
         let counted = Counting {
             inner: file,
             read: counter,
+            hash: Some(Sha256::new()),
             total: 0,
-            hashed: Stamp {
-                len: self.size,
-                ..self.stamp
-            },
+            hashed: self.sha256.clone(),
+            hashed_len: self.size,
         };
         decoded(&display_name(path), &magic[..n], counted)
     }
@@ -115,13 +94,17 @@ pub fn display_name(path: &Path) -> String {
         .unwrap_or_else(|| path.display().to_string())
 }
 
-/// Counts the bytes read, for the progress indicator, and checks at the end of the file that it
-/// is still the one hashed: the same length, read in full, and not changed since.
+/// Counts the bytes read, for the progress indicator, and hashes them: at the end of the file
+/// they must be the bytes hashed before the import, else the file was written to meanwhile (a
+/// download still in progress, say) and the import fails, nothing written.
 pub(super) struct Counting {
     inner: File,
     read: Arc<AtomicU64>,
+    /// Until the end is reached and checked.
+    hash: Option<Sha256>,
     total: u64,
-    hashed: Stamp,
+    hashed: String,
+    hashed_len: u64,
 }
 
 impl Read for Counting {
@@ -129,14 +112,23 @@ impl Read for Counting {
         let n = self.inner.read(buf)?;
         self.read.fetch_add(n as u64, Ordering::Relaxed);
         self.total += n as u64;
-        if n == 0 && !buf.is_empty() {
-            let now = Stamp::of(&self.inner)?;
-            if now != self.hashed || self.total != self.hashed.len {
-                return Err(std::io::Error::other(format!(
-                    "it changed while Billfold read it: {} bytes when it was hashed, {} read, {} \
-                     now; import it again once nothing writes to it",
-                    self.hashed.len, self.total, now.len
-                )));
+        if let Some(h) = &mut self.hash {
+            h.update(&buf[..n]);
+            if n == 0 && !buf.is_empty() {
+                let read = hex(&self.hash.take().expect("checked above").finalize());
+                if read != self.hashed {
+                    return Err(std::io::Error::other(format!(
+                        "it changed while Billfold read it: {} bytes when it was hashed, {} \
+                         bytes read{}; import it again once nothing writes to it",
+                        self.hashed_len,
+                        self.total,
+                        if self.total == self.hashed_len {
+                            ", not the same"
+                        } else {
+                            ""
+                        }
+                    )));
+                }
             }
         }
         Ok(n)

@@ -166,27 +166,45 @@ fn a_file_written_to_after_it_was_hashed_is_refused_and_nothing_is_written() {
     assert!(
         err.message
             .contains("bill.csv: not imported, nothing was written")
-            && err.message.contains("changed while Billfold read it"),
+            && err.message.contains(
+                "(it changed while Billfold read it: 1163 bytes when it was hashed, 1193 bytes \
+                 read; import it again once nothing writes to it)"
+            ),
         "{err}"
     );
 
-    // Rewritten in place to the same length: told by its modification time.
+    // Rewritten in place to the same length, its modification time put back (as a coarse
+    // clock or a network share may leave it): told by the bytes themselves.
     std::fs::copy(fixture("focus-1.0.csv"), &path).unwrap();
     let opened = Opened::hash(&path).unwrap();
     let mut f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
     let at = f.metadata().unwrap().modified().unwrap();
-    f.seek(SeekFrom::Start(0)).unwrap();
-    f.write_all(b"b").unwrap();
-    f.set_modified(at + Duration::from_secs(1)).unwrap();
+    let line_2 = std::fs::read_to_string(&path)
+        .unwrap()
+        .find("\n10.5,")
+        .unwrap()
+        + 1;
+    f.seek(SeekFrom::Start(line_2 as u64)).unwrap();
+    f.write_all(b"99.5").unwrap();
+    f.set_modified(at).unwrap();
     let err = import_opened(&mut conn, &path, &opened).unwrap_err();
     assert!(
-        err.message.contains("changed while Billfold read it"),
+        err.message
+            .contains("1163 bytes when it was hashed, 1163 bytes read, not the same"),
         "{err}"
     );
 
     assert_eq!(count(&conn, "imports"), 0);
     assert_eq!(count(&conn, "cost_lines"), 0);
     assert_eq!(count(&conn, "accounts"), 0);
+
+    // Touched, its bytes unchanged: imported.
+    std::fs::copy(fixture("focus-1.0.csv"), &path).unwrap();
+    let opened = Opened::hash(&path).unwrap();
+    let f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    f.set_modified(std::time::SystemTime::now() + Duration::from_secs(5))
+        .unwrap();
+    assert_eq!(import_opened(&mut conn, &path, &opened).unwrap().rows, 3);
 }
 
 #[test]
