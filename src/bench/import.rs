@@ -36,6 +36,8 @@ pub struct BenchReport {
     /// SQLite alone writing the imported lines again, one row per line, into a fresh ledger
     /// ([`store_floor`]): wall, CPU seconds. What storing a row per line costs at the least.
     pub store_floor_secs: (f64, f64),
+    /// One pass over the file each, from the page cache, doing nothing else ([`passes`]).
+    pub passes: Passes,
     /// Resident set size before the import, and the peak during it (KiB).
     pub rss_before_kib: u64,
     pub rss_peak_kib: u64,
@@ -84,6 +86,11 @@ impl fmt::Display for BenchReport {
         )?;
         writeln!(
             f,
+            "one pass over the file each, nothing else: CSV records split {:.2} s, SHA-256 {:.2} s, LZ4 of its bytes {:.2} s",
+            self.passes.csv_split_secs, self.passes.sha256_secs, self.passes.lz4_secs
+        )?;
+        writeln!(
+            f,
             "costs --group-by month,service: {:.2} ms",
             self.costs_month_service_ms
         )?;
@@ -103,6 +110,56 @@ impl fmt::Display for BenchReport {
         }
         Ok(())
     }
+}
+
+/// What the import's passes over the bytes cost alone, whatever is done with the values: the
+/// least any import of the file pays on this machine before a value is checked or stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct Passes {
+    /// The CSV reader the import uses, splitting the records into fields (no UTF-8 check).
+    pub csv_split_secs: f64,
+    /// The SHA-256 an import takes of the file (`import::Opened::hash`).
+    pub sha256_secs: f64,
+    /// LZ4 of the file's bytes in 1 MiB blocks, as the original rows are kept.
+    pub lz4_secs: f64,
+}
+
+/// Times [`Passes`] over `file`, each a read of the whole file (from the page cache).
+fn passes(file: &Path) -> Result<Passes> {
+    let start = Instant::now();
+    let mut rdr = crate::import::csv_reader(std::fs::File::open(file)?);
+    let mut rec = csv::ByteRecord::new();
+    let mut fields = 0usize;
+    while rdr
+        .read_byte_record(&mut rec)
+        .map_err(|e| Error::invalid(format!("the benchmark's file is not CSV: {e}")))?
+    {
+        fields += rec.len();
+    }
+    let csv_split_secs = start.elapsed().as_secs_f64();
+    debug_assert!(fields > 0);
+    let start = Instant::now();
+    let opened = crate::import::Opened::hash(file)?;
+    let sha256_secs = start.elapsed().as_secs_f64();
+    debug_assert!(opened.size > 0);
+    let start = Instant::now();
+    let mut f = std::fs::File::open(file)?;
+    let mut buf = vec![0u8; 1 << 20];
+    let mut compressed = 0usize;
+    loop {
+        let n = std::io::Read::read(&mut f, &mut buf)?;
+        if n == 0 {
+            break;
+        }
+        compressed += lz4_flex::block::compress(&buf[..n]).len();
+    }
+    let lz4_secs = start.elapsed().as_secs_f64();
+    debug_assert!(compressed > 0);
+    Ok(Passes {
+        csv_split_secs,
+        sha256_secs,
+        lz4_secs,
+    })
 }
 
 /// What storing one SQLite row per line costs at the least: the lines of the benchmark's
@@ -224,6 +281,7 @@ pub fn run(rows: u64, dir: Option<&Path>, with_sqlite3: bool) -> Result<BenchRep
     )?;
     let parse_only_secs = start.elapsed().as_secs_f64();
     debug_assert_eq!(checked, rows);
+    let passes = passes(&file)?;
     let start = Instant::now();
     let groups = group_costs(
         &conn,
@@ -258,6 +316,7 @@ pub fn run(rows: u64, dir: Option<&Path>, with_sqlite3: bool) -> Result<BenchRep
         rows_per_sec: rows as f64 / import_secs,
         parse_only_secs,
         store_floor_secs,
+        passes,
         import_cpu_secs,
         rss_before_kib: rss_before,
         rss_peak_kib: rss_peak,

@@ -328,7 +328,8 @@ pub(super) fn decoded<R: Read + Send + 'static>(
     }
 }
 
-pub(super) fn csv_reader<R: Read>(reader: R) -> csv::Reader<R> {
+/// The CSV reader of every import (and of the benchmark's passes over a file).
+pub fn csv_reader<R: Read>(reader: R) -> csv::Reader<R> {
     csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
