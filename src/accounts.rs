@@ -158,8 +158,9 @@ pub fn add_account(conn: &Connection, new: &NewAccount, at: DateTime<Utc>) -> Re
     }
     if let Some((org_id, role)) = &new.org {
         let org = get_org(conn, org_id)?;
-        let admin = admin_of(conn, org_id)?;
-        match (role, &admin) {
+        let members = org_accounts(conn, org_id)?;
+        let admin = members.iter().find(|a| a.role == Some(Role::Admin));
+        match (role, admin) {
             (Role::Admin, Some(a)) => {
                 return Err(Error::conflict(format!(
                     "organization '{org_id}' already has an admin account, '{}'",
@@ -177,20 +178,13 @@ pub fn add_account(conn: &Connection, new: &NewAccount, at: DateTime<Utc>) -> Re
             }
             // An admin joining members already there: the same rule, seen from the admin.
             (Role::Admin, None) if org.mode == FinanceMode::Unified => {
-                let other: Option<(String, String)> = conn
-                    .query_row(
-                        "SELECT id, currency FROM accounts WHERE org_id = ?1 AND currency != ?2
-                         ORDER BY id LIMIT 1",
-                        params![org_id, new.currency.code()],
-                        |r| Ok((r.get(0)?, r.get(1)?)),
-                    )
-                    .optional()?;
-                if let Some((member, currency)) = other {
+                // `org_accounts` lists by id: the first member billing otherwise is named.
+                if let Some(member) = members.iter().find(|a| a.currency != new.currency) {
                     return Err(Error::refused(format!(
                         "under unified payment the admin pays for its members, and member \
-                         '{member}' bills in {currency}, so an admin billing in {} cannot join \
+                         '{}' bills in {}, so an admin billing in {} cannot join \
                          organization '{org_id}'",
-                        new.currency
+                        member.id, member.currency, new.currency
                     )));
                 }
             }

@@ -46,30 +46,8 @@ fn balances(conn: &Connection, account: &str, at: &str) -> BalancesOut {
 
 /// A prepaid Tencent account with cash 500, a regular voucher of 100 and complimentary 10.
 fn tencent_ledger() -> Connection {
-    let mut c = store::open_in_memory().unwrap();
-    accounts::add_account(
-        &c,
-        &NewAccount {
-            id: "100000000001".into(),
-            provider: "Tencent Cloud".into(),
-            currency: Currency::parse("CNY").unwrap(),
-            mode: PaymentMode::Prepaid,
-            name: None,
-            org: None,
-        },
-        t("2024-01-01"),
-    )
-    .unwrap();
+    let mut c = prepaid("100000000001", "Tencent Cloud", "CNY", "500");
     let a = "100000000001";
-    ledger::topup(
-        &mut c,
-        a,
-        d("500"),
-        TopUpMethod::Online,
-        t("2024-01-02"),
-        None,
-    )
-    .unwrap();
     let v = NewVoucher {
         amount: d("100"),
         kind: VoucherKind::Regular,
@@ -663,10 +641,7 @@ fn a_voucher_that_lapsed_between_two_exports_gets_its_share_back_lapsed() {
 /// ever saw the newer export.
 #[test]
 fn a_refund_that_lapsed_with_its_card_is_taken_back_from_what_lapsed() {
-    const HEADER: &str = "Billing Cycle,Account Name,Service Type,Billing Mode,Expenditure Time,Amount Due ($),Cash Payment ($),Stored-Value Card Deduction ($)";
-    let bill = |due: &str, cash: &str, card: &str| {
-        format!("{HEADER}\n2024-09,hw1,ECS,Pay-per-use,2024-09-01 00:00:00 GMT+08:00 ~ 2024-09-01 01:00:00 GMT+08:00,{due},{cash},{card}\n")
-    };
+    let bill = |due: &str, cash: &str, card: &str| huawei_card_bill("2024-09", due, cash, card);
     let ledger = || {
         // A card is bought with cash: 100 of the 200 is left.
         let mut c = prepaid("hw1", "Huawei Cloud", "USD", "200");
@@ -714,6 +689,14 @@ fn huawei_bill(lines: &[(&str, &str, &str)]) -> String {
         ));
     }
     s
+}
+
+/// A Huawei (international) bill of one line in `month`, paid in cash and by prepaid card.
+fn huawei_card_bill(month: &str, due: &str, cash: &str, card: &str) -> String {
+    format!(
+        "Billing Cycle,Account Name,Service Type,Billing Mode,Expenditure Time,Amount Due ($),Cash Payment ($),Stored-Value Card Deduction ($)\n\
+         {month},hw1,ECS,Pay-per-use,{month}-01 00:00:00 GMT+08:00 ~ {month}-01 01:00:00 GMT+08:00,{due},{cash},{card}\n"
+    )
 }
 
 /// A refund line whose arrears cell is negative: less owed, and what was never owed is cash.
@@ -805,8 +788,7 @@ fn a_card_refund_to_an_expired_card_lapses() {
     .unwrap();
     let expires = Some(t("2025-05-01"));
     ledger::buy_card(&mut c, "hw1", d("100"), expires, t("2024-01-03"), None).unwrap();
-    let bill = "Billing Cycle,Account Name,Service Type,Billing Mode,Expenditure Time,Amount Due ($),Cash Payment ($),Stored-Value Card Deduction ($)\n\
-                2024-09,hw1,ECS,Pay-per-use,2024-09-01 00:00:00 GMT+08:00 ~ 2024-09-01 01:00:00 GMT+08:00,-10,0,-10\n";
+    let bill = huawei_card_bill("2024-09", "-10", "0", "-10");
     settle(&mut c, "1.csv", bill.as_bytes(), "2025-06-01");
     assert_eq!(book_total(&c, "hw1", "card"), d("0"));
     assert_eq!(book_total(&c, "hw1", "lapsed"), d("110"));
@@ -868,10 +850,7 @@ fn a_refund_in_cash_and_in_arrears_repays_what_is_owed_once() {
 /// from what another card lapsed (the lapsed book holds every instrument's lapses).
 #[test]
 fn a_refund_taken_back_comes_from_what_lapsed_of_its_own_card_only() {
-    let card = |due: &str, card: &str, month: &str| {
-        format!("Billing Cycle,Account Name,Service Type,Billing Mode,Expenditure Time,Amount Due ($),Cash Payment ($),Stored-Value Card Deduction ($)\n\
-                 {month},hw1,ECS,Pay-per-use,{month}-01 00:00:00 GMT+08:00 ~ {month}-01 01:00:00 GMT+08:00,{due},0,{card}\n")
-    };
+    let card = |due: &str, card: &str, month: &str| huawei_card_bill(month, due, "0", card);
     let mut c = prepaid("hw1", "Huawei Cloud", "USD", "400");
     let early = Some(t("2025-05-01"));
     ledger::buy_card(&mut c, "hw1", d("100"), early, t("2024-01-03"), None).unwrap();
@@ -888,8 +867,7 @@ fn a_refund_taken_back_comes_from_what_lapsed_of_its_own_card_only() {
     let aug = card("110", "110", "2024-08");
     settle(&mut c, "aug.csv", aug.as_bytes(), "2025-06-01T01:00:00Z");
     // A newer September: 5 in cash, no refund.
-    let newer = "Billing Cycle,Account Name,Service Type,Billing Mode,Expenditure Time,Amount Due ($),Cash Payment ($),Stored-Value Card Deduction ($)\n\
-                 2024-09,hw1,ECS,Pay-per-use,2024-09-01 00:00:00 GMT+08:00 ~ 2024-09-01 01:00:00 GMT+08:00,5,5,0\n";
+    let newer = huawei_card_bill("2024-09", "5", "5", "0");
     settle(&mut c, "sep2.csv", newer.as_bytes(), "2025-06-02");
     let totals = ["cash", "arrears", "card", "lapsed"].map(|k| book_total(&c, "hw1", k));
     assert_eq!(totals, [d("185"), d("0"), d("0"), d("100")]);

@@ -440,11 +440,7 @@ fn reverse(
         let Some(b) = bs.iter().find(|b| b.id == book_id) else {
             continue;
         };
-        let instrument = matches!(
-            b.kind,
-            BookKind::Voucher | BookKind::Card | BookKind::Coupon
-        );
-        let expired = instrument && b.valid_until.is_some_and(|u| u <= at);
+        let expired = b.expired_at(at);
         let owner = to.entry(b.account_id.clone()).or_default();
         match b.kind {
             BookKind::Expense => e.post(book_id, &cur, back, 0),
@@ -482,6 +478,9 @@ fn reverse(
         }
     }
     for (owner, (mut to_cash, from_lapsed, unowed)) in to {
+        if to_cash.is_zero() && from_lapsed.is_zero() && unowed.is_zero() {
+            continue; // only its instruments or expenses were given back: posted above
+        }
         if from_lapsed > Decimal::ZERO {
             let taken = match held(&owner, BookKind::Lapsed) {
                 Some(b) => take_up_to(&mut e, b, from_lapsed, 0),
@@ -492,7 +491,11 @@ fn reverse(
         // Arrears: no longer owed as far as they still are; the rest comes back as cash, which
         // repays other arrears first, as a top-up would.
         let account = get_account(tx, &owner)?;
-        let forgiven = unowed.min(arrears_owed(tx, &e, &account)?);
+        let forgiven = if unowed > Decimal::ZERO {
+            unowed.min(arrears_owed(tx, &e, &account)?)
+        } else {
+            Decimal::ZERO
+        };
         if forgiven > Decimal::ZERO {
             let arrears = book(tx, &owner, BookKind::Arrears, &cur, at)?;
             e.post(arrears, &cur, forgiven, 0);

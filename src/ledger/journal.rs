@@ -109,6 +109,15 @@ impl Book {
     pub fn valid_at(&self, at: DateTime<Utc>) -> bool {
         self.valid_from.is_none_or(|f| f <= at) && self.valid_until.is_none_or(|u| at < u)
     }
+
+    /// Whether this is a voucher, card or coupon whose validity ended by `at`: what it holds
+    /// then lapses.
+    pub fn expired_at(&self, at: DateTime<Utc>) -> bool {
+        matches!(
+            self.kind,
+            BookKind::Voucher | BookKind::Card | BookKind::Coupon
+        ) && self.valid_until.is_some_and(|u| u <= at)
+    }
 }
 
 /// Extra attributes of an instrument book (voucher, card, coupon).

@@ -1187,13 +1187,7 @@ fn lapse_expired_tx(
     let cur = account.currency.clone();
     let mut out = Vec::new();
     for b in books(tx, std::slice::from_ref(&account.id), None)? {
-        let expired = b.valid_until.is_some_and(|u| u <= at);
-        if !(matches!(
-            b.kind,
-            BookKind::Voucher | BookKind::Card | BookKind::Coupon
-        ) && expired)
-            || b.balance <= Decimal::ZERO
-        {
+        if !b.expired_at(at) || b.balance <= Decimal::ZERO {
             continue;
         }
         let label = b.label.clone().unwrap_or_default();
