@@ -192,7 +192,7 @@ pub fn import_in_currency(
     file: u32,
     currency: String,
 ) -> Reply<dto::ImportReport> {
-    let currency = billfold::money::Currency::parse(&currency)?;
+    let currency = Currency::parse(&currency)?;
     let (path, sha256) = ledger.take_awaiting_currency(file)?;
     let again = crate::import::Again { currency, sha256 };
     Ok(crate::import::import_paths(

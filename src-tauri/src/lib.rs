@@ -50,10 +50,7 @@ impl Ledger {
     /// Keeps a file refused for want of a currency, with the SHA-256 of the bytes that were
     /// refused; the number it is asked for by.
     pub fn await_currency(&self, path: &std::path::Path, sha256: String) -> u32 {
-        let mut waiting = self
-            .awaiting_currency
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
+        let mut waiting = self.awaiting_currency();
         waiting.push(Some((path.to_path_buf(), sha256)));
         u32::try_from(waiting.len() - 1).unwrap_or(u32::MAX)
     }
@@ -62,10 +59,7 @@ impl Ledger {
     /// the bytes refused (the import checks them: `Options::expect_sha256`). Each number is
     /// answered once.
     pub fn take_awaiting_currency(&self, n: u32) -> billfold::Result<(PathBuf, String)> {
-        let mut waiting = self
-            .awaiting_currency
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
+        let mut waiting = self.awaiting_currency();
         usize::try_from(n)
             .ok()
             .and_then(|n| waiting.get_mut(n))
@@ -76,6 +70,14 @@ impl Ledger {
                     format!("no refused file is waiting under the number {n}: import it again"),
                 )
             })
+    }
+
+    /// The list of files awaiting a currency: a plain list, usable even after a command
+    /// panicked while holding it.
+    fn awaiting_currency(&self) -> MutexGuard<'_, Vec<Option<(PathBuf, String)>>> {
+        self.awaiting_currency
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
     }
 
     pub fn conn(&self) -> Result<MutexGuard<'_, Connection>, CommandError> {

@@ -15,7 +15,7 @@ import { formatCount, formatDate, isAmountInput } from "./format";
 import { type MessageKey, t } from "./i18n";
 import type { BillsPage, BillsPreset } from "./pages/bills";
 import { type ChartFactory, renderOverview } from "./pages/overview";
-import { errorInfo, errorSentence, tabList } from "./widgets";
+import { errorBox, errorInfo, errorSentence, tabList } from "./widgets";
 
 export { sortAlerts, type ChartFactory } from "./pages/overview";
 export { sumDecimals } from "./format";
@@ -456,17 +456,17 @@ export class App {
   /** For a file refused only because it does not say its amounts' currency: a button per
    * currency its exports are in, importing it again in the one chosen. */
   private readAs(report: ImportReport, index: number, file: number): HTMLElement {
-    const choose = async (currency: string, buttons: HTMLButtonElement[]) => {
+    const choose = async (currency: string) => {
       for (const b of buttons) b.disabled = true;
       let again: ImportReport;
       try {
         again = await this.backend.importInCurrency(file, currency);
       } catch (e) {
-        // Said in the report, under the file. The number was used up (or the file changed
-        // since): only importing the file again can help, so the buttons go.
-        const { sentence, message } = errorSentence(e);
-        note.replaceChildren(`${sentence} ${message}`);
+        // Said in the report, under the file: the number was used up already (a file changed
+        // since comes back as a failed file in the report instead). Only importing the file
+        // again can help, so the buttons go.
         for (const b of buttons) b.remove();
+        box.append(errorBox(e, "import-read-as-error"));
         return;
       }
       const files = report.files.slice();
@@ -474,10 +474,10 @@ export class App {
       this.showImportReport({ files });
     };
     const buttons: HTMLButtonElement[] = READ_AS_CURRENCIES.map((c) =>
-      h("button", { type: "button", "data-testid": "import-read-as", "data-currency": c, onclick: () => void choose(c, buttons) }, c),
+      h("button", { type: "button", "data-testid": "import-read-as", "data-currency": c, onclick: () => void choose(c) }, c),
     );
-    const note = h("p", { class: "error", role: "alert", "data-testid": "import-read-as-error" });
-    return h("div", { class: "read-as", title: t("importReadAsHint") }, h("span", {}, t("importReadAs")), ...buttons, note);
+    const box = h("div", { class: "read-as", title: t("importReadAsHint") }, h("span", {}, t("importReadAs")), ...buttons);
+    return box;
   }
 
   private setStatus(node: Node | null): void {
