@@ -96,6 +96,9 @@ pub enum HeaderError {
 pub struct Refusal {
     pub problem: String,
     pub currency_unstated: bool,
+    /// The file could not be read to its end (an I/O error, or it changed while it was read):
+    /// a problem of the file's bytes, not of its rows.
+    pub unreadable: bool,
 }
 
 impl From<String> for Refusal {
@@ -103,6 +106,7 @@ impl From<String> for Refusal {
         Refusal {
             problem,
             currency_unstated: false,
+            unreadable: false,
         }
     }
 }
@@ -304,6 +308,7 @@ pub(super) fn build(
         Err(HeaderError::CurrencyUnstated(problem)) => Err(Refusal {
             problem,
             currency_unstated: true,
+            unreadable: false,
         }),
         Err(HeaderError::Missing(missing)) => {
             let mut problem = format!(

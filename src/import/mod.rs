@@ -419,7 +419,7 @@ fn import_file_inner(
         sink,
         opened.size >= BULK_MIN_BYTES,
     )
-    .map_err(|e| with_bad_rows(e, opts, || opened.reader(path, Arc::default())))
+    .map_err(|e| with_bad_rows(e, &name, opts, || opened.reader(path, Arc::default())))
     .map_err(failed)
 }
 
@@ -437,7 +437,7 @@ pub fn import_bytes(
     }
     let reader = decoded(name, bytes, std::io::Cursor::new(bytes.to_vec()))?;
     import_stream(conn, reader, name, &sha, opts, None, false).map_err(|e| {
-        with_bad_rows(e, opts, || {
+        with_bad_rows(e, name, opts, || {
             decoded(name, bytes, std::io::Cursor::new(bytes.to_vec()))
         })
     })
@@ -445,9 +445,12 @@ pub fn import_bytes(
 
 /// A file refused because its header does not say its amounts' currency has its rows checked
 /// too (read in the placeholder currency XXX, nothing written): when some are bad, one message
-/// names both, with code `import`, since naming a currency would not be enough.
-fn with_bad_rows(
+/// names both, with code `import`, since naming a currency would not be enough. When the file
+/// can no longer be read to its end (it changed since it was hashed, say), that alone is the
+/// error: the refusal was of bytes that are gone, and naming a currency would not import them.
+pub(super) fn with_bad_rows(
     refused: Error,
+    name: &str,
     opts: &Options,
     reopen: impl FnOnce() -> Result<Box<dyn std::io::Read + Send>>,
 ) -> Error {
@@ -458,6 +461,7 @@ fn with_bad_rows(
         return refused;
     };
     match check_rows(reader, opts.format, Some("XXX")) {
+        Err(unreadable) if unreadable.unreadable => unreadable.of_file(name),
         Err(bad) => Error::new(
             ErrorCode::Import,
             format!("{}; and {}", refused.message, bad.problem),

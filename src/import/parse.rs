@@ -44,6 +44,8 @@ pub(super) struct Parsed {
     pub(super) errors: Vec<RowError>,
     pub(super) more_errors: bool,
     pub(super) file_error: Option<String>,
+    /// `file_error` is an I/O error: the bytes could not be read (or changed while read).
+    pub(super) unreadable: bool,
     pub(super) sums: HashMap<String, Sums>,
     pub(super) slices: Vec<SliceAcc>,
     /// Subscriptions seen: (account, resource) → (latest end, product, region).
@@ -114,6 +116,7 @@ pub(super) fn parse_records<R: Read>(
             Ok(false) => break,
             Err(e) => {
                 out.file_error = Some(csv_problem(&e, &rdr.get_ref().kept, chunker.start));
+                out.unreadable = matches!(e.kind(), csv::ErrorKind::Io(_));
                 break;
             }
         }
@@ -365,8 +368,12 @@ pub(super) fn check_rows<R: Read>(
         &abort,
         None,
     );
-    if let Some(p) = parsed.file_error {
-        return Err(p.into());
+    if let Some(problem) = parsed.file_error {
+        return Err(Refusal {
+            problem,
+            currency_unstated: false,
+            unreadable: parsed.unreadable,
+        });
     }
     if !parsed.errors.is_empty() {
         return Err(rows_problem(parsed.errors, parsed.more_errors).into());

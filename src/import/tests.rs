@@ -227,3 +227,42 @@ fn a_file_replaced_after_it_was_hashed_is_imported_as_it_was_hashed() {
         .unwrap();
     assert_eq!(sha, opened.sha256);
 }
+
+#[test]
+fn a_currency_refusal_whose_file_changed_before_its_rows_were_listed_is_a_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = crate::store::open(&dir.path().join("l.sqlite")).unwrap();
+    let path = dir.path().join("bill.csv");
+    // Huawei's English columns without the currency after the amounts' names, rows all good.
+    std::fs::write(
+        &path,
+        "Billing Cycle,Account Name,Service Type,Amount Due,Cash Payment\n\
+         2024-09,hw_intl01,Elastic Cloud Server,0.10,0.10\n",
+    )
+    .unwrap();
+    let opened = Opened::hash(&path).unwrap();
+    let refused = import_opened(&mut conn, &path, &opened).unwrap_err();
+    assert_eq!(refused.code, ErrorCode::CurrencyUnstated);
+    let reread = || opened.reader(&path, Arc::default());
+    // Its rows read again, all good: the refusal stands, with its currency choice.
+    let message = refused.message.clone();
+    let refused = with_bad_rows(refused, "bill.csv", &plain_options(), reread);
+    assert_eq!(refused.code, ErrorCode::CurrencyUnstated);
+    assert_eq!(refused.message, message);
+    // Written to before its rows are read again: the change is the error, without the refusal
+    // it makes moot (a currency named now would be refused: the bytes are not those hashed).
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap();
+    std::io::Write::write_all(&mut f, b"2024-09,hw_intl01,Elastic Cloud Server,bad,0.10\n")
+        .unwrap();
+    let changed = with_bad_rows(refused, "bill.csv", &plain_options(), reread);
+    assert_eq!(changed.code, ErrorCode::Import);
+    assert_eq!(
+        changed.message,
+        "bill.csv: not imported, nothing was written: the file cannot be read (it changed \
+         while Billfold read it: 113 bytes when it was hashed, 161 bytes read; import it again \
+         once nothing writes to it)"
+    );
+}
