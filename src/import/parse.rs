@@ -46,7 +46,8 @@ pub(super) struct Parsed {
     pub(super) file_error: Option<String>,
     /// `file_error` is an I/O error: the bytes could not be read (or changed while read).
     pub(super) unreadable: bool,
-    pub(super) sums: HashMap<String, Sums>,
+    /// By [`RollupKeyBytes`].
+    pub(super) sums: HashMap<Vec<u8>, Sums>,
     pub(super) slices: Vec<SliceAcc>,
     /// Subscriptions seen: (account, resource) → (latest end, product, region).
     pub(super) renewals: Renewals,
@@ -72,7 +73,64 @@ pub(super) struct AccountSeen {
 /// Subscriptions of a file: (account, resource) → (latest usage end, product, region).
 pub(super) type Renewals = HashMap<(String, String), (DateTime<Utc>, String, Option<String>)>;
 
-pub(super) const SEP: char = '\u{1f}';
+/// A rollup key (account, member, month, service, currency) as one reusable byte string, so
+/// that a line's lookup allocates nothing. The texts are length-prefixed, not joined with a
+/// separator: a file's service or member names can hold any character (a service named
+/// `EC\u{1f}2` once made a separator-joined key read back as service `EC`, currency `2`).
+#[derive(Default)]
+pub(super) struct RollupKeyBytes(Vec<u8>);
+
+impl RollupKeyBytes {
+    pub(super) fn set(
+        &mut self,
+        account: &str,
+        member: &str,
+        month: &[u8; 7],
+        service: &str,
+        currency: &str,
+    ) {
+        let b = &mut self.0;
+        b.clear();
+        for text in [account, member] {
+            b.extend_from_slice(&(text.len() as u32).to_le_bytes());
+            b.extend_from_slice(text.as_bytes());
+        }
+        b.extend_from_slice(month);
+        b.extend_from_slice(&(service.len() as u32).to_le_bytes());
+        b.extend_from_slice(service.as_bytes());
+        b.extend_from_slice(currency.as_bytes());
+    }
+
+    pub(super) fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The key [`set`](Self::set) wrote into `bytes`.
+    pub(super) fn read(bytes: &[u8]) -> crate::costs::RollupKey {
+        fn text(b: &mut &[u8], len: usize) -> String {
+            let (t, rest) = b.split_at(len);
+            *b = rest;
+            String::from_utf8_lossy(t).into_owned()
+        }
+        fn prefixed(b: &mut &[u8]) -> String {
+            let len = u32::from_le_bytes(b[..4].try_into().expect("4 bytes")) as usize;
+            *b = &b[4..];
+            text(b, len)
+        }
+        let mut b = bytes;
+        let account_id = prefixed(&mut b);
+        let sub_account_id = prefixed(&mut b);
+        let month = text(&mut b, 7);
+        let service = prefixed(&mut b);
+        crate::costs::RollupKey {
+            account_id,
+            sub_account_id,
+            month,
+            service,
+            currency: String::from_utf8_lossy(b).into_owned(),
+        }
+    }
+}
 
 /// Parses every record after the header, checks it, and sends batches (when `send` is given).
 pub(super) fn parse_records<R: Read>(
@@ -87,7 +145,7 @@ pub(super) fn parse_records<R: Read>(
     let mut rec = csv::StringRecord::new();
     let mut batch = Batch::default();
     let mut dict = LocalLabels::default();
-    let mut key = String::new();
+    let mut key = RollupKeyBytes::default();
     let mut slice_index: HashMap<(String, [u8; 7]), usize> = HashMap::new();
     let mut last_slice: Option<(String, [u8; 7], usize)> = None;
     let mut accounts: HashMap<String, AccountSeen> = HashMap::new();
@@ -222,19 +280,16 @@ pub(super) fn parse_records<R: Read>(
             }
         }
         // The rollup.
-        key.clear();
-        key.push_str(row.account);
-        key.push(SEP);
-        key.push_str(row.sub_id.unwrap_or(""));
-        key.push(SEP);
-        key.push_str(std::str::from_utf8(&row.month).unwrap_or_default());
-        key.push(SEP);
-        key.push_str(row.service);
-        key.push(SEP);
-        key.push_str(&row.currency);
-        let sums = match out.sums.get_mut(key.as_str()) {
+        key.set(
+            row.account,
+            row.sub_id.unwrap_or(""),
+            &row.month,
+            row.service,
+            &row.currency,
+        );
+        let sums = match out.sums.get_mut(key.bytes()) {
             Some(s) => s,
-            None => out.sums.entry(key.clone()).or_default(),
+            None => out.sums.entry(key.bytes().to_vec()).or_default(),
         };
         let billed = row.billed_cost.value;
         let coupon = row.paid[row::PAID_COUPON]

@@ -266,3 +266,42 @@ fn a_currency_refusal_whose_file_changed_before_its_rows_were_listed_is_a_change
          once nothing writes to it)"
     );
 }
+
+#[test]
+fn control_characters_in_names_do_not_shift_the_rollups_keys() {
+    use crate::costs::{group_costs, CostFilter, GroupBy};
+    let bytes = std::fs::read_to_string(fixture("focus-1.0.csv"))
+        .unwrap()
+        .replace("Virtual Machines", "Virtual\u{1f}Machines")
+        .replace(",sub-1,", ",sub\u{1f}1,");
+    let mut conn = crate::store::open_in_memory().unwrap();
+    import_bytes(&mut conn, "bill.csv", bytes.as_bytes(), &plain_options()).unwrap();
+    let groups = group_costs(
+        &conn,
+        &CostFilter::default(),
+        &[GroupBy::Month, GroupBy::SubAccount, GroupBy::Service],
+    )
+    .unwrap();
+    let keys: Vec<(String, String, String, String)> = groups
+        .iter()
+        .map(|g| {
+            let k = |name: &str| g.keys[name].clone().unwrap_or_default();
+            (
+                k("month"),
+                k("sub_account"),
+                k("service"),
+                g.currency.clone(),
+            )
+        })
+        .collect();
+    assert!(
+        keys.contains(&(
+            "2024-06".into(),
+            "sub\u{1f}1".into(),
+            "Virtual\u{1f}Machines".into(),
+            "EUR".into()
+        )),
+        "{keys:?}"
+    );
+    assert!(keys.iter().all(|k| k.3 == "EUR"), "{keys:?}");
+}

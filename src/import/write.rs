@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 
 use crate::accounts::{self, PaymentMode};
 use crate::costs::facts::{FactSums, ImportFacts};
-use crate::costs::{RollupDelta, RollupKey, RollupSums};
+use crate::costs::{RollupDelta, RollupSums};
 use crate::error::{Error, ErrorCode, Result};
 use crate::money::Currency;
 use crate::store::labels::Interner;
@@ -558,17 +558,8 @@ pub(super) fn write_import(
         });
     }
     for (k, s) in parsed.sums {
-        let mut parts = k.split(SEP);
-        let mut next = || parts.next().unwrap_or_default().to_string();
-        let key = RollupKey {
-            account_id: next(),
-            sub_account_id: next(),
-            month: next(),
-            service: next(),
-            currency: next(),
-        };
         delta.add_sums(
-            key,
+            RollupKeyBytes::read(&k),
             &RollupSums {
                 billed: s.billed,
                 effective: s.effective,
