@@ -55,7 +55,9 @@ pub struct FactSums {
 }
 
 fn overflow() -> Error {
-    Error::refused("a cost total exceeds 28 significant digits and cannot be kept exactly")
+    Error::refused(
+        "a total of costs or quantities exceeds 28 significant digits and cannot be kept exactly",
+    )
 }
 
 impl FactSums {

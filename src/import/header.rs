@@ -171,7 +171,7 @@ pub fn sniff<R: Read>(
             Ok(true) => {}
             Ok(false) => break,
             // Nothing of the file was dropped yet: the kept bytes start at its first byte.
-            Err(e) => return Err(csv_problem(&e, &rdr.get_ref().kept, 0).into()),
+            Err(e) => return Err(csv_problem(&e, &rdr.get_ref().kept, 0, &[]).into()),
         }
         let header: Vec<String> = rec
             .iter()

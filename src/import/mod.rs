@@ -301,6 +301,15 @@ fn rows_problem(mut errors: Vec<RowError>, more: bool) -> String {
     msg
 }
 
+/// A file that could not be read to its end (`problem`), and the bad values of the rows read
+/// before it, if any: both are told, the values after the place that stopped the reading.
+fn with_rows_before(problem: String, before: Vec<RowError>, more: bool) -> String {
+    if before.is_empty() {
+        return problem;
+    }
+    format!("{problem}; and before that, {}", rows_problem(before, more))
+}
+
 /// How far an import has got (for a progress bar).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Progress {

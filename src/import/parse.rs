@@ -173,7 +173,7 @@ pub(super) fn parse_records<R: Read>(
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => {
-                out.file_error = Some(csv_problem(&e, &rdr.get_ref().kept, chunker.start));
+                out.file_error = Some(csv_problem(&e, &rdr.get_ref().kept, chunker.start, header));
                 out.unreadable = matches!(e.kind(), csv::ErrorKind::Io(_));
                 break;
             }
@@ -425,7 +425,7 @@ pub(super) fn check_rows<R: Read>(
     );
     if let Some(problem) = parsed.file_error {
         return Err(Refusal {
-            problem,
+            problem: with_rows_before(problem, parsed.errors, parsed.more_errors),
             currency_unstated: false,
             unreadable: parsed.unreadable,
         });

@@ -341,15 +341,48 @@ pub fn csv_reader<R: Read>(reader: R) -> csv::Reader<R> {
 }
 
 /// What is wrong with the file, from the CSV reader's error; `kept` are the bytes kept from
-/// offset `kept_from` on (to tell the physical line, see [`record_line`]).
-pub(super) fn csv_problem(e: &csv::Error, kept: &[u8], kept_from: u64) -> String {
+/// offset `kept_from` on (to tell the physical line, see [`record_line`]); `header` names the
+/// columns, once it is known (empty before).
+pub(super) fn csv_problem(
+    e: &csv::Error,
+    kept: &[u8],
+    kept_from: u64,
+    header: &[String],
+) -> String {
     match e.kind() {
-        csv::ErrorKind::Utf8 { pos, .. } => format!(
-            "line {}: the text is not UTF-8: expected a UTF-8 CSV file (re-export it as UTF-8, or \
-             convert it, e.g. from GBK)",
-            pos.as_ref().map_or(0, |p| record_line(p, kept, kept_from))
-        ),
+        csv::ErrorKind::Utf8 { pos, err } => {
+            let line = pos.as_ref().map_or(0, |p| record_line(p, kept, kept_from));
+            let value = pos.as_ref().and_then(|p| {
+                let from = p.byte().saturating_sub(kept_from) as usize;
+                raw_field(kept.get(from..)?, err.field())
+            });
+            let at = match (header.get(err.field()), value) {
+                (Some(column), Some(value)) => {
+                    format!("line {line}, column {column}: '{value}' is not UTF-8 text")
+                }
+                _ => format!("line {line}: the text is not UTF-8"),
+            };
+            format!(
+                "{at}: expected a UTF-8 CSV file (re-export it as UTF-8, or convert it, e.g. \
+                 from GBK)"
+            )
+        }
         csv::ErrorKind::Io(io) => format!("the file cannot be read ({io})"),
         _ => format!("the file is not valid CSV ({e})"),
     }
+}
+
+/// Field `field` of the record that starts `bytes`, its bytes that are not UTF-8 written
+/// `\xNN`.
+fn raw_field(bytes: &[u8], field: usize) -> Option<String> {
+    let mut record = csv::ByteRecord::new();
+    csv_reader(bytes).read_byte_record(&mut record).ok()?;
+    let mut shown = String::new();
+    for chunk in record.get(field)?.utf8_chunks() {
+        shown.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            shown.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    Some(shown)
 }

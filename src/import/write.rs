@@ -115,25 +115,35 @@ pub(super) fn bind_row(
         sums[3],
         sums[4],
     );
-    facts.add(
-        tx,
-        texts[0],
-        texts[1],
-        texts[2],
-        [
-            fact_label(0),
-            fact_label(1),
-            fact_label(5),
-            fact_label(6),
-            fact_label(3),
-            fact_label(4),
-            fact_label(7),
-            fact_label(8),
-            fact_label(9),
-            fact_label(10),
-        ],
-        fact,
-    )?;
+    // A line whose amounts or quantity, added to those of the lines before it with the same
+    // labels, exceed what a Decimal holds: a bad file, told at that line.
+    let at_line = |e: Error| {
+        Error::new(
+            ErrorCode::Import,
+            format!("line {}: {}", batch.lines[i], e.message),
+        )
+    };
+    facts
+        .add(
+            tx,
+            texts[0],
+            texts[1],
+            texts[2],
+            [
+                fact_label(0),
+                fact_label(1),
+                fact_label(5),
+                fact_label(6),
+                fact_label(3),
+                fact_label(4),
+                fact_label(7),
+                fact_label(8),
+                fact_label(9),
+                fact_label(10),
+            ],
+            fact,
+        )
+        .map_err(at_line)?;
     let (start, end) = batch.times(i);
     stmt.raw_bind_parameter(at + NAMOUNTS, start)?;
     stmt.raw_bind_parameter(at + NAMOUNTS + 1, end)?;
@@ -178,13 +188,26 @@ pub(super) fn import_stream(
     // on a million lines, for about 14 MB more memory.
     let cache: i64 = conn.pragma_query_value(None, "cache_size", |r| r.get(0))?;
     conn.pragma_update(None, "cache_size", -IMPORT_CACHE_KIB)?;
-    let result = write_import(conn, rdr, mapper, header, name, sha, opts, progress);
+    let result = write_import(conn, rdr, mapper, header, name, sha, opts, progress)
+        .map_err(|e| of_file(e, name));
     conn.pragma_update(None, "cache_size", cache)?;
     if bulk {
         switch_journal(conn, "delete", "WAL");
     }
     conn.pragma_update(None, "foreign_keys", fk)?;
     result
+}
+
+/// An error met while writing a file, named as the file's: whatever stopped the import (a
+/// total too large, the disk full), nothing of the file was written.
+fn of_file(e: Error, name: &str) -> Error {
+    if e.message.starts_with(&format!("{name}: ")) {
+        return e;
+    }
+    Error::new(
+        e.code,
+        format!("{name}: not imported, nothing was written: {}", e.message),
+    )
 }
 
 /// Switches the journal mode from `from` to `to`; false when the ledger is not in `from` mode
@@ -424,7 +447,12 @@ pub(super) fn write_import(
     }
     let mut parsed = parsed?;
     if let Some(p) = parsed.file_error {
-        return Err(import_error(name, p));
+        let mut before = parsed.errors;
+        before.extend(db_errors);
+        return Err(import_error(
+            name,
+            with_rows_before(p, before, parsed.more_errors),
+        ));
     }
     if !parsed.errors.is_empty() || !db_errors.is_empty() {
         let mut all = parsed.errors;
@@ -741,10 +769,15 @@ pub(super) fn ensure_account(
             };
             accounts::ensure_account(conn, &a.account, &a.provider, &currency, mode, at).map_err(
                 |e| {
-                    (
-                        a.account_column.clone(),
-                        format!("{}: {}", row::quote(&a.account), e.message),
-                    )
+                    // The value named once, quoted (and shortened) as in every row error.
+                    let value = row::quote(&a.account);
+                    let message = e.message.replacen(&format!("'{}'", a.account), &value, 1);
+                    let message = if message.contains(&value) {
+                        message
+                    } else {
+                        format!("{value}: {message}")
+                    };
+                    (a.account_column.clone(), message)
                 },
             )?;
             Ok(true)
