@@ -119,10 +119,18 @@ fn settling_again_adds_nothing_and_a_newer_export_settles_the_difference() {
     let mut c = tencent_ledger();
     let bytes = std::fs::read(fixture("tencent-cn.csv")).unwrap();
     settle(&mut c, "tencent-cn.csv", &bytes, "2025-06-01");
+    let settled = balances(&c, "100000000001", "2025-06-02");
     let again = settle(&mut c, "tencent-cn.csv", &bytes, "2025-06-02");
     assert_eq!(again.status, "already_imported");
-    assert!(again.settlement.is_none());
+    // Nothing settled again, and no departure told again (judged on balances the first
+    // settlement lowered, lines 2, 3 and 5 would all have looked like departures or not).
+    let st = again.settlement.unwrap();
+    assert!(st.settled.is_empty(), "{:?}", st.settled);
+    assert!(st.departures.is_empty(), "{:?}", st.departures);
     let before = balances(&c, "100000000001", "2025-06-03");
+    assert_eq!(before.cash, settled.cash);
+    assert_eq!(before.vouchers, settled.vouchers);
+    assert_eq!(before.complimentary, settled.complimentary);
     // A newer export of September: MySQL now 250 (voucher 40, cash 210) and no refund; CVM
     // as before.
     let text = std::str::from_utf8(&bytes).unwrap();
@@ -144,6 +152,53 @@ fn settling_again_adds_nothing_and_a_newer_export_settles_the_difference() {
     let after = balances(&c, "100000000001", "2025-06-04");
     assert_eq!(after.cash, before.cash - d("60.5"));
     assert_eq!(after.vouchers, before.vouchers);
+}
+
+#[test]
+fn bytes_imported_without_settling_are_settled_when_imported_again_with_settle() {
+    let bytes = std::fs::read(fixture("tencent-cn.csv")).unwrap();
+    // Imported and settled at once: the reference.
+    let mut at_once = tencent_ledger();
+    let first = settle(&mut at_once, "tencent-cn.csv", &bytes, "2025-06-01");
+    // Imported without settling, then again with --settle.
+    let mut later = tencent_ledger();
+    let mut plain = settle_opts("2025-06-01");
+    plain.settle = false;
+    let r = import::import_bytes(&mut later, "tencent-cn.csv", &bytes, &plain).unwrap();
+    assert!(r.settlement.is_none());
+    let b = balances(&later, "100000000001", "2025-06-02");
+    assert_eq!(b.cash, d("500"), "nothing settled yet");
+    let again = settle(&mut later, "tencent-cn.csv", &bytes, "2025-06-01");
+    assert_eq!(again.status, "already_imported");
+    let (st, want) = (again.settlement.unwrap(), first.settlement.unwrap());
+    let amounts = |s: &billfold::ledger::bills::SettleReport| {
+        s.settled
+            .iter()
+            .map(|g| (g.month.clone(), g.service.clone(), g.amount, g.by))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(amounts(&st), amounts(&want));
+    let lines = |s: &billfold::ledger::bills::SettleReport| {
+        s.departures.iter().map(|x| x.line).collect::<Vec<_>>()
+    };
+    assert_eq!(lines(&st), [2, 3, 5]);
+    assert_eq!(lines(&st), lines(&want));
+    let (b, w) = (
+        balances(&later, "100000000001", "2025-06-02"),
+        balances(&at_once, "100000000001", "2025-06-02"),
+    );
+    assert_eq!(
+        (b.cash, b.vouchers, b.complimentary, b.arrears),
+        (w.cash, w.vouchers, w.complimentary, w.arrears)
+    );
+    let unsettled: i64 = later
+        .query_row(
+            "SELECT COUNT(*) FROM cost_lines WHERE entry_id IS NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(unsettled, 0);
 }
 
 #[test]

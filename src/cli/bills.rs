@@ -208,10 +208,20 @@ fn summary(reports: &[import::FileReport]) -> Vec<String> {
         .iter()
         .map(|r| {
             if r.status == "already_imported" {
-                return format!(
+                // With --settle, what settling its lines did now (nothing when they were).
+                let mut t = format!(
                     "{}: already imported (import #{}), nothing added",
                     r.file, r.import_id
                 );
+                let notes = r.notes();
+                if r.settlement.is_some() && notes.is_empty() {
+                    t.push_str("; nothing left to settle");
+                }
+                for n in notes {
+                    t.push_str("\n  ");
+                    t.push_str(&n);
+                }
+                return t;
             }
             let slices = if r.slices.len() > LISTED {
                 slices_in_short(&r.slices)

@@ -408,7 +408,7 @@ fn import_file_inner(
     let sha = &opened.sha256;
     expect_bytes(&name, sha, opts).map_err(failed)?;
     if let Some(report) = already_imported(conn, &name, sha, opts).map_err(failed)? {
-        return Ok(report);
+        return settled_if_asked(conn, report, opts).map_err(failed);
     }
     let counter = Arc::new(AtomicU64::new(0));
     let reader = opened.reader(path, counter.clone()).map_err(failed)?;
@@ -442,7 +442,7 @@ pub fn import_bytes(
     let sha = hex(&Sha256::digest(bytes));
     expect_bytes(name, &sha, opts)?;
     if let Some(report) = already_imported(conn, name, &sha, opts)? {
-        return Ok(report);
+        return settled_if_asked(conn, report, opts);
     }
     let reader = decoded(name, bytes, std::io::Cursor::new(bytes.to_vec()))?;
     import_stream(conn, reader, name, &sha, opts, None, false).map_err(|e| {
@@ -550,6 +550,45 @@ fn already_imported(
         settlement: None,
         signoffs_changed: Vec::new(),
     }))
+}
+
+/// Bytes imported before without `--settle`, imported again with it: their lines are settled
+/// now (in one transaction), as they would have been the first time. Lines settled already
+/// are left as they are: settling compares each (account, month, service) with what was
+/// settled for it, so a second `--settle` adds nothing.
+fn settled_if_asked(
+    conn: &mut Connection,
+    mut report: FileReport,
+    opts: &Options,
+) -> Result<FileReport> {
+    if !opts.settle {
+        return Ok(report);
+    }
+    let tx = conn.transaction()?;
+    // Its lines' ids, found through its slices (all current: see `already_imported`) and the
+    // lines' (account, month) index; an import's lines have consecutive ids.
+    let (first, last): (Option<i64>, Option<i64>) = tx.query_row(
+        "SELECT MIN(l.id), MAX(l.id) FROM import_slices s
+         JOIN cost_lines l ON l.account_id = s.account_id AND l.month = s.month
+         WHERE s.import_id = ?1 AND l.import_id = ?1",
+        params![report.import_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    if let (Some(first), Some(last)) = (first, last) {
+        let settled =
+            crate::ledger::bills::settle_lines(&tx, first, last, opts.at).map_err(|e| {
+                Error::new(
+                    ErrorCode::Import,
+                    format!(
+                        "{}: imported before (import #{}); not settled, nothing was written: {}",
+                        report.file, report.import_id, e.message
+                    ),
+                )
+            })?;
+        report.settlement = Some(settled);
+    }
+    tx.commit()?;
+    Ok(report)
 }
 
 /// Imports several files, each all or nothing: the reports of the files imported, and the

@@ -174,9 +174,9 @@ pub fn settle_lines(
     let mut report = SettleReport::default();
     let mut labels = Labels::default();
     let mut accounts: BTreeMap<String, Account> = BTreeMap::new();
-    // (account, month, service) → totals; and the lines, for the departures.
+    // (account, month, service) → totals; and the lines, for the departures (with their month).
     let mut groups: BTreeMap<(String, String, String), Amounts> = BTreeMap::new();
-    let mut lines: Vec<(u64, String, String, Amounts)> = Vec::new();
+    let mut lines: Vec<(String, (u64, String, String, Amounts))> = Vec::new();
     let mut stmt = tx.prepare(
         "SELECT account_id, month, service, source_line, billed_cost, coupon_paid, paid_voucher,
                 paid_complimentary, paid_card, paid_cash, paid_arrears, paid_credit, paid_revenue
@@ -239,7 +239,7 @@ pub fn settle_lines(
             .or_default()
             .add(&a);
         if a.stated {
-            lines.push((r.get::<_, i64>(3)? as u64, account, service, a));
+            lines.push((month, (r.get::<_, i64>(3)? as u64, account, service, a)));
         }
     }
     drop(rows);
@@ -292,7 +292,18 @@ pub fn settle_lines(
     }
     // Settled afresh in account, month, service order, whatever the order of the reversals.
     changed.sort_by(|a, b| (&a.0, &a.1, &a.2).cmp(&(&b.0, &b.1, &b.2)));
-    departures(tx, &accounts, &lines, at, &mut report)?;
+    // Only the lines of what is settled now are judged: a group settled before, unchanged,
+    // would be judged on balances its own settlement already lowered.
+    let judged: Vec<_> = lines
+        .into_iter()
+        .filter(|(month, (_, account, service, _))| {
+            changed
+                .iter()
+                .any(|c| (&c.0, &c.1, &c.2) == (account, month, service))
+        })
+        .map(|(_, line)| line)
+        .collect();
+    departures(tx, &accounts, &judged, at, &mut report)?;
     for (account, month, service, now, before, reversed) in changed {
         let consumer = &accounts[&account];
         let mut group = if now.billed.is_zero() && now.parts.iter().all(Decimal::is_zero) {
