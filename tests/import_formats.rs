@@ -423,6 +423,85 @@ fn focus_totals_match_an_independent_sum() {
     assert_eq!(r["0F0E0D-0C0B0A-090807"], d("28.099999999"));
 }
 
+/// A FOCUS line's month is the month of its BillingPeriodStart in UTC (docs/IMPORT.md §2): a
+/// start written with an offset belongs to the month of the instant it names, not to the month
+/// its digits say, on either side of a month's boundary.
+#[test]
+fn a_focus_lines_month_is_its_billing_period_starts_month_in_utc() {
+    // BillingPeriodStart as written | billed | the instant in UTC and its month, by hand
+    let table = "\
+        2024-10-01T00:00:00+02:00     | 10    | 2024-09-30T22:00:00Z | 2024-09
+        2024-09-30T23:00:00-02:00     | 20    | 2024-10-01T01:00:00Z | 2024-10
+        2024-11-01T05:29:59+0530      | 4.25  | 2024-10-31T23:59:59Z | 2024-10
+        2024-10-31 20:00:00 GMT-04:00 | 0.001 | 2024-11-01T00:00:00Z | 2024-11
+        2024-10-01T00:00:00Z          | 0.5   | 2024-10-01T00:00:00Z | 2024-10";
+    let lines: Vec<[&str; 4]> = table
+        .lines()
+        .map(|l| {
+            let v: Vec<&str> = l.split('|').map(str::trim).collect();
+            [v[0], v[1], v[2], v[3]]
+        })
+        .collect();
+    let mut text = String::from(
+        "BilledCost,EffectiveCost,BillingAccountId,BillingCurrency,BillingPeriodStart,ChargePeriodStart,ChargeCategory,ProviderName,ServiceName\n",
+    );
+    for [start, billed, _, _] in &lines {
+        text.push_str(&format!(
+            "{billed},{billed},acct-utc,EUR,{start},{start},Usage,P,S\n"
+        ));
+    }
+    let mut conn = store::open_in_memory().unwrap();
+    let r = import::import_bytes(
+        &mut conn,
+        "utc.csv",
+        text.as_bytes(),
+        &opts_at("2025-06-01"),
+    )
+    .unwrap();
+    // Each line: its month, and its charge start (the same text) stored as the UTC instant.
+    for (i, [start, _, utc, month]) in lines.iter().enumerate() {
+        assert_eq!(
+            row(&conn, i as i64 + 2, "month,charge_start"),
+            [Some(month.to_string()), Some(utc.to_string())],
+            "{start}"
+        );
+    }
+    // The months summed here from the table: lines and billed per month.
+    let mut want: BTreeMap<String, (u64, Decimal)> = BTreeMap::new();
+    for [_, billed, _, month] in &lines {
+        let e = want.entry(month.to_string()).or_default();
+        e.0 += 1;
+        e.1 += d(billed);
+    }
+    let slices: BTreeMap<String, u64> = r
+        .slices
+        .iter()
+        .map(|s| {
+            assert_eq!(s.account, "acct-utc");
+            (s.month.clone(), s.lines)
+        })
+        .collect();
+    let want_slices: BTreeMap<String, u64> =
+        want.iter().map(|(m, (n, _))| (m.clone(), *n)).collect();
+    assert_eq!(slices, want_slices);
+    let by_month: BTreeMap<String, (u64, Decimal)> =
+        costs::group_costs(&conn, &CostFilter::default(), &[GroupBy::Month])
+            .unwrap()
+            .into_iter()
+            .map(|g| {
+                (
+                    g.keys["month"].clone().unwrap(),
+                    (g.lines as u64, g.billed_cost),
+                )
+            })
+            .collect();
+    assert_eq!(by_month, want);
+    assert_eq!(
+        (want["2024-09"].1, want["2024-10"].1, want["2024-11"].1),
+        (d("10"), d("24.75"), d("0.001"))
+    );
+}
+
 #[test]
 fn every_focus_deviation_loads_as_meant() {
     let mut conn = store::open_in_memory().unwrap();
