@@ -303,8 +303,15 @@ fn rows_problem(mut errors: Vec<RowError>, more: bool) -> String {
 
 /// A file that could not be read to its end (`problem`), and the bad values of the rows read
 /// before it, if any: both are told, the values after the place that stopped the reading.
-fn with_rows_before(problem: String, before: Vec<RowError>, more: bool) -> String {
-    if before.is_empty() {
+/// Not when the bytes could not be read (`unreadable`: an I/O error, or the file changed while
+/// it was read): the rows read were of bytes that are no longer the file's.
+fn with_rows_before(
+    problem: String,
+    unreadable: bool,
+    before: Vec<RowError>,
+    more: bool,
+) -> String {
+    if unreadable || before.is_empty() {
         return problem;
     }
     format!("{problem}; and before that, {}", rows_problem(before, more))

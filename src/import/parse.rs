@@ -425,7 +425,12 @@ pub(super) fn check_rows<R: Read>(
     );
     if let Some(problem) = parsed.file_error {
         return Err(Refusal {
-            problem: with_rows_before(problem, parsed.errors, parsed.more_errors),
+            problem: with_rows_before(
+                problem,
+                parsed.unreadable,
+                parsed.errors,
+                parsed.more_errors,
+            ),
             currency_unstated: false,
             unreadable: parsed.unreadable,
         });

@@ -451,7 +451,7 @@ pub(super) fn write_import(
         before.extend(db_errors);
         return Err(import_error(
             name,
-            with_rows_before(p, before, parsed.more_errors),
+            with_rows_before(p, parsed.unreadable, before, parsed.more_errors),
         ));
     }
     if !parsed.errors.is_empty() || !db_errors.is_empty() {
