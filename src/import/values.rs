@@ -64,12 +64,18 @@ pub fn parse_amount(text: &str) -> Result<Decimal, Expected> {
         return Err(EXPECTED_AMOUNT);
     }
     match exp_at {
-        None => Decimal::from_str_exact(t).map_err(|_| EXPECTED_EXACT),
+        None => Decimal::from_str_exact(t)
+            .or_else(|_| Decimal::from_str_exact(without_trailing_zeros(t)))
+            .map_err(|_| EXPECTED_EXACT),
         Some(e) => {
             let exp = &t[e + 1..];
             let eb = exp.as_bytes();
             let start = usize::from(!eb.is_empty() && (eb[0] == b'-' || eb[0] == b'+'));
-            if eb.len() == start || !eb[start..].iter().all(u8::is_ascii_digit) || eb.len() > 4 {
+            // At most 4 digits of exponent (its sign aside): beyond, no amount is exact.
+            if eb.len() == start
+                || !eb[start..].iter().all(u8::is_ascii_digit)
+                || eb.len() - start > 4
+            {
                 return Err(EXPECTED_AMOUNT);
             }
             exact_scientific(&t[..e], exp.parse::<i32>().map_err(|_| EXPECTED_AMOUNT)?)
@@ -77,9 +83,25 @@ pub fn parse_amount(text: &str) -> Result<Decimal, Expected> {
     }
 }
 
+/// A number's text without the zeros that end its fraction (`0.10` → `0.1`, `5.0` → `5`): the
+/// same number, in fewer decimal places, for a value written with more than 28 of them.
+fn without_trailing_zeros(t: &str) -> &str {
+    if !t.contains('.') {
+        return t;
+    }
+    t.trim_end_matches('0').trim_end_matches('.')
+}
+
 /// `mantissa × 10^exp` exactly (no float on the way).
 fn exact_scientific(mantissa: &str, exp: i32) -> Result<Decimal, Expected> {
-    let m = Decimal::from_str_exact(mantissa).map_err(|_| EXPECTED_EXACT)?;
+    // Normalized: `1.0E-28` is 10^-28, which fits, though `1.0` has one decimal place.
+    let m = Decimal::from_str_exact(mantissa)
+        .or_else(|_| Decimal::from_str_exact(without_trailing_zeros(mantissa)))
+        .map_err(|_| EXPECTED_EXACT)?
+        .normalize();
+    if m.is_zero() {
+        return Ok(Decimal::ZERO);
+    }
     let scale = m.scale() as i64 - exp as i64;
     if scale >= 0 {
         if scale > 28 {
@@ -240,9 +262,16 @@ pub fn parse_month(text: &str) -> Result<[u8; 7], Expected> {
         let rest = &t[5..];
         let end = rest.find(['-', '/', '.']).unwrap_or(rest.len());
         if end < rest.len() {
-            // A date: check it is one.
+            // A date: check it is one, and one the month has (not 2024-02-31).
             let d = &rest[end + 1..];
             if d.is_empty() || d.len() > 2 || !d.bytes().all(|c| c.is_ascii_digit()) {
+                return Err(EXPECTED_MONTH);
+            }
+            let (year, month, day) = (t[..4].parse(), rest[..end].parse(), d.parse());
+            let (Ok(year), Ok(month), Ok(day)) = (year, month, day) else {
+                return Err(EXPECTED_MONTH);
+            };
+            if NaiveDate::from_ymd_opt(year, month, day).is_none() {
                 return Err(EXPECTED_MONTH);
             }
         }
@@ -306,6 +335,31 @@ mod tests {
             parse_amount("1.00000000000000000000000000001").unwrap_err(),
             EXPECTED_EXACT
         );
+        // More than 28 decimal places written, fewer needed: the same number, held exactly.
+        assert_eq!(
+            parse_amount("0.00000000000000000000000000010").unwrap(),
+            d("0.0000000000000000000000000001")
+        );
+        assert_eq!(
+            parse_amount("5.000000000000000000000000000000").unwrap(),
+            d("5")
+        );
+        assert_eq!(
+            parse_amount("1.0E-28").unwrap(),
+            d("0.0000000000000000000000000001")
+        );
+        assert_eq!(parse_amount("0E-30").unwrap(), Decimal::ZERO);
+        assert_eq!(parse_amount("-0.0e-40").unwrap(), Decimal::ZERO);
+        // Four exponent digits, its sign aside.
+        assert_eq!(parse_amount("1e-0005").unwrap(), d("0.00001"));
+        assert_eq!(parse_amount("1e+0003").unwrap(), d("1000"));
+        assert_eq!(parse_amount("1e-00005").unwrap_err(), EXPECTED_AMOUNT);
+        // Needing more than 28 decimal places: refused, never rounded.
+        assert_eq!(parse_amount("1.5E-28").unwrap_err(), EXPECTED_EXACT);
+        assert_eq!(
+            parse_amount("0.00000000000000000000000000011").unwrap_err(),
+            EXPECTED_EXACT
+        );
     }
 
     #[test]
@@ -355,10 +409,19 @@ mod tests {
             ("2024/9", "2024-09"),
             ("202409", "2024-09"),
             ("2024-09-15", "2024-09"),
+            ("2024-02-29", "2024-02"),
         ] {
             assert_eq!(std::str::from_utf8(&parse_month(s).unwrap()).unwrap(), m);
         }
-        for bad in ["2024-13", "24-09", "2024", "September"] {
+        for bad in [
+            "2024-13",
+            "24-09",
+            "2024",
+            "September",
+            "2024-02-31",
+            "2024-09-00",
+            "2023-02-29",
+        ] {
             assert!(parse_month(bad).is_err(), "{bad}");
         }
         let t = parse_time("2024-08-31 20:00:00Z", 0).unwrap();
