@@ -190,20 +190,24 @@ pub fn parse_range(v: &str) -> Result<(DateTime<Utc>, Option<DateTime<Utc>>), &'
 }
 
 /// 资源标签: `k1=v1;k2=v2` (also `:` and `,`/`|` separators) as a JSON object, or the text
-/// under the key `""` when it is not in that form.
+/// under the key `""` when it is not in that form (a part without `=`, or a key given two
+/// values, one of which the object would lose).
 pub fn tags(v: &str) -> String {
-    let mut pairs = Vec::new();
+    let as_text = || super::tencent::tag_object(std::iter::once((String::new(), v.to_string())));
+    let mut pairs: Vec<(String, String)> = Vec::new();
     for part in v
         .split([';', '；', ',', '|'])
         .map(str::trim)
         .filter(|p| !p.is_empty())
     {
-        match part.split_once(['=', ':']) {
-            Some((k, val)) => pairs.push((k.trim().to_string(), val.trim().to_string())),
-            None => {
-                return super::tencent::tag_object(std::iter::once((String::new(), v.to_string())))
-                    .unwrap_or_default()
-            }
+        let Some((k, val)) = part.split_once(['=', ':']) else {
+            return as_text().unwrap_or_default();
+        };
+        let (k, val) = (k.trim(), val.trim());
+        match pairs.iter().find(|(key, _)| key == k) {
+            Some((_, before)) if before != val => return as_text().unwrap_or_default(),
+            Some(_) => {}
+            None => pairs.push((k.to_string(), val.to_string())),
         }
     }
     super::tencent::tag_object(pairs.into_iter()).unwrap_or_else(|| "{}".into())
@@ -320,6 +324,9 @@ mod tests {
     fn resource_tags() {
         assert_eq!(tags("env=prod;team=fin"), r#"{"env":"prod","team":"fin"}"#);
         assert_eq!(tags("free text"), r#"{"":"free text"}"#);
+        // A key twice: kept once when its values agree, else the whole text, nothing lost.
+        assert_eq!(tags("env=prod;env=prod"), r#"{"env":"prod"}"#);
+        assert_eq!(tags("env=prod;env=dev"), r#"{"":"env=prod;env=dev"}"#);
     }
 
     #[test]

@@ -21,6 +21,8 @@ const BILLED: &[&str] = &[
     "优惠后总价",
     "totalamountafterdiscount",
     "totalamountafterdiscount(excludingtax)",
+    "优惠后总价(不含税)",
+    "优惠后总价（不含税）",
 ];
 const DEDUCTED: &[&str] = &["扣费时间", "deductiontime", "transactiontime"];
 const MODE: &[&str] = &["计费模式", "billingmode"];
@@ -141,11 +143,22 @@ impl Tencent {
                 header[billed]
             )));
         }
-        let tags = header
+        let tags: Vec<(usize, String)> = header
             .iter()
             .enumerate()
             .filter_map(|(i, h)| tag_key(h).map(|k| (i, k.to_string())))
             .collect();
+        // One tag key in two columns (`标签键:env` and `Tag:env`): a line's tags are one JSON
+        // object, where one of the two values would be lost.
+        for (n, (i, key)) in tags.iter().enumerate() {
+            if let Some((j, _)) = tags[..n].iter().find(|(_, k)| k == key) {
+                return Err(HeaderError::Problem(format!(
+                    "the header names the tag key '{key}' twice ('{}' and '{}'): expected each \
+                     tag key once",
+                    header[*j], header[*i]
+                )));
+            }
+        }
         Ok(Tencent {
             account,
             owner: find(cols, OWNER),

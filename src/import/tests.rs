@@ -305,3 +305,30 @@ fn control_characters_in_names_do_not_shift_the_rollups_keys() {
     );
     assert!(keys.iter().all(|k| k.3 == "EUR"), "{keys:?}");
 }
+
+#[test]
+fn a_tencent_billed_column_named_before_tax_in_chinese_reads_as_the_plain_one() {
+    use crate::costs::{group_costs, CostFilter, GroupBy};
+    let plain = std::fs::read_to_string(fixture("tencent-cn.csv")).unwrap();
+    let mut totals = Vec::new();
+    for name in [
+        "优惠后总价",
+        "优惠后总价(不含税)",
+        "优惠后总价（不含税）(元)",
+    ] {
+        let bytes = plain.replacen(",优惠后总价,", &format!(",{name},"), 1);
+        let mut conn = crate::store::open_in_memory().unwrap();
+        let r = import_bytes(&mut conn, "bill.csv", bytes.as_bytes(), &plain_options())
+            .unwrap_or_else(|e| panic!("{name}: {}", e.message));
+        assert_eq!(r.format, "tencent");
+        let groups = group_costs(&conn, &CostFilter::default(), &[GroupBy::Month]).unwrap();
+        totals.push(
+            groups
+                .iter()
+                .map(|g| (g.keys["month"].clone(), g.billed_cost))
+                .collect::<Vec<_>>(),
+        );
+    }
+    assert_eq!(totals[0], totals[1]);
+    assert_eq!(totals[0], totals[2]);
+}
