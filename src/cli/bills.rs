@@ -156,7 +156,8 @@ pub fn run_import(conn: &mut Connection, args: &ImportArgs) -> Result<String> {
     let opts = Options {
         format: args.format,
         at,
-        progress: !args.json && std::io::stderr().is_terminal(),
+        // On stderr: with --json too, whose output is on stdout.
+        progress: std::io::stderr().is_terminal(),
         settle: args.settle,
         currency: match &args.currency {
             Some(c) => Some(Currency::parse(&c.to_ascii_uppercase())?),

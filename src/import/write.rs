@@ -442,8 +442,14 @@ pub(super) fn write_import(
         result?;
         Ok(parsed)
     });
-    if progress.as_ref().is_some_and(|p| p.stderr) {
-        eprintln!();
+    // The indicator's last state: 100 % once the file is read (the reports above come at most
+    // every 250 ms, so the last one is usually short of it), where it stopped otherwise.
+    if let Some(p) = progress.as_ref().filter(|p| p.stderr) {
+        let read = p.counter.load(Ordering::Relaxed).min(p.size);
+        eprintln!(
+            "\rimporting {name}: {:>3}% ({written} lines)",
+            read * 100 / p.size.max(1)
+        );
     }
     let mut parsed = parsed?;
     if let Some(p) = parsed.file_error {
