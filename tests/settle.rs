@@ -146,9 +146,15 @@ fn settling_again_adds_nothing_and_a_newer_export_settles_the_difference() {
     let r = settle(&mut c, "tencent-cn-v2.csv", newer.as_bytes(), "2025-06-03");
     let st = r.settlement.unwrap();
     // MySQL: 250 now against 189.5 settled: 60.5 more, all cash (40 voucher unchanged, cash
-    // 210 against 149.5).
-    assert_eq!(st.settled.len(), 1, "{:?}", st.settled);
-    assert_eq!(st.settled[0].amount, d("60.5"));
+    // 210 against 149.5). The month is settled again whole: CVM, unchanged, is reversed and
+    // settled again as before (0 more), in name order after MySQL, as the export alone would.
+    let got: Vec<(&str, Decimal)> = st
+        .settled
+        .iter()
+        .map(|g| (g.service.as_str(), g.amount))
+        .collect();
+    assert_eq!(got, [("云数据库MySQL", d("60.5")), ("云服务器CVM", d("0"))]);
+    assert_eq!(st.settled[1].replaced, Some(d("0.24")));
     let after = balances(&c, "100000000001", "2025-06-04");
     assert_eq!(after.cash, before.cash - d("60.5"));
     assert_eq!(after.vouchers, before.vouchers);

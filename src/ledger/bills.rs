@@ -22,7 +22,7 @@
 //! - Each line whose stated split departs from the documented order, judged by the ledger's
 //!   balances as the file's lines are paid one after the other, is reported.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
@@ -266,14 +266,25 @@ pub fn settle_lines(
     // Settlements that gave money back (refunds) are reversed last: taking a refund back finds
     // the purses the other services' reversals refill, as it would had the refund never been
     // given (its purse may have paid a sibling service since).
-    let mut to_reverse = Vec::new();
+    let mut before = Vec::with_capacity(groups.len());
+    let mut changed_months: BTreeSet<(String, String)> = BTreeSet::new();
     for ((account, month, service), now) in groups {
         let (settled, entries, named) = settled_before(tx, &account, &month, &service)?;
         // Unchanged: the same amounts, and the same kinds named (unknown before schema 8).
-        if now.billed == settled.billed
+        let unchanged = now.billed == settled.billed
             && now.parts == settled.parts
-            && named.is_none_or(|n| n == named_bits(&now.named))
-        {
+            && named.is_none_or(|n| n == named_bits(&now.named));
+        if !unchanged {
+            changed_months.insert((account.clone(), month.clone()));
+        }
+        before.push((account, month, service, now, settled, entries));
+    }
+    // A month with any service changed is settled again whole, its unchanged services too:
+    // left in force, their settlements would hold purses the export alone would have let the
+    // services before them (in name order) take, or refuse a split for money they hold.
+    let mut to_reverse = Vec::new();
+    for (account, month, service, now, settled, entries) in before {
+        if !changed_months.contains(&(account.clone(), month.clone())) {
             continue;
         }
         let gave_back =
