@@ -956,11 +956,11 @@ fn vouchers_cash_arrears(c: &Connection, account: &str) -> (Decimal, Decimal, De
     (s.balances[1], s.balances[0], s.balances[4])
 }
 
-/// FINDING 2. A newer export that keeps one service unchanged and changes another: the
-/// unchanged group is skipped (src/ledger/bills.rs, "Unchanged: the same amounts…"), so its
-/// settlement stays in force while the changed one is reversed and settled again after it.
-/// The export alone settles its groups in service order (云数据库MySQL before 云服务器CVM), on
-/// balances no sibling has touched, and takes other purses.
+/// FINDING 2 (fixed in 61a9c49). A newer export that keeps one service unchanged and changes
+/// another: the unchanged group was skipped, so its settlement stayed in force while the
+/// changed one was reversed and settled again after it. The export alone settles its groups in
+/// service order (云数据库MySQL before 云服务器CVM), on balances no sibling has touched, and
+/// takes other purses; the whole month is now settled again as it would.
 #[test]
 fn a_newer_export_keeping_a_service_unchanged_ends_where_it_alone_would() {
     // The deduction order: MySQL 4 from the voucher, CVM the voucher's last 6 and cash 4.
@@ -990,17 +990,17 @@ fn a_newer_export_keeping_a_service_unchanged_ends_where_it_alone_would() {
         vouchers_cash_arrears(&alone, account),
         (cents(0), cents(9_600), cents(0))
     );
-    // After the first export: MySQL's 4 is given back to the voucher and taken from cash;
-    // CVM keeps the voucher's 6 and cash 4: vouchers 4, cash 92.
+    // Before the fix, after the first export: MySQL's 4 was given back to the voucher and taken
+    // from cash; CVM kept the voucher's 6 and cash 4: vouchers 4, cash 92.
     assert_eq!(
         vouchers_cash_arrears(&seq, account),
         vouchers_cash_arrears(&alone, account)
     );
 }
 
-/// FINDING 2, refused: the same, where the changed service states more vouchers than the
-/// unchanged one's settlement left. The export alone is settled; after the first export it is
-/// refused, for money an earlier settlement had taken (§11: "a stated split is never refused
+/// FINDING 2, refused (fixed in 61a9c49): the same, where the changed service states more
+/// vouchers than the unchanged one's settlement left. The export alone is settled; after the
+/// first export it was refused, for money an earlier settlement had taken (§11: "a stated split is never refused
 /// for money an earlier settlement had taken").
 #[test]
 fn a_newer_export_keeping_a_service_unchanged_is_not_refused_where_it_alone_is_not() {
@@ -1022,7 +1022,8 @@ fn a_newer_export_keeping_a_service_unchanged_is_not_refused_where_it_alone_is_n
     settle(&mut alone, "2.csv", &newer, "2025-06-02").unwrap();
     let mut seq = ledger(&voucher_and_cash());
     settle(&mut seq, "1.csv", &first, "2025-06-01").unwrap();
-    // Refused: "the bill says 8 CNY was paid by vouchers, but the ledger's vouchers hold 4".
+    // Refused before the fix: "the bill says 8 CNY was paid by vouchers, but the ledger's
+    // vouchers hold 4".
     settle(&mut seq, "2.csv", &newer, "2025-06-02").unwrap();
     assert_eq!(
         vouchers_cash_arrears(&seq, "100000000001"),
