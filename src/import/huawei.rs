@@ -193,7 +193,10 @@ pub fn parse_range(v: &str) -> Result<(DateTime<Utc>, Option<DateTime<Utc>>), &'
 /// under the key `""` when it is not in that form (a part without `=`, or a key given two
 /// values, one of which the object would lose).
 pub fn tags(v: &str) -> String {
-    let as_text = || super::tencent::tag_object(std::iter::once((String::new(), v.to_string())));
+    let as_text = || {
+        super::tencent::tag_object(std::iter::once((String::new(), v.to_string())))
+            .unwrap_or_default()
+    };
     let mut pairs: Vec<(String, String)> = Vec::new();
     for part in v
         .split([';', '；', ',', '|'])
@@ -201,11 +204,11 @@ pub fn tags(v: &str) -> String {
         .filter(|p| !p.is_empty())
     {
         let Some((k, val)) = part.split_once(['=', ':']) else {
-            return as_text().unwrap_or_default();
+            return as_text();
         };
         let (k, val) = (k.trim(), val.trim());
         match pairs.iter().find(|(key, _)| key == k) {
-            Some((_, before)) if before != val => return as_text().unwrap_or_default(),
+            Some((_, before)) if before != val => return as_text(),
             Some(_) => {}
             None => pairs.push((k.to_string(), val.to_string())),
         }

@@ -452,18 +452,16 @@ pub(super) fn write_import(
         );
     }
     let mut parsed = parsed?;
-    if let Some(p) = parsed.file_error {
-        let mut before = parsed.errors;
-        before.extend(db_errors);
+    let mut errors = std::mem::take(&mut parsed.errors);
+    errors.extend(db_errors);
+    if let Some(p) = parsed.file_error.take() {
         return Err(import_error(
             name,
-            with_rows_before(p, parsed.unreadable, before, parsed.more_errors),
+            with_rows_before(p, parsed.unreadable, errors, parsed.more_errors),
         ));
     }
-    if !parsed.errors.is_empty() || !db_errors.is_empty() {
-        let mut all = parsed.errors;
-        all.extend(db_errors);
-        return Err(rows_error(name, all, parsed.more_errors));
+    if !errors.is_empty() {
+        return Err(rows_error(name, errors, parsed.more_errors));
     }
     debug_assert_eq!(written, parsed.rows);
 

@@ -266,7 +266,7 @@ pub fn settle_lines(
     // Settlements that gave money back (refunds) are reversed last: taking a refund back finds
     // the purses the other services' reversals refill, as it would had the refund never been
     // given (its purse may have paid a sibling service since).
-    let mut before = Vec::with_capacity(groups.len());
+    let mut compared = Vec::with_capacity(groups.len());
     let mut changed_months: BTreeSet<(String, String)> = BTreeSet::new();
     for ((account, month, service), now) in groups {
         let (settled, entries, named) = settled_before(tx, &account, &month, &service)?;
@@ -277,13 +277,13 @@ pub fn settle_lines(
         if !unchanged {
             changed_months.insert((account.clone(), month.clone()));
         }
-        before.push((account, month, service, now, settled, entries));
+        compared.push((account, month, service, now, settled, entries));
     }
     // A month with any service changed is settled again whole, its unchanged services too:
     // left in force, their settlements would hold purses the export alone would have let the
     // services before them (in name order) take, or refuse a split for money they hold.
     let mut to_reverse = Vec::new();
-    for (account, month, service, now, settled, entries) in before {
+    for (account, month, service, now, settled, entries) in compared {
         if !changed_months.contains(&(account.clone(), month.clone())) {
             continue;
         }
@@ -303,14 +303,12 @@ pub fn settle_lines(
     }
     // Settled afresh in account, month, service order, whatever the order of the reversals.
     changed.sort_by(|a, b| (&a.0, &a.1, &a.2).cmp(&(&b.0, &b.1, &b.2)));
-    // Only the lines of what is settled now are judged: a group settled before, unchanged,
+    // Only the lines of the months settled now are judged: a month settled before, unchanged,
     // would be judged on balances its own settlement already lowered.
     let judged: Vec<_> = lines
         .into_iter()
-        .filter(|(month, (_, account, service, _))| {
-            changed
-                .iter()
-                .any(|c| (&c.0, &c.1, &c.2) == (account, month, service))
+        .filter(|(month, (_, account, _, _))| {
+            changed_months.contains(&(account.clone(), month.clone()))
         })
         .map(|(_, line)| line)
         .collect();
