@@ -956,6 +956,41 @@ fn vouchers_cash_arrears(c: &Connection, account: &str) -> (Decimal, Decimal, De
     (s.balances[1], s.balances[0], s.balances[4])
 }
 
+/// Vouchers, cash and arrears.
+type Vca = (Decimal, Decimal, Decimal);
+
+/// FINDING 2's two exports of 2024-09 on `voucher_and_cash`: first MySQL 4 and CVM 10, both
+/// unstated; then MySQL as `mysql` says (billed, vouchers, cash) and CVM unchanged. The
+/// vouchers, cash and arrears after both exports, and after the newer one alone; each import
+/// must be settled (neither refused).
+fn after_both_and_alone(mysql: (&str, &str, &str)) -> (Vca, Vca) {
+    let first = tencent_bill(
+        "E1",
+        &[
+            ("云数据库MySQL", "4", "-", "-"),
+            ("云服务器CVM", "10", "-", "-"),
+        ],
+    );
+    let (billed, vouchers, cash) = mysql;
+    let newer = tencent_bill(
+        "E2",
+        &[
+            ("云数据库MySQL", billed, vouchers, cash),
+            ("云服务器CVM", "10", "-", "-"),
+        ],
+    );
+    let account = "100000000001";
+    let mut alone = ledger(&voucher_and_cash());
+    settle(&mut alone, "2.csv", &newer, "2025-06-02").unwrap();
+    let mut seq = ledger(&voucher_and_cash());
+    settle(&mut seq, "1.csv", &first, "2025-06-01").unwrap();
+    settle(&mut seq, "2.csv", &newer, "2025-06-02").unwrap();
+    (
+        vouchers_cash_arrears(&seq, account),
+        vouchers_cash_arrears(&alone, account),
+    )
+}
+
 /// FINDING 2 (fixed in 61a9c49). A newer export that keeps one service unchanged and changes
 /// another: the unchanged group was skipped, so its settlement stayed in force while the
 /// changed one was reversed and settled again after it. The export alone settles its groups in
@@ -963,72 +998,25 @@ fn vouchers_cash_arrears(c: &Connection, account: &str) -> (Decimal, Decimal, De
 /// takes other purses; the whole month is now settled again as it would.
 #[test]
 fn a_newer_export_keeping_a_service_unchanged_ends_where_it_alone_would() {
-    // The deduction order: MySQL 4 from the voucher, CVM the voucher's last 6 and cash 4.
-    let first = tencent_bill(
-        "E1",
-        &[
-            ("云数据库MySQL", "4", "-", "-"),
-            ("云服务器CVM", "10", "-", "-"),
-        ],
-    );
-    // MySQL now says cash paid it; CVM as before.
-    let newer = tencent_bill(
-        "E2",
-        &[
-            ("云数据库MySQL", "4", "0", "4"),
-            ("云服务器CVM", "10", "-", "-"),
-        ],
-    );
-    let account = "100000000001";
-    let mut seq = ledger(&voucher_and_cash());
-    settle(&mut seq, "1.csv", &first, "2025-06-01").unwrap();
-    settle(&mut seq, "2.csv", &newer, "2025-06-02").unwrap();
-    let mut alone = ledger(&voucher_and_cash());
-    settle(&mut alone, "2.csv", &newer, "2025-06-02").unwrap();
+    // The first export in the deduction order: MySQL 4 from the voucher, CVM the voucher's
+    // last 6 and cash 4. The newer one says cash paid MySQL.
+    let (both, alone) = after_both_and_alone(("4", "0", "4"));
     // Alone: MySQL cash 4, CVM the voucher's 10: vouchers 0, cash 96.
-    assert_eq!(
-        vouchers_cash_arrears(&alone, account),
-        (cents(0), cents(9_600), cents(0))
-    );
+    assert_eq!(alone, (cents(0), cents(9_600), cents(0)));
     // Before the fix, after the first export: MySQL's 4 was given back to the voucher and taken
     // from cash; CVM kept the voucher's 6 and cash 4: vouchers 4, cash 92.
-    assert_eq!(
-        vouchers_cash_arrears(&seq, account),
-        vouchers_cash_arrears(&alone, account)
-    );
+    assert_eq!(both, alone);
 }
 
 /// FINDING 2, refused (fixed in 61a9c49): the same, where the changed service states more
 /// vouchers than the unchanged one's settlement left. The export alone is settled; after the
-/// first export it was refused, for money an earlier settlement had taken (§11: "a stated split is never refused
-/// for money an earlier settlement had taken").
+/// first export it was refused, for money an earlier settlement had taken (§11: "a stated
+/// split is never refused for money an earlier settlement had taken"): "the bill says 8 CNY
+/// was paid by vouchers, but the ledger's vouchers hold 4".
 #[test]
 fn a_newer_export_keeping_a_service_unchanged_is_not_refused_where_it_alone_is_not() {
-    let first = tencent_bill(
-        "E1",
-        &[
-            ("云数据库MySQL", "4", "-", "-"),
-            ("云服务器CVM", "10", "-", "-"),
-        ],
-    );
-    let newer = tencent_bill(
-        "E2",
-        &[
-            ("云数据库MySQL", "8", "8", "0"),
-            ("云服务器CVM", "10", "-", "-"),
-        ],
-    );
-    let mut alone = ledger(&voucher_and_cash());
-    settle(&mut alone, "2.csv", &newer, "2025-06-02").unwrap();
-    let mut seq = ledger(&voucher_and_cash());
-    settle(&mut seq, "1.csv", &first, "2025-06-01").unwrap();
-    // Refused before the fix: "the bill says 8 CNY was paid by vouchers, but the ledger's
-    // vouchers hold 4".
-    settle(&mut seq, "2.csv", &newer, "2025-06-02").unwrap();
-    assert_eq!(
-        vouchers_cash_arrears(&seq, "100000000001"),
-        vouchers_cash_arrears(&alone, "100000000001")
-    );
+    let (both, alone) = after_both_and_alone(("8", "8", "0"));
+    assert_eq!(both, alone);
 }
 
 /// A Huawei bill of account hw1 in `month`: lines `(service, amount due, cash, arrears)`.
