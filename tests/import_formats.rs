@@ -1801,20 +1801,69 @@ fn progress_callbacks_report_growing_figures() {
     assert_eq!(r.rows, 30_000);
     let size = std::fs::metadata(&big).unwrap().len();
     let seen = seen.into_inner().unwrap();
-    // Reports come at most every 250 ms, after a batch is written, and none is promised at the
-    // end: this file takes seconds in a debug build (the next test relies on a report too).
-    let last = seen
-        .last()
-        .expect("no progress report in a 30,000-line import: make the file bigger");
-    assert_eq!(last.file_bytes, size);
-    assert!(last.bytes_read <= size, "{last:?} of a {size}-byte file");
-    assert!(last.lines <= r.rows, "{last:?} of {} lines", r.rows);
+    // Reports come at most every 250 ms, after a batch is written, and a last one once every
+    // line is written: the whole file read, every line counted.
+    let last = *seen.last().expect("no progress report");
+    assert_eq!(
+        last,
+        import::Progress {
+            bytes_read: size,
+            file_bytes: size,
+            lines: r.rows
+        }
+    );
+    // This file takes seconds in a debug build: reports before the last (the next test relies
+    // on one).
+    assert!(seen.len() >= 2, "{seen:?}: make the file bigger");
     for w in seen.windows(2) {
         assert!(w[0].lines <= w[1].lines && w[0].bytes_read <= w[1].bytes_read);
     }
     for p in &seen {
         assert!(p.file_bytes == size && p.bytes_read <= size && p.lines <= r.rows);
     }
+}
+
+#[test]
+fn a_small_file_gets_one_progress_report_at_the_end_and_a_refused_one_none_then() {
+    let dir = tempfile::tempdir().unwrap();
+    let small = dir.path().join("small.csv");
+    billfold::bench::generate::generate_focus_12(std::fs::File::create(&small).unwrap(), 10)
+        .unwrap();
+    let size = std::fs::metadata(&small).unwrap().len();
+    let seen = std::sync::Mutex::new(Vec::new());
+    let mut conn = store::open_in_memory().unwrap();
+    import::import_file_with_progress(&mut conn, &small, &opts_at("2026-06-01"), &|p| {
+        seen.lock().unwrap().push(p)
+    })
+    .unwrap();
+    assert_eq!(
+        seen.into_inner().unwrap(),
+        [import::Progress {
+            bytes_read: size,
+            file_bytes: size,
+            lines: 10
+        }]
+    );
+    // The same file with a bad amount on its last line: refused, and no report says 100 %.
+    let text = std::fs::read_to_string(&small).unwrap();
+    let bad = dir.path().join("bad.csv");
+    let at = text[..text.len() - 1].rfind('\n').unwrap() + 1;
+    // AvailabilityZone, then BilledCost.
+    let (zone, rest) = text[at..].split_once(',').unwrap();
+    let (_billed, rest) = rest.split_once(',').unwrap();
+    std::fs::write(&bad, format!("{}{zone},twelve,{rest}", &text[..at])).unwrap();
+    let seen = std::sync::Mutex::new(Vec::new());
+    let failure =
+        import::import_file_with_progress(&mut conn, &bad, &opts_at("2026-06-01"), &|p| {
+            seen.lock().unwrap().push(p)
+        })
+        .unwrap_err();
+    assert!(
+        failure.error.message.contains("'twelve'"),
+        "{}",
+        failure.error
+    );
+    assert_eq!(seen.into_inner().unwrap(), []);
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {

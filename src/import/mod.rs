@@ -37,7 +37,7 @@ use write::*;
 use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -333,6 +333,49 @@ struct ProgressSink<'a> {
     size: u64,
     stderr: bool,
     callback: Option<&'a dyn Fn(Progress)>,
+}
+
+impl ProgressSink<'_> {
+    /// Reports `lines` written, with the bytes read so far: `last` once every line is written
+    /// (the whole file read: 100 %), which ends the indicator's line.
+    fn report(&self, name: &str, lines: u64, last: bool) {
+        let mut p = self.now(lines);
+        if last {
+            p.bytes_read = self.size;
+        }
+        if self.stderr {
+            let text = indicator(name, &p);
+            if last {
+                eprintln!("\r{text}");
+            } else {
+                eprint!("\r{text}");
+            }
+        }
+        if let Some(f) = self.callback {
+            f(p);
+        }
+    }
+
+    /// Ends a refused file's indicator where it stopped (its callback gets nothing more).
+    fn stopped(&self, name: &str, lines: u64) {
+        if self.stderr {
+            eprintln!("\r{}", indicator(name, &self.now(lines)));
+        }
+    }
+
+    fn now(&self, lines: u64) -> Progress {
+        Progress {
+            bytes_read: self.counter.load(Ordering::Relaxed).min(self.size),
+            file_bytes: self.size,
+            lines,
+        }
+    }
+}
+
+/// The terminal's progress indicator: `importing bill.csv:  42% (420000 lines)`.
+fn indicator(name: &str, p: &Progress) -> String {
+    let percent = p.bytes_read.min(p.file_bytes) * 100 / p.file_bytes.max(1);
+    format!("importing {name}: {percent:>3}% ({} lines)", p.lines)
 }
 
 /// Whether the desktop's imports settle (`--settle`): a choice kept in the ledger, off until

@@ -332,3 +332,29 @@ fn a_tencent_billed_column_named_before_tax_in_chinese_reads_as_the_plain_one() 
     assert_eq!(totals[0], totals[1]);
     assert_eq!(totals[0], totals[2]);
 }
+
+#[test]
+fn the_progress_indicator_says_percent_of_bytes_read_and_lines_written() {
+    let p = |bytes_read, file_bytes, lines| Progress {
+        bytes_read,
+        file_bytes,
+        lines,
+    };
+    assert_eq!(
+        indicator("bill.csv", &p(420, 1000, 420_000)),
+        "importing bill.csv:  42% (420000 lines)"
+    );
+    assert_eq!(
+        indicator("bill.csv", &p(1000, 1000, 1_000_000)),
+        "importing bill.csv: 100% (1000000 lines)"
+    );
+    assert_eq!(
+        indicator("a.csv", &p(0, 0, 0)),
+        "importing a.csv:   0% (0 lines)"
+    );
+    // Never beyond 100 %, whatever the counter says (gzip: compressed bytes).
+    assert_eq!(
+        indicator("a.csv.gz", &p(7, 5, 9)),
+        "importing a.csv.gz: 100% (9 lines)"
+    );
+}

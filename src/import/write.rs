@@ -397,20 +397,7 @@ pub(super) fn write_import(
                 if let Some(sink) = &progress {
                     if last_progress.elapsed() >= Duration::from_millis(250) {
                         last_progress = Instant::now();
-                        let p = Progress {
-                            bytes_read: sink.counter.load(Ordering::Relaxed).min(sink.size),
-                            file_bytes: sink.size,
-                            lines: written,
-                        };
-                        if sink.stderr {
-                            eprint!(
-                                "\rimporting {name}: {:>3}% ({written} lines)",
-                                p.bytes_read * 100 / p.file_bytes.max(1)
-                            );
-                        }
-                        if let Some(f) = sink.callback {
-                            f(p);
-                        }
+                        sink.report(name, written, false);
                     }
                 }
             }
@@ -442,14 +429,15 @@ pub(super) fn write_import(
         result?;
         Ok(parsed)
     });
-    // The indicator's last state: 100 % once the file is read (the reports above come at most
-    // every 250 ms, so the last one is usually short of it), where it stopped otherwise.
-    if let Some(p) = progress.as_ref().filter(|p| p.stderr) {
-        let read = p.counter.load(Ordering::Relaxed).min(p.size);
-        eprintln!(
-            "\rimporting {name}: {:>3}% ({written} lines)",
-            read * 100 / p.size.max(1)
-        );
+    // The last report: 100 % once every line is written (the reports above come at most every
+    // 250 ms, so the last of them is usually short of it); a refused file's stops where it was.
+    if let Some(sink) = &progress {
+        match &parsed {
+            Ok(p) if p.file_error.is_none() && p.errors.is_empty() && db_errors.is_empty() => {
+                sink.report(name, written, true)
+            }
+            _ => sink.stopped(name, written),
+        }
     }
     let mut parsed = parsed?;
     let mut errors = std::mem::take(&mut parsed.errors);
