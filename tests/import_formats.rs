@@ -122,6 +122,7 @@ fn field(l: &CostLine, name: &str) -> Option<String> {
         "provider" => Some(l.provider.clone()),
         "currency" => Some(l.currency.code().to_string()),
         "billed_cost" => a(Some(l.billed_cost)),
+        "effective_cost" => a(Some(l.effective_cost)),
         "list_cost" => a(l.list_cost),
         "pricing_quantity" => a(l.pricing_quantity),
         "coupon_paid" => a(l.paid.cash_coupon),
@@ -818,29 +819,72 @@ fn tencent_international_site() {
 #[test]
 fn tencent_international_field_list() {
     let mut conn = store::open_in_memory().unwrap();
-    let r = import(&mut conn, "tencent-en-fieldlist.csv");
+    let name = "tencent-en-fieldlist.csv";
+    let r = import(&mut conn, name);
     assert_eq!((r.format.as_str(), r.rows), ("tencent", 3));
+    // Billed: the amount after discount (excluding tax) and the line's tax, which is what the
+    // file's own total says too: Total Cost (Including Tax) is what vouchers leave to pay.
+    let sums = |col| csv_sums(name, "Payer Account ID", col);
+    let both = |a: BTreeMap<String, Decimal>, b: BTreeMap<String, Decimal>| {
+        a.into_iter()
+            .map(|(k, v)| (k.clone(), v + b[&k]))
+            .collect::<BTreeMap<_, _>>()
+    };
     assert_eq!(
         rollup_sums(&conn),
-        csv_sums(
-            "tencent-en-fieldlist.csv",
-            "Payer Account ID",
-            "Total Amount After Discount (Excluding Tax)"
+        both(
+            sums("Total Amount After Discount (Excluding Tax)"),
+            sums("Tax Amount")
         )
     );
-    assert_eq!(rollup_sums(&conn)["200000000002"], d("21.7"));
+    assert_eq!(
+        rollup_sums(&conn),
+        both(
+            sums("Total Cost (Including Tax)"),
+            sums("Voucher Deduction")
+        )
+    );
+    assert_eq!(rollup_sums(&conn)["200000000002"], d("23.6512"));
     let s = |v: &str| Some(v.to_string());
-    // Deducted 2024-10-01 00:30 CST (still September in UTC): October; the tax is not in the
-    // billed amount.
+    // Deducted 2024-10-01 00:30 CST (still September in UTC): October; 0.1 and its tax.
     assert_eq!(
         row(&conn, 2, "month,currency,billed_cost,paid_voucher,category"),
-        vec![s("2024-10"), s("USD"), s("0.1"), s("0.02"), s("Usage")]
+        vec![s("2024-10"), s("USD"), s("0.1072"), s("0.02"), s("Usage")]
     );
+    // A refund gives its tax back; the list price is the list price, tax aside.
     assert_eq!(
-        row(&conn, 4, "category,billed_cost,list_cost,sub_account_id"),
-        vec![s("Credit"), s("-50.4"), s("-50.4"), s("200000000003")]
+        row(
+            &conn,
+            4,
+            "category,billed_cost,effective_cost,list_cost,sub_account_id"
+        ),
+        vec![
+            s("Credit"),
+            s("-54.936"),
+            s("-54.936"),
+            s("-50.4"),
+            s("200000000003")
+        ]
     );
     assert_rollups_match_lines(&conn);
+}
+
+/// A tax column counts only beside an amount that says it excludes tax: `优惠后总价` alone may
+/// already include it (Chinese prices are quoted with VAT), and is kept as written.
+#[test]
+fn a_tencent_tax_column_is_added_only_to_an_amount_that_excludes_tax() {
+    let billed = |amount_column: &str| {
+        let file = format!(
+            "支付者UIN,产品名称,扣费时间,{amount_column},税额(元)\n100000000001,云服务器CVM,2024-09-02 01:00:00,30,1.8\n"
+        );
+        let mut conn = store::open_in_memory().unwrap();
+        import::import_bytes(&mut conn, "cn.csv", file.as_bytes(), &opts_at("2026-06-01")).unwrap();
+        row(&conn, 2, "billed_cost,effective_cost")
+    };
+    let s = |v: &str| Some(v.to_string());
+    assert_eq!(billed("优惠后总价(元)"), [s("30"), s("30")]);
+    assert_eq!(billed("优惠后总价(不含税)(元)"), [s("31.8"), s("31.8")]);
+    assert_eq!(billed("优惠后总价（不含税）"), [s("31.8"), s("31.8")]);
 }
 
 /// Tencent's partner bills write the same names without spaces (`TransactionTime`).

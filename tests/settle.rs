@@ -429,6 +429,28 @@ fn the_part_a_split_leaves_uncovered_is_not_taken_from_the_kinds_it_names() {
     );
 }
 
+/// The English site's tax (`Tax Amount`, on what vouchers leave to pay) is charged with the
+/// line: settled with it, so that the account ends where Tencent's own total
+/// (`Total Cost (Including Tax)`) says, not short of the tax.
+#[test]
+fn a_tencent_lines_tax_is_settled_with_it() {
+    let header = "Payer Account ID,Owner Account ID,Product Name,Transaction Type,Transaction Time,Currency,Total Amount After Discount (Excluding Tax),Voucher Deduction,Amount Before Tax,Tax Rate,Tax Amount,Total Cost (Including Tax)";
+    let file = format!(
+        "{header}\n100000000001,100000000001,Cloud Virtual Machine,Hourly settlement,2024-09-02 01:00:00,CNY,30,5,25,0.09,2.25,27.25\n"
+    );
+    let mut c = tencent_ledger();
+    let r = settle(&mut c, "tax.csv", file.as_bytes(), "2025-06-01");
+    let st = r.settlement.unwrap();
+    // Billed 30 + 2.25; vouchers 5 as stated; the rest, 27.25 (the file's total), in the
+    // order: complimentary 10, then cash 17.25.
+    assert_eq!(st.settled[0].unstated, d("27.25"));
+    let b = balances(&c, "100000000001", "2025-06-02");
+    assert_eq!(
+        (b.vouchers, b.complimentary, b.cash),
+        (d("95"), d("0"), d("482.75"))
+    );
+}
+
 /// A split larger than the billed amount, and a refund with no split column for cash: what
 /// goes beyond the split is given back to cash, and the report says so (not "the deduction
 /// order").

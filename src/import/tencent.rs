@@ -16,7 +16,8 @@ pub const PROVIDER: &str = "Tencent Cloud";
 const ACCOUNT: &[&str] = &["支付者uin", "payeraccountid", "payeruin"];
 const OWNER: &[&str] = &["使用者uin", "owneraccountid", "owneruin"];
 const PRODUCT: &[&str] = &["产品名称", "productname"];
-/// The English site's field list names it "(Excluding Tax)": tax is in its own columns.
+/// The English site's field list names it "(Excluding Tax)": tax is in its own columns
+/// ([`TAX`]).
 const BILLED: &[&str] = &[
     "优惠后总价",
     "totalamountafterdiscount",
@@ -59,6 +60,9 @@ const REVENUE: &[&str] = &[
     "revenuesharededuction",
     "revenueaccountdeduction",
 ];
+/// A line's tax, beside an amount after discount that says it excludes tax: the English site's
+/// `Tax Amount` (partner bills: `TaxAmount`), computed on what vouchers leave to pay.
+const TAX: &[&str] = &["taxamount", "税额", "税金"];
 const CURRENCY: &[&str] = &["currency", "币种"];
 const TAG_PREFIXES: &[&str] = &["标签键:", "标签键：", "tag:", "tag key:"];
 
@@ -98,6 +102,9 @@ pub struct Tencent {
     usage: Option<usize>,
     usage_unit: Option<usize>,
     original: Option<usize>,
+    /// The tax column, when the amount after discount says it excludes tax: the line's tax is
+    /// part of what it costs the account (Tencent charges it with the line, after vouchers).
+    tax: Option<usize>,
     voucher: Option<usize>,
     free: Option<usize>,
     cash: Option<usize>,
@@ -134,6 +141,9 @@ impl Tencent {
             return Err(HeaderError::Missing(missing));
         }
         let currency = find(cols, CURRENCY);
+        let billed_name = super::header::normalize_header(&header[billed]);
+        let excludes_tax = billed_name.contains("excludingtax") || billed_name.contains("不含税");
+        let tax = find(cols, TAX).filter(|_| excludes_tax);
         let unsaid_currency = super::header_currency(header, billed, said)?;
         if unsaid_currency.is_none() && currency.is_none() {
             return Err(HeaderError::CurrencyUnstated(format!(
@@ -177,6 +187,7 @@ impl Tencent {
             usage: find(cols, USAGE),
             usage_unit: find(cols, USAGE_UNIT),
             original: find(cols, ORIGINAL),
+            tax,
             voucher: find(cols, VOUCHER),
             free: find(cols, FREE),
             cash: find(cols, CASH),
@@ -283,6 +294,7 @@ impl Mapper for Tencent {
             None => None,
         };
         let billed = f.required_amount(self.billed, "the amount after discount (优惠后总价)");
+        let tax = f.amount(self.tax);
         let list = f.amount(self.original);
         let quantity = f.amount(self.usage);
         let voucher = f.amount(self.voucher);
@@ -295,8 +307,20 @@ impl Mapper for Tencent {
         if !f.errors.is_empty() {
             return None;
         }
-        let (account, service, deducted, billed, (currency, currency_from)) =
+        let (account, service, deducted, mut billed, (currency, currency_from)) =
             (account?, service?, deducted?, billed?, currency?);
+        if let (Some(tax), Some(column)) = (tax, self.tax) {
+            let Some(with_tax) = billed.value.checked_add(tax.value) else {
+                f.fail(
+                    column,
+                    "the amount after discount plus this tax exceeds 28 significant digits: \
+                     expected amounts Billfold can hold exactly"
+                        .into(),
+                );
+                return None;
+            };
+            billed.value = with_tax;
+        }
         let tags = if self.tags.is_empty() {
             None
         } else {
