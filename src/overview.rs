@@ -374,7 +374,11 @@ pub fn unpaid_orders(conn: &Connection, account: &Account, at: DateTime<Utc>) ->
     Ok(out)
 }
 
-/// Cash actually paid and not yet invoiced, over the books of `account_ids`, as of `at`.
+/// Cash actually paid and not yet invoiced, over the books of `account_ids`, as of `at`: the
+/// cash steps of charges (less the cash they give back), prepaid cards bought, posted holds,
+/// and arrears repaid by money that came in (a top-up, revenue transferred, cash released),
+/// less invoices requested. Arrears a charge itself repays or forgives (a refund in a bill, an
+/// earlier settlement reversed) were not paid with cash, and do not count.
 pub fn invoiceable(
     conn: &Connection,
     account_ids: &[String],
@@ -387,7 +391,7 @@ pub fn invoiceable(
            AND ((e.kind = 'charge' AND b.kind = 'cash')
              OR (e.kind = 'card_buy' AND b.kind = 'card')
              OR (e.kind = 'hold_post' AND b.kind = 'expense')
-             OR b.kind = 'arrears')",
+             OR (b.kind = 'arrears' AND e.kind <> 'charge'))",
     )?;
     let mut inv = conn.prepare_cached(
         "SELECT amount FROM invoices_requested WHERE account_id = ?1 AND at <= ?2",

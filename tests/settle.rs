@@ -1027,3 +1027,58 @@ fn a_members_line_departs_nothing_for_the_admins_cards() {
     let departures = r.settlement.as_ref().map(|s| s.departures_total);
     assert_eq!(departures, Some(0), "{:?}", r.notes());
 }
+
+fn invoiceable(conn: &Connection, account: &str, at: &str) -> Decimal {
+    let o = overview(conn, &Scope::Account(account.into()), t(at), 6).unwrap();
+    o.currencies[0].invoiceable
+}
+
+/// A refund in a bill repays what the account owed; no cash was paid, so nothing becomes
+/// invoiceable (found by black-box testing: 3 was).
+#[test]
+fn a_refund_repaying_arrears_is_not_invoiceable_cash() {
+    let mut c = prepaid("100000000001", "Tencent Cloud", "CNY", "0");
+    let charged = ledger::charge(&mut c, "100000000001", d("5"), "X", t("2024-08-05"), None);
+    charged.unwrap();
+    let refund = cn_bill("现金账户支出(元)", "-3,-3");
+    let r = settle(&mut c, "refund.csv", refund.as_bytes(), "2025-06-01");
+    let b = balances(&c, "100000000001", "2025-06-02");
+    assert_eq!((b.cash, b.arrears), (d("0"), d("2")));
+    assert_eq!(invoiceable(&c, "100000000001", "2025-06-02"), d("0"));
+    // The step says where the money went (found by black-box testing: no step at all).
+    assert_eq!(
+        r.notes()[0],
+        "gave back 3 CNY of '100000000001' 2024-09 云服务器CVM as the provider split it (cash -3)"
+    );
+    // A top-up then pays the 2 still owed: that is cash paid.
+    let online = TopUpMethod::Online;
+    ledger::topup(
+        &mut c,
+        "100000000001",
+        d("2"),
+        online,
+        t("2025-06-03"),
+        None,
+    )
+    .unwrap();
+    assert_eq!(invoiceable(&c, "100000000001", "2025-06-04"), d("2"));
+}
+
+/// A service's line paid on credit and its refund in cash, in one bill: the refund repays
+/// what the credit left owed (money in repays arrears first), and the report lists both parts
+/// (found by black-box testing: cash 1.5 beside arrears 0.1, and no cash step).
+#[test]
+fn a_refund_in_a_group_repays_what_the_groups_own_credit_left_owed() {
+    let mut c = prepaid("hw3", "Huawei Cloud", "CNY", "0");
+    let bill = "账期,账号,产品类型,计费模式,消费时间,账单类型,资源ID,应付金额(¥),现金支付(¥),信用额度支付(¥)\n\
+        2024-09,hw3,ECS,按需,2024-09-02 00:00:00 GMT+08:00,消费-使用,r1,0.1,,0.1\n\
+        2024-09,hw3,ECS,按需,2024-09-03 00:00:00 GMT+08:00,退订,r1,-1.5,-1.5,\n";
+    let r = settle(&mut c, "hw.csv", bill.as_bytes(), "2024-10-10");
+    let b = balances(&c, "hw3", "2024-10-10");
+    assert_eq!((b.cash, b.arrears), (d("1.4"), d("0")));
+    assert_eq!(invoiceable(&c, "hw3", "2024-10-10"), d("0"));
+    assert_eq!(
+        r.notes()[0],
+        "gave back 1.4 CNY of 'hw3' 2024-09 ECS as the provider split it (arrears 0.1, cash -1.5)"
+    );
+}

@@ -489,12 +489,15 @@ fn import(
     import::import_bytes(c, &f.name, &f.bytes, &opts)
 }
 
-/// Everything the property compares: the overview's balances, every book's balance, and the
-/// net of the settlements per (month, service).
+/// Everything the property compares: the overview's balances and invoiceable amount, every
+/// book's balance, and the net of the settlements per (month, service).
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct State {
     /// cash, vouchers, complimentary, prepaid cards, arrears, available, withdrawable.
     balances: [Decimal; 7],
+    /// Cash paid and not yet invoiced: a reversal's cash given back repaying other arrears is
+    /// not cash paid (found by black-box testing: 0.1 more after a replacement).
+    invoiceable: Decimal,
     /// (kind, label) → balance (zero balances left out).
     books: BTreeMap<(String, String), Decimal>,
     /// (month, service) → billed, coupon, voucher, complimentary, card, cash, arrears, revenue
@@ -550,6 +553,7 @@ fn state(c: &Connection, account: &str, at: DateTime<Utc>) -> State {
     settled.retain(|_, v| v.iter().any(|x| !x.is_zero()));
     State {
         balances,
+        invoiceable: o.currencies[0].invoiceable,
         books: by_book,
         settled,
     }

@@ -679,8 +679,25 @@ fn settle_group(
     };
     let mut stated_total = Decimal::ZERO;
     let mut lapse_after = false;
+    let complimentary = || -> Result<(i64, Step, String)> {
+        Ok((
+            book(tx, &payer.id, BookKind::Complimentary, &cur, at)?,
+            Step::Complimentary,
+            "complimentary".to_string(),
+        ))
+    };
     if bill.stated {
-        for (part, &x) in PARTS.iter().zip(&bill.parts) {
+        // What the parts take first, then what they give back: a refund in cash repays what
+        // the group's own parts leave owed, as money in repays arrears first.
+        let takes = PARTS
+            .iter()
+            .zip(&bill.parts)
+            .filter(|(_, x)| **x > Decimal::ZERO);
+        let gives = PARTS
+            .iter()
+            .zip(&bill.parts)
+            .filter(|(_, x)| **x < Decimal::ZERO);
+        for (part, &x) in takes.chain(gives) {
             stated_total += x;
             if x > Decimal::ZERO && *part == Part::Arrears {
                 let arrears = book(tx, &payer.id, BookKind::Arrears, &cur, at)?;
@@ -722,9 +739,14 @@ fn settle_group(
                     // refund in cash is; never arrears below zero.
                     Part::Cash | Part::Arrears => {
                         credit_repaying_arrears(tx, &mut e, &payer, back, BookKind::Cash, at)?;
+                        steps.push(step(Step::Cash, "cash", x));
                         continue;
                     }
-                    Part::Revenue => book(tx, &payer.id, BookKind::Revenue, &cur, at)?,
+                    Part::Revenue => (
+                        book(tx, &payer.id, BookKind::Revenue, &cur, at)?,
+                        Step::Revenue,
+                        "revenue".to_string(),
+                    ),
                     // The card usable now, else the last one (which then lapses it: a refund
                     // to an expired card is not money to spend).
                     Part::Card => match bs
@@ -734,13 +756,14 @@ fn settle_group(
                     {
                         Some(c) => {
                             lapse_after |= !c.valid_at(at);
-                            c.id
+                            (c.id, Step::PrepaidCard, label_of(c.id))
                         }
-                        None => book(tx, &payer.id, BookKind::Complimentary, &cur, at)?,
+                        None => complimentary()?,
                     },
-                    _ => book(tx, &payer.id, BookKind::Complimentary, &cur, at)?,
+                    _ => complimentary()?,
                 };
-                e.post(to, &cur, back, 0);
+                e.post(to.0, &cur, back, 0);
+                steps.push(step(to.1, &to.2, x));
             }
         }
     }

@@ -86,18 +86,18 @@ fn begin(
 /// leaves, as a provider's split may beside a refund, is its outcome, not repaid by it.)
 fn arrears_owed(tx: &Transaction<'_>, entry: &NewEntry<'_>, account: &Account) -> Result<Decimal> {
     let bs = books(tx, std::slice::from_ref(&account.id), None)?;
-    let repaid: Decimal = entry
+    // The entry's own postings to arrears count: what it repaid already, and what it left
+    // owed (a bill's part owed beside a refund in the same entry: the refund repays it).
+    let pending: Decimal = entry
         .postings
         .iter()
         .filter(|p| {
-            p.amount > Decimal::ZERO
-                && bs
-                    .iter()
-                    .any(|b| b.id == p.book && b.kind == BookKind::Arrears)
+            bs.iter()
+                .any(|b| b.id == p.book && b.kind == BookKind::Arrears)
         })
         .map(|p| p.amount)
         .sum();
-    Ok((-balances::of_kind(&bs, BookKind::Arrears) - repaid).max(Decimal::ZERO))
+    Ok((-balances::of_kind(&bs, BookKind::Arrears) - pending).max(Decimal::ZERO))
 }
 
 /// Posts `amount` arriving from outside into `payer`'s money: it repays arrears first, the rest
