@@ -129,15 +129,35 @@ pub fn display(amount: Decimal, currency: &Currency) -> String {
     }
 }
 
-/// `a + b` for a total, or a refusal when it would outgrow `Decimal`'s 96-bit mantissa (28–29
-/// significant digits): a total is never silently wrong, and a ledger whose sums reach that is
-/// refused with a sentence instead of a panic.
+/// `a + b` exactly, or `None` when `Decimal`'s 96-bit mantissa (28–29 significant digits)
+/// cannot hold it. `checked_add` alone is not enough: where the sum needs more digits than
+/// the mantissa has, it drops decimal places, rounding (`1E18 + 1E-28` is `1E18`), and fails
+/// only when the integer part itself overflows. A sum kept at fewer decimal places than an
+/// addend needs was rounded, so it is refused (conservatively: digits that happened to cancel
+/// out are refused too, at the very edge of what a `Decimal` holds).
+pub fn exact_add(a: Decimal, b: Decimal) -> Option<Decimal> {
+    let r = a.checked_add(b)?;
+    if r.scale() >= a.scale().max(b.scale()) {
+        return Some(r); // no decimal place dropped: the common case, no division
+    }
+    (r.scale() >= a.normalize().scale().max(b.normalize().scale())).then_some(r)
+}
+
+/// `a + b` for a total, or a refusal when it cannot be kept exactly ([`exact_add`]): a total is
+/// never silently wrong, and a ledger whose sums reach that is refused with a sentence instead
+/// of a panic.
 pub fn add(a: Decimal, b: Decimal) -> Result<Decimal> {
-    a.checked_add(b).ok_or_else(|| {
+    exact_add(a, b).ok_or_else(|| {
         Error::refused(format!(
             "a total exceeds 28 significant digits ({a} + {b}) and cannot be kept exactly"
         ))
     })
+}
+
+/// The exact sum of `amounts` ([`add`]), where `Iterator::sum` would panic on overflow and
+/// round where decimal places do not fit.
+pub fn sum(amounts: impl IntoIterator<Item = Decimal>) -> Result<Decimal> {
+    amounts.into_iter().try_fold(Decimal::ZERO, add)
 }
 
 /// The canonical text of an amount: exact, no trailing zeros beyond what it carries, never
@@ -205,6 +225,24 @@ mod tests {
 
     fn d(s: &str) -> Decimal {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn exact_add_refuses_what_checked_add_rounds() {
+        // `checked_add` drops the 1E-28 and says nothing.
+        let (big, tiny) = (d("1000000000000000000"), d("0.0000000000000000000000000001"));
+        assert_eq!(big.checked_add(tiny), Some(big));
+        assert_eq!(exact_add(big, tiny), None);
+        assert_eq!(exact_add(Decimal::MAX, Decimal::ONE), None);
+        // Exact sums pass, trailing zeros or not, at any magnitude that fits.
+        assert_eq!(exact_add(d("0.5"), d("0.5")), Some(d("1.0")));
+        assert_eq!(exact_add(d("1.10"), d("2")), Some(d("3.10")));
+        assert_eq!(exact_add(Decimal::MAX, d("0.000")), Some(Decimal::MAX));
+        assert_eq!(exact_add(Decimal::MAX, -Decimal::MAX), Some(Decimal::ZERO));
+        let x = d("1234567890.1234567890123456789");
+        assert_eq!(exact_add(x, -x), Some(Decimal::ZERO));
+        assert_eq!(sum([d("0.1"), d("0.2"), d("-0.3")]).unwrap(), Decimal::ZERO);
+        assert!(sum([Decimal::MAX, Decimal::MAX]).is_err());
     }
 
     #[test]

@@ -88,15 +88,12 @@ impl FactSums {
 
     pub fn add(&mut self, o: &FactSums, sign: i64) -> Result<()> {
         self.sums.add(&o.sums, sign)?;
-        let s = Decimal::from(sign);
-        self.quantity = self
-            .quantity
-            .checked_add(o.quantity * s)
-            .ok_or_else(overflow)?;
-        self.quantity_billed = self
-            .quantity_billed
-            .checked_add(o.quantity_billed * s)
-            .ok_or_else(overflow)?;
+        let signed = |x: Decimal| if sign < 0 { -x } else { x };
+        self.quantity =
+            crate::money::exact_add(self.quantity, signed(o.quantity)).ok_or_else(overflow)?;
+        self.quantity_billed =
+            crate::money::exact_add(self.quantity_billed, signed(o.quantity_billed))
+                .ok_or_else(overflow)?;
         Ok(())
     }
 }

@@ -66,7 +66,9 @@ impl AccountMonths {
         self.pairs.len()
     }
 }
-pub use rollups::{trend, RollupDelta, RollupKey, RollupSums, ServiceAmount, TrendMonth};
+pub use rollups::{
+    check_totals, trend, RollupDelta, RollupKey, RollupSums, ServiceAmount, TrendMonth,
+};
 
 /// How a line was paid, where the source says so. `None` = the source does not tell.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

@@ -35,9 +35,8 @@ pub struct RollupSums {
 
 impl RollupSums {
     pub(crate) fn add(&mut self, other: &RollupSums, sign: i64) -> Result<()> {
-        let s = Decimal::from(sign);
         let add = |a: Decimal, b: Decimal| {
-            a.checked_add(b * s).ok_or_else(|| {
+            crate::money::exact_add(a, if sign < 0 { -b } else { b }).ok_or_else(|| {
                 Error::refused(
                     "a cost total exceeds 28 significant digits and cannot be kept exactly",
                 )
@@ -170,6 +169,43 @@ impl RollupDelta {
     }
 }
 
+/// Refuses a write after which a total of the ledger's costs could not be kept exactly: per
+/// currency, the sum of the magnitudes of every rollup row must fit a `Decimal`
+/// ([`crate::money::exact_add`]). Every total the costs, the overview's trend and the month
+/// over month views make of the rollups is at most that, in magnitude and in decimal places,
+/// so none of them can fail (or round) afterwards. One pass over the rollups (tens of
+/// thousands of rows on a ten-million-line ledger), in the import's transaction.
+pub fn check_totals(tx: &Transaction<'_>) -> Result<()> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT currency, billed_cost, effective_cost, list_cost, net_cost FROM cost_rollups",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut bounds: BTreeMap<String, [Decimal; 4]> = BTreeMap::new();
+    while let Some(r) = rows.next()? {
+        let currency: String = r.get(0)?;
+        let bound = bounds.entry(currency).or_default();
+        for (i, b) in bound.iter_mut().enumerate() {
+            let x = parse_stored(&r.get::<_, String>(i + 1)?)?;
+            match crate::money::exact_add(*b, x.abs()) {
+                Some(sum) => *b = sum,
+                None => {
+                    let currency: String = r.get(0)?;
+                    return Err(Error::new(
+                        crate::error::ErrorCode::Import,
+                        format!(
+                            "the ledger's cost totals in {currency} would exceed 28 significant \
+                         digits and could not be kept exactly: expected amounts whose totals \
+                         Billfold can hold (with {} among them)",
+                            crate::money::to_text(x)
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Adds each delta to the row of `table` with that key (exactly, in Rust); a row left with no
 /// line is deleted.
 fn apply_to(
@@ -298,11 +334,10 @@ pub fn trend(
             }
         }
     }
-    Ok(per
-        .into_iter()
+    per.into_iter()
         .map(|(month, services)| {
-            let amount = services.values().map(|v| v.0).sum();
-            let net_amount = services.values().map(|v| v.1).sum();
+            let amount = crate::money::sum(services.values().map(|v| v.0))?;
+            let net_amount = crate::money::sum(services.values().map(|v| v.1))?;
             let mut services: Vec<ServiceAmount> = services
                 .into_iter()
                 .map(|(service, (amount, net_amount))| ServiceAmount {
@@ -312,14 +347,14 @@ pub fn trend(
                 })
                 .collect();
             services.sort_by(|a, b| b.amount.cmp(&a.amount).then(a.service.cmp(&b.service)));
-            TrendMonth {
+            Ok(TrendMonth {
                 month,
                 amount,
                 net_amount,
                 services,
-            }
+            })
         })
-        .collect())
+        .collect()
 }
 
 impl RollupDelta {

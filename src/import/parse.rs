@@ -297,13 +297,15 @@ pub(super) fn parse_records<R: Read>(
             .map(|a| a.value)
             .unwrap_or_default();
         let added = (|| {
+            use crate::money::exact_add as add;
             Some(Sums {
-                billed: sums.billed.checked_add(billed)?,
-                effective: sums.effective.checked_add(row.effective_cost.value)?,
-                list: sums
-                    .list
-                    .checked_add(row.list_cost.as_ref().map(|a| a.value).unwrap_or(billed))?,
-                net: sums.net.checked_add(billed.checked_sub(coupon)?)?,
+                billed: add(sums.billed, billed)?,
+                effective: add(sums.effective, row.effective_cost.value)?,
+                list: add(
+                    sums.list,
+                    row.list_cost.as_ref().map(|a| a.value).unwrap_or(billed),
+                )?,
+                net: add(sums.net, add(billed, -coupon)?)?,
                 lines: sums.lines + 1,
             })
         })();

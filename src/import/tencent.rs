@@ -310,7 +310,7 @@ impl Mapper for Tencent {
         let (account, service, deducted, mut billed, (currency, currency_from)) =
             (account?, service?, deducted?, billed?, currency?);
         if let (Some(tax), Some(column)) = (tax, self.tax) {
-            let Some(with_tax) = billed.value.checked_add(tax.value) else {
+            let Some(with_tax) = crate::money::exact_add(billed.value, tax.value) else {
                 f.fail(
                     column,
                     "the amount after discount plus this tax exceeds 28 significant digits: \

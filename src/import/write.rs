@@ -591,6 +591,7 @@ pub(super) fn write_import(
     }
     delta.apply(&tx)?;
     facts.apply(&tx)?;
+    crate::costs::check_totals(&tx)?;
     // The kept bytes of a file none of whose slices is current any more serve no line.
     for old in replaced_imports {
         tx.execute(

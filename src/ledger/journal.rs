@@ -410,7 +410,7 @@ fn add_to_balance(
         .map(parse_stored)
         .transpose()?
         .unwrap_or_default();
-    let after = before.checked_add(amount).ok_or_else(|| {
+    let after = crate::money::exact_add(before, amount).ok_or_else(|| {
         Error::refused("a balance would exceed 28 significant digits and cannot be kept exactly")
     })?;
     tx.prepare_cached(
