@@ -5,7 +5,6 @@
 //! (`rust_decimal`'s bare `round_dp` is banker's rounding, so it is never called bare).
 
 use std::fmt;
-use std::str::FromStr;
 
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
@@ -78,11 +77,20 @@ pub fn parse_amount(text: &str) -> Result<Decimal> {
             "'{text}' is not an amount: expected a decimal number such as 100 or 12.50"
         )));
     }
-    Decimal::from_str(t).map_err(|_| {
-        Error::invalid(format!(
-            "'{text}' is not an amount Billfold can hold exactly (at most 28 significant digits)"
-        ))
-    })
+    // `from_str` would round a 29th decimal place away without a word; `from_str_exact`
+    // refuses it (zeros that end the fraction are dropped first: the same number).
+    let trimmed = match t.contains('.') {
+        true => t.trim_end_matches('0').trim_end_matches('.'),
+        false => t,
+    };
+    Decimal::from_str_exact(t)
+        .or_else(|_| Decimal::from_str_exact(trimmed))
+        .map_err(|_| {
+            Error::invalid(format!(
+                "'{text}' is not an amount Billfold can hold exactly (at most 28 significant \
+                 digits and 28 decimal places)"
+            ))
+        })
 }
 
 /// Parses an amount that must be strictly positive (what an operation moves).
@@ -228,9 +236,27 @@ mod tests {
     }
 
     #[test]
+    fn an_amount_typed_is_held_exactly_or_refused() {
+        assert!(parse_amount("0.12345678901234567890123456789").is_err());
+        assert!(parse_amount("1.123456789012345678901234567891").is_err());
+        assert_eq!(
+            parse_amount("0.1234567890123456789012345678").unwrap(),
+            d("0.1234567890123456789012345678")
+        );
+        assert_eq!(
+            parse_amount("12.500000000000000000000000000000").unwrap(),
+            d("12.5")
+        );
+        assert_eq!(parse_amount("-3").unwrap(), d("-3"));
+    }
+
+    #[test]
     fn exact_add_refuses_what_checked_add_rounds() {
         // `checked_add` drops the 1E-28 and says nothing.
-        let (big, tiny) = (d("1000000000000000000"), d("0.0000000000000000000000000001"));
+        let (big, tiny) = (
+            d("1000000000000000000"),
+            d("0.0000000000000000000000000001"),
+        );
         assert_eq!(big.checked_add(tiny), Some(big));
         assert_eq!(exact_add(big, tiny), None);
         assert_eq!(exact_add(Decimal::MAX, Decimal::ONE), None);

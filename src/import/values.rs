@@ -29,7 +29,7 @@ pub type Expected = &'static str;
 pub const EXPECTED_AMOUNT: Expected =
     "an amount: expected a decimal number such as 12.50, -0.0000000001 or 1.5E-7 (no thousands separators, no currency symbols)";
 pub const EXPECTED_EXACT: Expected =
-    "an amount Billfold can hold exactly: at most 28 significant digits";
+    "an amount Billfold can hold exactly: at most 28 significant digits and 28 decimal places";
 pub const EXPECTED_TIME: Expected =
     "a time: expected a date and time such as 2024-09-01T00:00:00Z, 2024-09-01 00:00:00 or 2020-08-23 22:00:00 GMT+08:00";
 pub const EXPECTED_MONTH: Expected =
