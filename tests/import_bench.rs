@@ -131,8 +131,16 @@ fn costs_group_by_on_a_ten_million_line_ledger() {
         let t = std::time::Instant::now();
         group_costs(&conn, &one_account, &[GroupBy::Month, GroupBy::Service]).unwrap();
         let one = t.elapsed().as_secs_f64() * 1e3;
+        // What every import adds: the ledger's totals checked over all its rollup rows.
+        let mut check = f64::MAX;
+        for _ in 0..3 {
+            let tx = conn.transaction().unwrap();
+            let t = std::time::Instant::now();
+            billfold::costs::check_totals(&tx).unwrap();
+            check = check.min(t.elapsed().as_secs_f64() * 1e3);
+        }
         println!(
-            "costs --group-by month,service: {lines} lines in {keys} rollup rows: all accounts {best:.1} ms (best of 5), one account {one:.1} ms"
+            "costs --group-by month,service: {lines} lines in {keys} rollup rows: all accounts {best:.1} ms (best of 5), one account {one:.1} ms; an import's check of the totals {check:.1} ms (best of 3)"
         );
     }
 }
