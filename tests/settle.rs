@@ -1082,3 +1082,32 @@ fn a_refund_in_a_group_repays_what_the_groups_own_credit_left_owed() {
         "gave back 1.4 CNY of 'hw3' 2024-09 ECS as the provider split it (arrears 0.1, cash -1.5)"
     );
 }
+
+/// A service whose split the file states is settled before a service it leaves to the
+/// deduction order, whatever their names: the order never spends the vouchers the provider
+/// says paid the first (found by black-box testing: the file was refused when the unstated
+/// service's name sorted first).
+#[test]
+fn stated_splits_are_settled_before_services_left_to_the_deduction_order() {
+    // 云数据库MySQL sorts before 云服务器CVM; it states nothing.
+    let bill = "支付者UIN,使用者UIN,产品名称,交易类型,扣费时间,优惠后总价,代金券支出(元),现金账户支出(元)\n\
+        100000000001,100000000001,云数据库MySQL,按量计费小时结,2024-09-02 01:00:00,50,-,-\n\
+        100000000001,100000000001,云服务器CVM,按量计费小时结,2024-09-02 01:00:00,100,100,0\n";
+    let mut c = tencent_ledger();
+    let r = settle(&mut c, "two.csv", bill.as_bytes(), "2025-06-01");
+    let notes = r.notes();
+    assert!(
+        notes[0].contains("云服务器CVM as the provider split it"),
+        "{notes:?}"
+    );
+    assert!(
+        notes[1].contains("云数据库MySQL in the deduction order"),
+        "{notes:?}"
+    );
+    // Vouchers 100 for CVM; MySQL: complimentary 10, then cash 40.
+    let b = balances(&c, "100000000001", "2025-06-02");
+    assert_eq!(
+        (b.vouchers, b.complimentary, b.cash),
+        (d("0"), d("0"), d("460"))
+    );
+}

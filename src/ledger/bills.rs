@@ -37,7 +37,7 @@ use super::{
 use crate::accounts::{get_account, Account, PaymentMode};
 use crate::costs::stored_amount;
 use crate::error::{Error, Result};
-use crate::money::{display, to_text};
+use crate::money::{self, display, to_text};
 use crate::store::labels::Labels;
 
 /// The purses a native export may name, in deduction order; then the revenue-share account,
@@ -301,8 +301,17 @@ pub fn settle_lines(
         }
         changed.push((account, month, service, now, settled.billed, reversed));
     }
-    // Settled afresh in account, month, service order, whatever the order of the reversals.
-    changed.sort_by(|a, b| (&a.0, &a.1, &a.2).cmp(&(&b.0, &b.1, &b.2)));
+    // Settled afresh per account and month, whatever the order of the reversals: first the
+    // services whose split the file states in full, then those it states in part, then those
+    // it does not state (in name order within each), so that what the deduction order takes
+    // for a service never leaves a stated part without the money the provider says paid it
+    // (found by black-box testing: a file was refused or not by how its services sorted).
+    let stated = |a: &Amounts| match (a.stated, money::sum(a.parts).ok() == Some(a.billed)) {
+        (true, true) => 0,
+        (true, false) => 1,
+        (false, _) => 2,
+    };
+    changed.sort_by(|a, b| (&a.0, &a.1, stated(&a.3), &a.2).cmp(&(&b.0, &b.1, stated(&b.3), &b.2)));
     // Only the lines of the months settled now are judged: a month settled before, unchanged,
     // would be judged on balances its own settlement already lowered.
     let judged: Vec<_> = lines
