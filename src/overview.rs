@@ -390,8 +390,16 @@ pub fn invoiceable(
          WHERE b.account_id = ?1 AND e.at <= ?2
            AND ((e.kind = 'charge' AND b.kind = 'cash')
              OR (e.kind = 'card_buy' AND b.kind = 'card')
-             OR (e.kind = 'hold_post' AND b.kind = 'expense')
              OR (b.kind = 'arrears' AND e.kind <> 'charge'))",
+    )?;
+    // A posted hold: what it turned into an expense, on the account whose cash was frozen (an
+    // organization's admin under unified payment), not on the consumer whose expense it is.
+    let mut held = conn.prepare_cached(
+        "SELECT p.amount FROM postings p
+         JOIN books b ON b.id = p.book_id JOIN entries e ON e.id = p.entry_id
+         WHERE e.kind = 'hold_post' AND b.kind = 'expense' AND e.at <= ?2
+           AND EXISTS (SELECT 1 FROM postings f JOIN books fb ON fb.id = f.book_id
+                       WHERE f.entry_id = e.id AND fb.kind = 'frozen' AND fb.account_id = ?1)",
     )?;
     let mut inv = conn.prepare_cached(
         "SELECT amount FROM invoices_requested WHERE account_id = ?1 AND at <= ?2",
@@ -413,6 +421,10 @@ pub fn invoiceable(
                 "arrears" => x.max(Decimal::ZERO),
                 _ => x,
             };
+        }
+        let rows = held.query_map(params![a, to_db(at)], |r| r.get::<_, String>(0))?;
+        for row in rows {
+            total += parse_stored(&row?)?;
         }
         let rows = inv.query_map(params![a, to_db(at)], |r| r.get::<_, String>(0))?;
         for row in rows {

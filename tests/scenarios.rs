@@ -774,3 +774,111 @@ fn a_card_purchase_retried_later_with_its_id_is_not_bought_twice() {
     let b = balances(&c, "a", "2026-04-03");
     assert_eq!((b.prepaid_cards, b.cash), (d("300"), d("700")));
 }
+
+fn unified_pair() -> Connection {
+    ledger_with(&[
+        (
+            "hq",
+            "CNY",
+            PaymentMode::Prepaid,
+            Some(("org", Role::Admin)),
+        ),
+        (
+            "m",
+            "CNY",
+            PaymentMode::Prepaid,
+            Some(("org", Role::Member)),
+        ),
+    ])
+}
+
+/// Under self-pay, one account's cash never repays another's debt: an organization may
+/// withdraw what each of its accounts may (found by black-box testing: 20, not 50).
+#[test]
+fn an_organizations_withdrawable_is_the_sum_of_its_accounts() {
+    let mut c = store::open_in_memory().unwrap();
+    accounts::add_org(&c, "s", FinanceMode::SelfPay).unwrap();
+    for (id, role) in [("sa", Role::Admin), ("sm", Role::Member)] {
+        let new = NewAccount {
+            id: id.into(),
+            provider: "Huawei Cloud".into(),
+            currency: Currency::parse("CNY").unwrap(),
+            mode: PaymentMode::Prepaid,
+            name: None,
+            org: Some(("s".into(), role)),
+        };
+        accounts::add_account(&c, &new, t("2026-01-01")).unwrap();
+    }
+    let online = TopUpMethod::Online;
+    ledger::topup(&mut c, "sa", d("50"), online, t("2026-01-02"), None).unwrap();
+    ledger::charge(&mut c, "sm", d("30"), "CVM", t("2026-01-03"), None).unwrap();
+    let org = overview(&c, &Scope::Org("s".into()), t("2026-01-04"), 1).unwrap();
+    let b = &org.currencies[0].balances;
+    assert_eq!(
+        (b.cash, b.arrears, b.withdrawable),
+        (d("50"), d("30"), d("50"))
+    );
+    ledger::withdraw(&mut c, "sa", d("50"), t("2026-01-05"), None).unwrap();
+}
+
+/// What is owed is charged to the card whatever the trigger (SPEC §4), and a member's
+/// automatic charge reads and tops up the balance that pays it: its admin's (found by
+/// black-box testing: 30 owed beside 70 available was left owed; a member's charge of 50 left
+/// its admin owing 15).
+#[test]
+fn an_automatic_charge_clears_what_is_owed_whatever_the_trigger() {
+    let mut c = solo();
+    let rule = AutopayRule {
+        trigger: d("1"),
+        target: Some(d("30")),
+        card: "Visa".into(),
+    };
+    ledger::set_autopay(&c, "a", &rule).unwrap();
+    let online = TopUpMethod::Online;
+    ledger::topup(&mut c, "a", d("100"), online, t("2026-01-02"), None).unwrap();
+    ledger::buy_card(&mut c, "a", d("100"), None, t("2026-01-02"), None).unwrap();
+    // A cash-only product: the card cannot pay it, so 30 is owed beside the card's 100.
+    ledger::restrict(&c, "a", "GPU", &["cash".to_string()]).unwrap();
+    ledger::charge(&mut c, "a", d("30"), "GPU", t("2026-01-03"), None).unwrap();
+    let b = balances(&c, "a", "2026-01-03");
+    assert_eq!((b.arrears, b.available), (d("30"), d("70")));
+    let out = ledger::run_autopay(&mut c, "a", t("2026-01-04"), false).unwrap();
+    assert!(out.summary.contains("30.00 USD"), "{}", out.summary);
+    let b = balances(&c, "a", "2026-01-04");
+    assert_eq!((b.arrears, b.available), (d("0"), d("100")));
+
+    let mut c = unified_pair();
+    ledger::set_autopay(
+        &c,
+        "m",
+        &AutopayRule {
+            target: Some(d("50")),
+            ..rule
+        },
+    )
+    .unwrap();
+    ledger::charge(&mut c, "m", d("65"), "CVM", t("2026-01-02"), None).unwrap();
+    let out = ledger::run_autopay(&mut c, "m", t("2026-01-03"), false).unwrap();
+    assert!(out.summary.contains("115.00 CNY"), "{}", out.summary);
+    let b = balances(&c, "hq", "2026-01-03");
+    assert_eq!((b.arrears, b.available, b.cash), (d("0"), d("50"), d("50")));
+}
+
+/// A member's posted hold was paid with its admin's frozen cash: invoiceable on the admin,
+/// as the member's charges are (found by black-box testing: on the member).
+#[test]
+fn a_members_posted_hold_is_invoiceable_on_the_admin() {
+    let mut c = unified_pair();
+    let online = TopUpMethod::Online;
+    ledger::topup(&mut c, "m", d("100"), online, t("2026-01-02"), None).unwrap();
+    ledger::hold(&mut c, "m", d("40"), "HM", t("2026-01-03")).unwrap();
+    ledger::post_hold(&mut c, "HM", Some(d("25")), "CVM", t("2026-01-04")).unwrap();
+    ledger::charge(&mut c, "m", d("5"), "CVM", t("2026-01-05"), None).unwrap();
+    let inv = |id: &str| {
+        let o = overview(&c, &Scope::Account(id.into()), t("2026-01-06"), 1).unwrap();
+        o.currencies.first().map(|c| c.invoiceable)
+    };
+    assert_eq!(inv("hq"), Some(d("30")));
+    assert_ne!(inv("m"), Some(d("25")));
+    ledger::request_invoice(&mut c, "hq", d("30"), t("2026-01-07"), None).unwrap();
+}

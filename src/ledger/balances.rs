@@ -4,7 +4,9 @@
 //! - cash = free cash + frozen + pending withdrawals (all of it still the account's money)
 //! - available = cash + complimentary + vouchers + prepaid cards − frozen − pending
 //!   withdrawals − arrears (revenue is not available until transferred in)
-//! - withdrawable = cash − frozen − pending withdrawals − arrears, never below zero
+//! - withdrawable = cash − frozen − pending withdrawals − arrears, never below zero, per
+//!   account (over an organization: the sum of its accounts', since one account's cash never
+//!   repays another's debt under self-pay)
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -51,8 +53,23 @@ pub fn balances(books: &[Book], at: DateTime<Utc>) -> (Balances, Coupons) {
     let mut b = Balances::default();
     let mut c = Coupons::default();
     let mut free_cash = Decimal::ZERO;
+    // Per account: free cash and what it owes, for what each may withdraw.
+    let mut own: Vec<(&str, Decimal, Decimal)> = Vec::new();
     for book in books {
         let x = book.balance;
+        if matches!(book.kind, BookKind::Cash | BookKind::Arrears) {
+            let at = match own.iter().position(|o| o.0 == book.account_id) {
+                Some(at) => at,
+                None => {
+                    own.push((&book.account_id, Decimal::ZERO, Decimal::ZERO));
+                    own.len() - 1
+                }
+            };
+            match book.kind {
+                BookKind::Cash => own[at].1 += x,
+                _ => own[at].2 -= x,
+            }
+        }
         match book.kind {
             BookKind::Cash => free_cash += x,
             BookKind::Complimentary => b.complimentary += x,
@@ -75,7 +92,10 @@ pub fn balances(books: &[Book], at: DateTime<Utc>) -> (Balances, Coupons) {
         - b.frozen
         - b.pending_withdrawals
         - b.arrears;
-    b.withdrawable = (free_cash - b.arrears).max(Decimal::ZERO);
+    b.withdrawable = own
+        .iter()
+        .map(|(_, cash, owed)| (*cash - *owed).max(Decimal::ZERO))
+        .sum();
     (b, c)
 }
 

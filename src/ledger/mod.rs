@@ -1220,9 +1220,8 @@ fn lapse_expired_tx(
 }
 
 /// The automatic charge and top-up rule of an account (SPEC §4): at the end of a billing cycle,
-/// if the available balance is below `trigger`, the designated card is charged enough to clear
-/// what is owed and bring the available balance to `target` (or, with no target, to clear
-/// what is owed).
+/// the designated card is charged what is owed, and, when the available balance is below
+/// `trigger` once that is repaid, enough more to bring it to `target`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AutopayRule {
     #[serde(with = "crate::money::text")]
@@ -1284,22 +1283,28 @@ pub fn run_autopay(
         let account = get_account(tx, account_id)?;
         check_chronology(tx, &[&account.id], at)?;
         let cur = account.currency.clone();
-        let (bal, _) = balances::balances(&books(tx, std::slice::from_ref(&account.id), None)?, at);
-        let due = if bal.available >= rule.trigger {
-            Decimal::ZERO
-        } else {
-            match rule.target {
-                Some(target) => target - bal.available,
-                None => bal.arrears,
-            }
-        };
+        // The balance that pays the account's fees: its organization admin's under unified
+        // payment, where its top-ups land too (found by black-box testing: a member's charge
+        // was computed from its own empty purses, leaving the admin owing).
+        let payer = crate::accounts::payer_of(tx, &account)?;
+        let (bal, _) = balances::balances(&books(tx, std::slice::from_ref(&payer.id), None)?, at);
+        // What is owed is charged whatever the trigger (SPEC §4: "if the balance cannot cover
+        // the fees, the designated card is charged for what is owed"); then, below the
+        // trigger once it is repaid, up to the target.
+        let repaid = bal.available + bal.arrears;
+        let due = bal.arrears
+            + match rule.target {
+                Some(target) if repaid < rule.trigger => target - repaid,
+                _ => Decimal::ZERO,
+            };
         if due <= Decimal::ZERO {
             return Ok(Outcome {
                 entry_id: 0,
                 replayed: false,
                 reference: None,
                 summary: format!(
-                    "available balance {} is not below the trigger {}: no automatic charge",
+                    "available balance {} is not below the trigger {} and nothing is owed: no \
+                     automatic charge",
                     amount_text(bal.available, &cur),
                     amount_text(rule.trigger, &cur)
                 ),
