@@ -246,3 +246,18 @@ fn the_demo_ledger_opens_with_figures_and_alerts() {
         "the demo never writes over a ledger"
     );
 }
+
+/// A range whose first month is after its last is refused, not answered with nothing.
+#[test]
+fn a_reversed_month_range_is_refused() {
+    let (_dir, db) = prepared();
+    for args in [
+        &["lines", "--since", "2024-10", "--until", "2024-09"][..],
+        &["costs", "--from", "2024-10", "--to", "2024-09"][..],
+    ] {
+        let out = billfold(&db, args);
+        assert!(!out.status.success(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("is after"), "{args:?}: {err}");
+    }
+}

@@ -882,3 +882,23 @@ fn a_members_posted_hold_is_invoiceable_on_the_admin() {
     assert_ne!(inv("m"), Some(d("25")));
     ledger::request_invoice(&mut c, "hq", d("30"), t("2026-01-07"), None).unwrap();
 }
+
+/// A refusal shows the amounts exactly where rounding them for display would hide why.
+#[test]
+fn a_refused_invoice_request_shows_the_amounts_that_differ() {
+    let mut c = solo();
+    let online = TopUpMethod::Online;
+    ledger::topup(&mut c, "a", d("40"), online, t("2026-01-02"), None).unwrap();
+    ledger::charge(&mut c, "a", d("40"), "CVM", t("2026-01-03"), None).unwrap();
+    let e = ledger::request_invoice(&mut c, "a", d("40.004"), t("2026-01-04"), None).unwrap_err();
+    assert_eq!(
+        e.message,
+        "only 40 USD of cash paid on 'a' is not yet invoiced; 40.004 USD cannot be invoiced"
+    );
+    let e = ledger::request_invoice(&mut c, "a", d("41"), t("2026-01-04"), None).unwrap_err();
+    assert!(
+        e.message.starts_with("only 40.00 USD of cash"),
+        "{}",
+        e.message
+    );
+}

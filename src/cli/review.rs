@@ -62,6 +62,14 @@ impl FilterArgs {
         {
             check_month(m)?;
         }
+        if let (Some(since), Some(until)) = (&self.since, &self.until) {
+            if since > until {
+                return Err(Error::invalid(format!(
+                    "--since {since} is after --until {until}: expected the first month, then \
+                     the last"
+                )));
+            }
+        }
         Ok(LineFilter {
             account: self.account.clone(),
             org: self.org.clone(),

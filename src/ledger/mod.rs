@@ -43,6 +43,17 @@ fn amount_text(x: Decimal, c: &Currency) -> String {
     crate::money::display(x, c)
 }
 
+/// Two amounts a refusal compares (`wanted` is more than `limit`), as displayed, or exactly
+/// where displaying would round them to the same figure and hide why (40.004 against 40).
+fn compared(wanted: Decimal, limit: Decimal, c: &Currency) -> (String, String) {
+    let (w, l) = (amount_text(wanted, c), amount_text(limit, c));
+    if w != l {
+        return (w, l);
+    }
+    let exact = |x| format!("{} {}", to_text(x), c.code());
+    (exact(wanted), exact(limit))
+}
+
 /// Runs `f` in one transaction; `f` returns the outcome, or an error and nothing is kept.
 fn in_tx<T>(conn: &mut Connection, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
     let tx = conn.transaction()?;
@@ -227,12 +238,11 @@ pub fn withdraw(
         let bs = books(tx, std::slice::from_ref(&account.id), None)?;
         let (bal, _) = balances::balances(&bs, at);
         if amount > bal.withdrawable {
+            let (wanted, limit) = compared(amount, bal.withdrawable, &cur);
             return Err(Error::refused(format!(
-                "cannot withdraw {} from '{}': only {} is withdrawable (cash that is neither frozen, \
+                "cannot withdraw {wanted} from '{}': only {limit} is withdrawable (cash that is neither frozen, \
                  pending withdrawal nor owed; credits, vouchers and prepaid cards are never withdrawable)",
-                amount_text(amount, &cur),
                 account.id,
-                amount_text(bal.withdrawable, &cur)
             )));
         }
         let reference = match op_id {
@@ -1386,11 +1396,10 @@ pub fn request_invoice(
         let cur = account.currency.clone();
         let open = crate::overview::invoiceable(tx, std::slice::from_ref(&account.id), at)?;
         if amount > open {
+            let (wanted, limit) = compared(amount, open, &cur);
             return Err(Error::refused(format!(
-                "only {} of cash paid on '{}' is not yet invoiced; {} cannot be invoiced",
-                amount_text(open, &cur),
+                "only {limit} of cash paid on '{}' is not yet invoiced; {wanted} cannot be invoiced",
                 account.id,
-                amount_text(amount, &cur)
             )));
         }
         tx.execute(
