@@ -261,3 +261,15 @@ fn a_reversed_month_range_is_refused() {
         assert!(err.contains("is after"), "{args:?}: {err}");
     }
 }
+
+/// `org list` lists each organization with its admin and members, as its help says.
+#[test]
+fn org_list_names_the_admin_and_members() {
+    let (_dir, db) = prepared();
+    ok(&db, &["org", "add", "empty", "--mode", "unified"]);
+    let out = ok(&db, &["org", "list"]);
+    assert_eq!(
+        out.trim_end(),
+        "acme\tself-pay\tadmin: hq; members: none\nempty\tunified\tadmin: none; members: none"
+    );
+}

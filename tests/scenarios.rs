@@ -902,3 +902,20 @@ fn a_refused_invoice_request_shows_the_amounts_that_differ() {
         e.message
     );
 }
+
+/// Released frozen cash repays arrears first, and says so.
+#[test]
+fn a_voided_hold_repays_arrears_and_says_how_much() {
+    let mut c = solo();
+    let online = TopUpMethod::Online;
+    ledger::topup(&mut c, "a", d("60"), online, t("2026-01-02"), None).unwrap();
+    ledger::hold(&mut c, "a", d("60"), "H", t("2026-01-02")).unwrap();
+    ledger::charge(&mut c, "a", d("10"), "CVM", t("2026-01-03"), None).unwrap();
+    let out = ledger::void_hold(&mut c, "H", t("2026-01-04")).unwrap();
+    assert_eq!(
+        out.summary,
+        "hold H released: 60.00 USD is free again; 10.00 USD of it repaid arrears"
+    );
+    let b = balances(&c, "a", "2026-01-04");
+    assert_eq!((b.cash, b.arrears), (d("50"), d("0")));
+}

@@ -532,15 +532,35 @@ pub fn run(cli: Cli) -> Result<String> {
             Ok(format!("organization '{org}' added ({mode})"))
         }
         C::Org(OrgCmd::List { json: j }) => {
-            let orgs = accounts::list_orgs(&open(db)?)?;
+            let conn = open(db)?;
+            let orgs = accounts::list_orgs(&conn)?;
             if j {
-                return json(&orgs);
+                return json(&orgs); // each account's org and role: `account list --json`
             }
-            Ok(orgs
-                .iter()
-                .map(|o| format!("{}\t{}", o.id, o.mode))
-                .collect::<Vec<_>>()
-                .join("\n"))
+            let mut out = Vec::new();
+            for o in &orgs {
+                let accounts = accounts::org_accounts(&conn, &o.id)?;
+                let with = |role: accounts::Role| {
+                    let ids: Vec<&str> = accounts
+                        .iter()
+                        .filter(|a| a.role == Some(role))
+                        .map(|a| a.id.as_str())
+                        .collect();
+                    if ids.is_empty() {
+                        "none".to_string()
+                    } else {
+                        ids.join(", ")
+                    }
+                };
+                out.push(format!(
+                    "{}\t{}\tadmin: {}; members: {}",
+                    o.id,
+                    o.mode,
+                    with(accounts::Role::Admin),
+                    with(accounts::Role::Member)
+                ));
+            }
+            Ok(out.join("\n"))
         }
         C::Account(AccountCmd::Add {
             id,

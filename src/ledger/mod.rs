@@ -886,16 +886,23 @@ pub fn void_hold(conn: &mut Connection, reference: &str, at: DateTime<Utc>) -> R
             -amount,
             0,
         );
-        credit_repaying_arrears(tx, &mut e, &payer, amount, BookKind::Cash, at)?;
+        let repaid = credit_repaying_arrears(tx, &mut e, &payer, amount, BookKind::Cash, at)?;
         let id = journal::write(tx, &e)?;
+        let mut summary = format!(
+            "hold {reference} released: {} is free again",
+            amount_text(amount, &cur)
+        );
+        if repaid > Decimal::ZERO {
+            summary.push_str(&format!(
+                "; {} of it repaid arrears",
+                amount_text(repaid, &cur)
+            ));
+        }
         Ok(Outcome {
             entry_id: id,
             replayed: false,
             reference: Some(reference.to_string()),
-            summary: format!(
-                "hold {reference} released: {} is free again",
-                amount_text(amount, &cur)
-            ),
+            summary,
         })
     })
 }
