@@ -273,3 +273,32 @@ fn org_list_names_the_admin_and_members() {
         "acme\tself-pay\tadmin: hq; members: none\nempty\tunified\tadmin: none; members: none"
     );
 }
+
+/// `lines --raw ID` shows the original row as text (a column and its value per line), and as
+/// JSON with `--json`.
+#[test]
+fn lines_raw_shows_the_original_row_as_text() {
+    let (dir, db) = prepared();
+    let file = dir.path().join("bill.csv");
+    std::fs::write(
+        &file,
+        "BilledCost,BillingAccountId,BillingCurrency,BillingPeriodStart,ChargeCategory,EffectiveCost,ProviderName,ServiceName,Id\n\
+         \"1.50\",111111111111,USD,2024-09-01 00:00:00,Usage,1.5,AWS,Amazon EC2,x-1\n",
+    )
+    .unwrap();
+    ok(&db, &["import", file.to_str().unwrap()]);
+    // The ledger's own charge of `prepared` has no original row.
+    let own = ok(&db, &["lines", "--account", "hq", "--json"]);
+    let own: serde_json::Value = serde_json::from_str(&own).unwrap();
+    let own = ok(&db, &["lines", "--raw", &own["lines"][0]["id"].to_string()]);
+    assert!(own.trim_end().ends_with("it has no original row"), "{own}");
+    let id = ok(&db, &["lines", "--account", "111111111111", "--json"]);
+    let id: serde_json::Value = serde_json::from_str(&id).unwrap();
+    let id = id["lines"][0]["id"].to_string();
+    let text = ok(&db, &["lines", "--raw", &id]);
+    assert!(text.starts_with("bill.csv:2\nBilledCost\t1.50\n"), "{text}");
+    assert!(text.contains("\nId\tx-1"), "{text}");
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&db, &["lines", "--raw", &id, "--json"])).unwrap();
+    assert_eq!(json["row"]["BilledCost"], "1.50");
+}

@@ -210,7 +210,27 @@ pub struct ExportArgs {
 
 pub fn run_lines(conn: &Connection, a: &LinesArgs) -> Result<String> {
     if let Some(id) = a.raw {
-        return json(&review::original_row(conn, id)?);
+        let row = review::original_row(conn, id)?;
+        if a.json {
+            return json(&row);
+        }
+        // The file and line, then a column and its value per line, as the file had them.
+        let mut out = vec![format!(
+            "{}:{}",
+            row["source_file"].as_str().unwrap_or_default(),
+            row["source_line"]
+        )];
+        match row["fields"].as_array() {
+            Some(fields) => out.extend(fields.iter().map(|f| {
+                format!(
+                    "{}\t{}",
+                    f["column"].as_str().unwrap_or_default(),
+                    f["value"].as_str().unwrap_or_default()
+                )
+            })),
+            None => out.push(row["note"].as_str().unwrap_or_default().to_string()),
+        }
+        return Ok(out.join("\n"));
     }
     let sort: SortBy = a.sort.parse()?;
     let page = review::lines(conn, &a.filter.filter()?, sort, a.page)?;
