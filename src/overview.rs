@@ -225,15 +225,20 @@ pub fn overview(
             .filter(|b| member_ids.contains(&b.account_id))
             .cloned()
             .collect();
-        let (bal, coupons) = balances(&block_books, at);
+        let (mut bal, coupons) = balances(&block_books, at);
         let mut unpaid = Unpaid::default();
+        // Withdrawable per account, less the revenue each holds for fees only.
+        let mut withdrawable = Decimal::ZERO;
         for a in members {
             let own: Vec<Book> = block_books
                 .iter()
                 .filter(|b| b.account_id == a.id)
                 .cloned()
                 .collect();
-            let (own_bal, _) = balances(&own, at);
+            let (mut own_bal, _) = balances(&own, at);
+            let (for_fees, _) = crate::ledger::revenue_for_fees(conn, &a.id, at)?;
+            own_bal.withdrawable = (own_bal.withdrawable - for_fees).max(Decimal::ZERO);
+            withdrawable = money::add(withdrawable, own_bal.withdrawable)?;
             let u = unpaid_orders(conn, a, at)?;
             alerts.extend(account_alerts(conn, a, &own, &own_bal, &u, at)?);
             unpaid.count += u.count;
@@ -251,6 +256,7 @@ pub fn overview(
                 available: own_bal.available,
             });
         }
+        bal.withdrawable = withdrawable;
         unpaid
             .orders
             .sort_by(|x, y| x.at.cmp(&y.at).then(x.entry_id.cmp(&y.entry_id)));
@@ -376,9 +382,11 @@ pub fn unpaid_orders(conn: &Connection, account: &Account, at: DateTime<Utc>) ->
 
 /// Cash actually paid and not yet invoiced, over the books of `account_ids`, as of `at`: the
 /// cash steps of charges (less the cash they give back), prepaid cards bought, posted holds,
-/// and arrears repaid by money that came in (a top-up, revenue transferred, cash released),
-/// less invoices requested. Arrears a charge itself repays or forgives (a refund in a bill, an
-/// earlier settlement reversed) were not paid with cash, and do not count.
+/// and arrears repaid by money that came in (a top-up, cash released), less invoices requested.
+/// Arrears a charge itself repays or forgives (a refund in a bill, an earlier settlement
+/// reversed) were not paid with cash, and do not count; nor does revenue, transferred in to pay
+/// fees (SPEC §3: never invoiceable): neither the arrears its transfer repaid nor the fees its
+/// cash paid ([`crate::ledger::revenue_for_fees`]).
 pub fn invoiceable(
     conn: &Connection,
     account_ids: &[String],
@@ -390,7 +398,7 @@ pub fn invoiceable(
          WHERE b.account_id = ?1 AND e.at <= ?2
            AND ((e.kind = 'charge' AND b.kind = 'cash')
              OR (e.kind = 'card_buy' AND b.kind = 'card')
-             OR (b.kind = 'arrears' AND e.kind <> 'charge'))",
+             OR (b.kind = 'arrears' AND e.kind NOT IN ('charge', 'revenue_transfer')))",
     )?;
     // A posted hold: what it turned into an expense, on the account whose cash was frozen (an
     // organization's admin under unified payment), not on the consumer whose expense it is.
@@ -426,6 +434,8 @@ pub fn invoiceable(
         for row in rows {
             total += parse_stored(&row?)?;
         }
+        // Fees paid with revenue transferred in: revenue is never invoiceable.
+        total -= crate::ledger::revenue_for_fees(conn, a, at)?.1;
         let rows = inv.query_map(params![a, to_db(at)], |r| r.get::<_, String>(0))?;
         for row in rows {
             total -= parse_stored(&row?)?;

@@ -919,3 +919,55 @@ fn a_voided_hold_repays_arrears_and_says_how_much() {
     let b = balances(&c, "a", "2026-01-04");
     assert_eq!((b.cash, b.arrears), (d("50"), d("0")));
 }
+
+/// Revenue "can be transferred in as a cloud fee" and is neither withdrawable nor invoiceable
+/// (SPEC §3): in cash, it pays fees first, and neither it nor the fees it paid can be withdrawn,
+/// spent on a card or invoiced (found by black-box testing: transferred revenue became
+/// withdrawable and invoiceable cash).
+#[test]
+fn revenue_transferred_in_pays_fees_and_is_never_withdrawn_or_invoiced() {
+    let mut c = solo();
+    let rev = BookKind::Revenue;
+    ledger::grant(&mut c, "a", d("100"), rev, t("2026-01-02"), None).unwrap();
+    ledger::transfer_revenue(&mut c, "a", d("100"), t("2026-01-03"), None).unwrap();
+    ledger::charge(&mut c, "a", d("40"), "CVM", t("2026-01-04"), None).unwrap();
+    let inv = |c: &Connection, at: &str| {
+        let o = overview(c, &Scope::Account("a".into()), t(at), 1).unwrap();
+        o.currencies[0].invoiceable
+    };
+    let b = balances(&c, "a", "2026-01-05");
+    assert_eq!((b.cash, b.withdrawable), (d("60"), d("0")));
+    assert_eq!(inv(&c, "2026-01-05"), d("0"));
+    let e = ledger::withdraw(&mut c, "a", d("60"), t("2026-01-05"), None).unwrap_err();
+    assert_eq!(e.code, ErrorCode::Refused);
+    let e = ledger::buy_card(&mut c, "a", d("100"), None, t("2026-01-05"), None).unwrap_err();
+    assert_eq!(e.code, ErrorCode::Refused);
+    // The account's own cash beside it is: a top-up of 50, then a charge of 70 spends the 60
+    // of revenue first and 10 of the top-up, which is invoiceable.
+    let online = TopUpMethod::Online;
+    ledger::topup(&mut c, "a", d("50"), online, t("2026-01-06"), None).unwrap();
+    assert_eq!(balances(&c, "a", "2026-01-06").withdrawable, d("50"));
+    ledger::charge(&mut c, "a", d("70"), "CVM", t("2026-01-07"), None).unwrap();
+    let b = balances(&c, "a", "2026-01-07");
+    assert_eq!((b.cash, b.withdrawable), (d("40"), d("40")));
+    assert_eq!(inv(&c, "2026-01-07"), d("10"));
+    ledger::withdraw(&mut c, "a", d("40"), t("2026-01-08"), None).unwrap();
+}
+
+/// Revenue transferred in repays what is owed first, as any money in does; that repayment is
+/// not invoiceable either.
+#[test]
+fn revenue_repaying_arrears_is_not_invoiceable() {
+    let mut c = solo();
+    ledger::charge(&mut c, "a", d("30"), "CVM", t("2026-01-02"), None).unwrap();
+    let rev = BookKind::Revenue;
+    ledger::grant(&mut c, "a", d("100"), rev, t("2026-01-03"), None).unwrap();
+    ledger::transfer_revenue(&mut c, "a", d("100"), t("2026-01-04"), None).unwrap();
+    let b = balances(&c, "a", "2026-01-05");
+    assert_eq!(
+        (b.cash, b.arrears, b.withdrawable),
+        (d("70"), d("0"), d("0"))
+    );
+    let o = overview(&c, &Scope::Account("a".into()), t("2026-01-05"), 1).unwrap();
+    assert_eq!(o.currencies[0].invoiceable, d("0"));
+}

@@ -153,6 +153,84 @@ impl TopUpMethod {
     }
 }
 
+/// Revenue transferred in, for fees only (SPEC §3: revenue "can be transferred in as a cloud
+/// fee", and is neither withdrawable nor invoiceable): `(held, spent)` for `account_id` at
+/// `at` — what of its cash is transferred revenue not yet spent on fees, and what of the fees
+/// its cash paid was paid with such revenue (net of what was given back since).
+///
+/// Cash is one purse; what is revenue in it is told from the journal, in time order: a
+/// transfer adds to it, fees paid with cash (the cash steps of charges, posted holds) spend it
+/// first (it is there for fees), and cash a charge gives back (a refund, an earlier settlement
+/// reversed) returns to it as far as fees spent it. Withdrawals and card purchases never spend
+/// it: they are limited to the cash beside it.
+pub fn revenue_for_fees(
+    conn: &Connection,
+    account_id: &str,
+    at: DateTime<Utc>,
+) -> Result<(Decimal, Decimal)> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT e.at, e.id, e.kind, p.amount FROM postings p
+         JOIN books b ON b.id = p.book_id JOIN entries e ON e.id = p.entry_id
+         WHERE b.account_id = ?1 AND e.at <= ?2 AND b.kind = 'cash'
+           AND e.kind IN ('revenue_transfer', 'charge')
+           AND EXISTS (SELECT 1 FROM entries t JOIN postings tp ON tp.entry_id = t.id
+                       JOIN books tb ON tb.id = tp.book_id
+                       WHERE t.kind = 'revenue_transfer' AND tb.account_id = ?1 AND t.at <= ?2)
+         UNION ALL
+         SELECT e.at, e.id, e.kind, p.amount FROM postings p
+         JOIN books b ON b.id = p.book_id JOIN entries e ON e.id = p.entry_id
+         WHERE e.kind = 'hold_post' AND b.kind = 'expense' AND e.at <= ?2
+           AND EXISTS (SELECT 1 FROM postings f JOIN books fb ON fb.id = f.book_id
+                       WHERE f.entry_id = e.id AND fb.kind = 'frozen' AND fb.account_id = ?1)
+         ORDER BY 1, 2",
+    )?;
+    let mut rows = stmt.query(params![account_id, to_db(at)])?;
+    let (mut held, mut spent) = (Decimal::ZERO, Decimal::ZERO);
+    let mut any = false;
+    while let Some(r) = rows.next()? {
+        let kind: String = r.get(2)?;
+        let x = journal::parse_stored(&r.get::<_, String>(3)?)?;
+        match kind.as_str() {
+            "revenue_transfer" => {
+                any = true;
+                held += x;
+            }
+            // A posted hold's expense: a fee paid with (frozen) cash.
+            "hold_post" => {
+                let take = held.min(x);
+                held -= take;
+                spent += take;
+            }
+            _ if x < Decimal::ZERO => {
+                let take = held.min(-x);
+                held -= take;
+                spent += take;
+            }
+            _ => {
+                let back = spent.min(x);
+                held += back;
+                spent -= back;
+            }
+        }
+    }
+    if !any {
+        return Ok((Decimal::ZERO, Decimal::ZERO));
+    }
+    Ok((held, spent))
+}
+
+/// What `account_id` may withdraw (or spend on a prepaid card): its free cash beside what it
+/// owes ([`balances::balances`]), less the revenue it holds for fees ([`revenue_for_fees`]).
+fn withdrawable(
+    tx: &Transaction<'_>,
+    bal: &balances::Balances,
+    account_id: &str,
+    at: DateTime<Utc>,
+) -> Result<Decimal> {
+    let (for_fees, _) = revenue_for_fees(tx, account_id, at)?;
+    Ok((bal.withdrawable - for_fees).max(Decimal::ZERO))
+}
+
 /// Top-up: cash in. Repays arrears first (SPEC §4).
 pub fn topup(
     conn: &mut Connection,
@@ -237,11 +315,13 @@ pub fn withdraw(
         let cur = account.currency.clone();
         let bs = books(tx, std::slice::from_ref(&account.id), None)?;
         let (bal, _) = balances::balances(&bs, at);
-        if amount > bal.withdrawable {
-            let (wanted, limit) = compared(amount, bal.withdrawable, &cur);
+        let can = withdrawable(tx, &bal, &account.id, at)?;
+        if amount > can {
+            let (wanted, limit) = compared(amount, can, &cur);
             return Err(Error::refused(format!(
                 "cannot withdraw {wanted} from '{}': only {limit} is withdrawable (cash that is neither frozen, \
-                 pending withdrawal nor owed; credits, vouchers and prepaid cards are never withdrawable)",
+                 pending withdrawal nor owed, nor revenue transferred in for fees; credits, vouchers and \
+                 prepaid cards are never withdrawable)",
                 account.id,
             )));
         }
@@ -685,11 +765,13 @@ pub fn buy_card(
         let cur = account.currency.clone();
         let bs = books(tx, std::slice::from_ref(&account.id), None)?;
         let (bal, _) = balances::balances(&bs, at);
-        if amount > bal.withdrawable {
+        let can = withdrawable(tx, &bal, &account.id, at)?;
+        if amount > can {
             return Err(Error::refused(format!(
-                "a prepaid card is bought with cash: '{}' has {} of free cash, not {}",
+                "a prepaid card is bought with cash: '{}' has {} of free cash (revenue transferred \
+                 in pays fees only), not {}",
                 account.id,
-                amount_text(bal.withdrawable, &cur),
+                amount_text(can, &cur),
                 amount_text(amount, &cur)
             )));
         }

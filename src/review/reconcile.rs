@@ -236,7 +236,9 @@ fn assertions(conn: &Connection, account: Option<&str>) -> Result<Vec<AssertionC
     for (acc, purse, amount, at) in rows {
         let when = from_db(&at)?;
         let bs = books(conn, std::slice::from_ref(&acc), Some(when))?;
-        let (b, _) = balances(&bs, when);
+        let (mut b, _) = balances(&bs, when);
+        let (for_fees, _) = crate::ledger::revenue_for_fees(conn, &acc, when)?;
+        b.withdrawable = (b.withdrawable - for_fees).max(Decimal::ZERO);
         let ledger = figure(&b, &purse);
         let provider = parse_stored(&amount)?;
         let matches = ledger == provider;
