@@ -889,11 +889,11 @@ fn a_refused_invoice_request_shows_the_amounts_that_differ() {
     let mut c = solo();
     let online = TopUpMethod::Online;
     ledger::topup(&mut c, "a", d("40"), online, t("2026-01-02"), None).unwrap();
-    ledger::charge(&mut c, "a", d("40"), "CVM", t("2026-01-03"), None).unwrap();
-    let e = ledger::request_invoice(&mut c, "a", d("40.004"), t("2026-01-04"), None).unwrap_err();
+    ledger::charge(&mut c, "a", d("39.995"), "CVM", t("2026-01-03"), None).unwrap();
+    let e = ledger::request_invoice(&mut c, "a", d("40"), t("2026-01-04"), None).unwrap_err();
     assert_eq!(
         e.message,
-        "only 40 USD of cash paid on 'a' is not yet invoiced; 40.004 USD cannot be invoiced"
+        "only 39.995 USD of cash paid on 'a' is not yet invoiced; 40 USD cannot be invoiced"
     );
     let e = ledger::request_invoice(&mut c, "a", d("41"), t("2026-01-04"), None).unwrap_err();
     assert!(
@@ -901,6 +901,26 @@ fn a_refused_invoice_request_shows_the_amounts_that_differ() {
         "{}",
         e.message
     );
+}
+
+/// Money that crosses a payment method is in whole minor units (found by black-box testing: a
+/// top-up of 100.005 CNY was stored so and shown as 100.01).
+#[test]
+fn top_ups_withdrawals_and_invoices_are_in_whole_minor_units() {
+    let mut c = solo();
+    let online = TopUpMethod::Online;
+    let e = ledger::topup(&mut c, "a", d("100.005"), online, t("2026-01-02"), None).unwrap_err();
+    assert_eq!(
+        e.message,
+        "'100.005' has more decimal places than USD has (2): a top-up is in whole minor units, \
+         such as 100.00"
+    );
+    ledger::topup(&mut c, "a", d("100.010"), online, t("2026-01-02"), None).unwrap();
+    let e = ledger::withdraw(&mut c, "a", d("0.001"), t("2026-01-03"), None).unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidInput);
+    let e = ledger::request_invoice(&mut c, "a", d("1.001"), t("2026-01-03"), None).unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidInput);
+    assert_eq!(balances(&c, "a", "2026-01-03").cash, d("100.01"));
 }
 
 /// Released frozen cash repays arrears first, and says so.

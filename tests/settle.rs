@@ -319,11 +319,12 @@ fn a_postpaid_accounts_final_month_is_settled_and_what_is_left_is_owed() {
     let september: Decimal = st.settled.iter().map(|g| g.amount).sum();
     assert_eq!(block.balances.arrears, september);
     assert_eq!(block.unpaid_orders.amount, september);
-    // Paying it repays the arrears.
+    // Paying it repays the arrears (a payment is in whole cents: the amount owed, rounded up).
+    let paid = september.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::AwayFromZero);
     ledger::topup(
         &mut c,
         "012345678901",
-        september,
+        paid,
         TopUpMethod::BankTransfer,
         t("2025-06-03"),
         None,

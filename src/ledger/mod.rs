@@ -261,6 +261,7 @@ pub fn topup_tx(
     };
     let Ctx { account, payer } = ctx;
     let cur = payer.currency.clone();
+    in_minor_units(amount, &cur, "top-up")?;
     let mut e = NewEntry::new("topup", &account.id, at);
     e.op_id = op_id;
     e.fingerprint = Some(fp);
@@ -285,6 +286,23 @@ pub fn topup_tx(
         reference: None,
         summary,
     })
+}
+
+/// Money that crosses a payment method (a top-up, a withdrawal, an invoice) is in whole minor
+/// units of its currency: 100.005 CNY cannot arrive in a bank account, and taken as typed it
+/// would be stored exactly while every figure shows it rounded (found by black-box testing).
+fn in_minor_units(amount: Decimal, cur: &Currency, what: &str) -> Result<()> {
+    if amount.normalize().scale() > cur.minor_units() {
+        return Err(Error::invalid(format!(
+            "'{}' has more decimal places than {} has ({}): a {what} is in whole minor units, \
+             such as {}",
+            to_text(amount),
+            cur.code(),
+            cur.minor_units(),
+            amount.trunc_with_scale(cur.minor_units())
+        )));
+    }
+    Ok(())
 }
 
 fn positive(amount: Decimal) -> Result<()> {
@@ -313,6 +331,7 @@ pub fn withdraw(
             Err(done) => return Ok(done),
         };
         let cur = account.currency.clone();
+        in_minor_units(amount, &cur, "withdrawal")?;
         let bs = books(tx, std::slice::from_ref(&account.id), None)?;
         let (bal, _) = balances::balances(&bs, at);
         let can = withdrawable(tx, &bal, &account.id, at)?;
@@ -1483,6 +1502,7 @@ pub fn request_invoice(
         }
         let account = get_account(tx, account_id)?;
         let cur = account.currency.clone();
+        in_minor_units(amount, &cur, "invoice")?;
         let open = crate::overview::invoiceable(tx, std::slice::from_ref(&account.id), at)?;
         if amount > open {
             let (wanted, limit) = compared(amount, open, &cur);

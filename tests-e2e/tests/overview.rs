@@ -290,7 +290,7 @@ fn topup_from_the_form_moves_the_figures() {
     let before = s.testid_text("balance-cash");
     s.click(&s.find("[data-testid=\"record-button\"]"));
     let amount = s.wait_for("[data-testid=\"movement-amount\"]", WAIT);
-    s.type_text(&amount, "1000.005");
+    s.type_text(&amount, "1000.05");
     s.click(&s.find("[data-testid=\"movement-submit\"]"));
     let deadline = std::time::Instant::now() + WAIT;
     while s.testid_text("balance-cash") == before {
