@@ -225,6 +225,12 @@ fn a_split_the_ledgers_purses_cannot_pay_refuses_the_whole_file() {
         err.message
     );
     assert!(err.message.contains("paid by cash"), "{}", err.message);
+    // The remedy names what records that kind of purse.
+    assert!(
+        err.message.contains("record it first (a top-up), or import without settling"),
+        "{}",
+        err.message
+    );
     let n = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).unwrap() };
     assert_eq!(n("SELECT COUNT(*) FROM entries"), before);
     assert_eq!(n("SELECT COUNT(*) FROM cost_lines"), 0);

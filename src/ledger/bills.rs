@@ -670,13 +670,16 @@ fn settle_group(
             .unwrap_or_default()
     };
     let shortfall = |what: &str, want: Decimal, have: Decimal| {
-        let how = if what == Part::Revenue.name() {
-            format!(
-                "record it first (`billfold grant {} AMOUNT --purse revenue`)",
-                payer.id
-            )
-        } else {
-            "record them first (top-ups, vouchers, cards)".to_string()
+        // The command that records that kind of purse (found by black-box testing: a
+        // refusal for cash coupons said "top-ups, vouchers, cards").
+        let id = &payer.id;
+        let how = match what {
+            "revenue" => format!("record it first (`billfold grant {id} AMOUNT --purse revenue`)"),
+            "cash coupons" => format!("record them first (`billfold coupon add {id} AMOUNT`)"),
+            "vouchers" => format!("record them first (`billfold voucher add {id} AMOUNT ...`)"),
+            "complimentary credit" => format!("record it first (`billfold grant {id} AMOUNT`)"),
+            "prepaid cards" => format!("record them first (`billfold card buy {id} AMOUNT`)"),
+            _ => "record it first (a top-up)".to_string(),
         };
         Error::refused(format!(
             "'{}' {month} {service}: the bill says {} was paid by {what}, but the ledger's {what} \
