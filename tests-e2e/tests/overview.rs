@@ -13,7 +13,18 @@ fn prepared_account(name: &str) -> Ledger {
     let l = Ledger::new(name);
     for args in [
         ADD_E2E_ACCOUNT,
-        &["topup", "e2e", "12345.675", "--at", "2026-05-02"],
+        // Cash of 12,345.675 (a top-up is in whole cents; a charge is not): the figures'
+        // display rounding is checked against it.
+        &["topup", "e2e", "12346", "--at", "2026-05-02"],
+        &[
+            "charge",
+            "e2e",
+            "0.325",
+            "--product",
+            "CVM",
+            "--at",
+            "2026-05-02",
+        ],
         &[
             "voucher",
             "add",
@@ -290,6 +301,14 @@ fn topup_from_the_form_moves_the_figures() {
     let before = s.testid_text("balance-cash");
     s.click(&s.find("[data-testid=\"record-button\"]"));
     let amount = s.wait_for("[data-testid=\"movement-amount\"]", WAIT);
+    // A top-up asks for no voucher kind and no expiry (black-box testing: both were shown).
+    let shown = s.execute(
+        "return ['movement-expires', 'movement-voucher-kind'].map(id => { \
+           const el = document.querySelector(`[data-testid=\"${id}\"]`); \
+           return el ? getComputedStyle(el.closest('label')).display : 'absent'; })",
+        serde_json::json!([]),
+    );
+    assert_eq!(shown, serde_json::json!(["none", "none"]), "{shown}");
     s.type_text(&amount, "1000.05");
     s.click(&s.find("[data-testid=\"movement-submit\"]"));
     let deadline = std::time::Instant::now() + WAIT;

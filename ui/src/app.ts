@@ -505,7 +505,7 @@ export class App {
     const amount = h("input", { name: "amount", type: "text", inputmode: "decimal", required: true, "data-testid": "movement-amount" });
     const voucherKind = h(
       "select",
-      { name: "voucher_kind" },
+      { name: "voucher_kind", "data-testid": "movement-voucher-kind" },
       h("option", { value: "regular" }, t("voucher_regular")),
       h("option", { value: "discount" }, t("voucher_discount")),
     );
