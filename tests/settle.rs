@@ -227,7 +227,8 @@ fn a_split_the_ledgers_purses_cannot_pay_refuses_the_whole_file() {
     assert!(err.message.contains("paid by cash"), "{}", err.message);
     // The remedy names what records that kind of purse.
     assert!(
-        err.message.contains("record it first (a top-up), or import without settling"),
+        err.message
+            .contains("record it first (a top-up), or import without settling"),
         "{}",
         err.message
     );
