@@ -77,20 +77,26 @@ pub fn parse_amount(text: &str) -> Result<Decimal> {
             "'{text}' is not an amount: expected a decimal number such as 100 or 12.50"
         )));
     }
-    // `from_str` would round a 29th decimal place away without a word; `from_str_exact`
-    // refuses it (zeros that end the fraction are dropped first: the same number).
-    let trimmed = match t.contains('.') {
-        true => t.trim_end_matches('0').trim_end_matches('.'),
-        false => t,
-    };
-    Decimal::from_str_exact(t)
-        .or_else(|_| Decimal::from_str_exact(trimmed))
-        .map_err(|_| {
-            Error::invalid(format!(
-                "'{text}' is not an amount Billfold can hold exactly (at most 28 significant \
-                 digits and 28 decimal places)"
-            ))
-        })
+    exact_from_str(t).ok_or_else(|| {
+        Error::invalid(format!(
+            "'{text}' is not an amount Billfold can hold exactly (at most 28 significant \
+             digits and 28 decimal places)"
+        ))
+    })
+}
+
+/// A plain decimal number's text (sign, digits, fraction) as a `Decimal`, exactly, or `None`
+/// when a `Decimal` cannot hold it. `Decimal::from_str` would round a 29th decimal place away
+/// without a word; `from_str_exact` refuses it, so the zeros that end a fraction are dropped
+/// first when it does (`0.00000000000000000000000000010` is 10⁻²⁸, which fits).
+pub fn exact_from_str(t: &str) -> Option<Decimal> {
+    Decimal::from_str_exact(t).ok().or_else(|| {
+        let trimmed = match t.contains('.') {
+            true => t.trim_end_matches('0').trim_end_matches('.'),
+            false => t,
+        };
+        Decimal::from_str_exact(trimmed).ok()
+    })
 }
 
 /// Parses an amount that must be strictly positive (what an operation moves).

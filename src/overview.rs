@@ -236,8 +236,7 @@ pub fn overview(
                 .cloned()
                 .collect();
             let (mut own_bal, _) = balances(&own, at);
-            let (for_fees, _) = crate::ledger::revenue_for_fees(conn, &a.id, at)?;
-            own_bal.withdrawable = (own_bal.withdrawable - for_fees).max(Decimal::ZERO);
+            own_bal.withdrawable = crate::ledger::withdrawable(conn, &own_bal, &a.id, at)?;
             withdrawable = money::add(withdrawable, own_bal.withdrawable)?;
             let u = unpaid_orders(conn, a, at)?;
             alerts.extend(account_alerts(conn, a, &own, &own_bal, &u, at)?);

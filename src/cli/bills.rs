@@ -352,13 +352,7 @@ struct CostsOutput {
 pub fn run_costs(conn: &Connection, args: &CostsArgs) -> Result<String> {
     check_month("from", &args.from)?;
     check_month("to", &args.to)?;
-    if let (Some(from), Some(to)) = (&args.from, &args.to) {
-        if from > to {
-            return Err(Error::invalid(format!(
-                "--from {from} is after --to {to}: expected the first month, then the last"
-            )));
-        }
-    }
+    super::months_in_order(("from", &args.from), ("to", &args.to))?;
     let filter = CostFilter {
         account: args.account.clone(),
         from: args.from.clone(),

@@ -504,6 +504,22 @@ pub fn exit_code(code: ErrorCode) -> i32 {
     }
 }
 
+/// A range of months given as two flags (`--from`/`--to`, `--since`/`--until`), both checked
+/// as months already: refused when the first is after the last, rather than answered with
+/// nothing.
+pub(crate) fn months_in_order(
+    (first_flag, first): (&str, &Option<String>),
+    (last_flag, last): (&str, &Option<String>),
+) -> Result<()> {
+    match (first, last) {
+        (Some(first), Some(last)) if first > last => Err(Error::invalid(format!(
+            "--{first_flag} {first} is after --{last_flag} {last}: expected the first month, \
+             then the last"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 pub(crate) fn json<T: Serialize>(v: &T) -> Result<String> {
     serde_json::to_string_pretty(v).map_err(|e| Error::invalid(format!("cannot print JSON: {e}")))
 }

@@ -62,14 +62,7 @@ impl FilterArgs {
         {
             check_month(m)?;
         }
-        if let (Some(since), Some(until)) = (&self.since, &self.until) {
-            if since > until {
-                return Err(Error::invalid(format!(
-                    "--since {since} is after --until {until}: expected the first month, then \
-                     the last"
-                )));
-            }
-        }
+        super::months_in_order(("since", &self.since), ("until", &self.until))?;
         Ok(LineFilter {
             account: self.account.clone(),
             org: self.org.clone(),

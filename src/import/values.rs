@@ -64,9 +64,7 @@ pub fn parse_amount(text: &str) -> Result<Decimal, Expected> {
         return Err(EXPECTED_AMOUNT);
     }
     match exp_at {
-        None => Decimal::from_str_exact(t)
-            .or_else(|_| Decimal::from_str_exact(without_trailing_zeros(t)))
-            .map_err(|_| EXPECTED_EXACT),
+        None => crate::money::exact_from_str(t).ok_or(EXPECTED_EXACT),
         Some(e) => {
             let exp = &t[e + 1..];
             let eb = exp.as_bytes();
@@ -83,21 +81,11 @@ pub fn parse_amount(text: &str) -> Result<Decimal, Expected> {
     }
 }
 
-/// A number's text without the zeros that end its fraction (`0.10` → `0.1`, `5.0` → `5`): the
-/// same number, in fewer decimal places, for a value written with more than 28 of them.
-fn without_trailing_zeros(t: &str) -> &str {
-    if !t.contains('.') {
-        return t;
-    }
-    t.trim_end_matches('0').trim_end_matches('.')
-}
-
 /// `mantissa × 10^exp` exactly (no float on the way).
 fn exact_scientific(mantissa: &str, exp: i32) -> Result<Decimal, Expected> {
     // Normalized: `1.0E-28` is 10^-28, which fits, though `1.0` has one decimal place.
-    let m = Decimal::from_str_exact(mantissa)
-        .or_else(|_| Decimal::from_str_exact(without_trailing_zeros(mantissa)))
-        .map_err(|_| EXPECTED_EXACT)?
+    let m = crate::money::exact_from_str(mantissa)
+        .ok_or(EXPECTED_EXACT)?
         .normalize();
     if m.is_zero() {
         return Ok(Decimal::ZERO);

@@ -7,7 +7,7 @@
 //! - withdrawable = cash − frozen − pending withdrawals − arrears, never below zero, per
 //!   account (over an organization: the sum of its accounts', since one account's cash never
 //!   repays another's debt under self-pay); callers deciding or showing it also take off the
-//!   revenue transferred in for fees (`ledger::revenue_for_fees`), which needs the journal
+//!   revenue transferred in for fees (`ledger::withdrawable`), which needs the journal
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;

@@ -669,17 +669,20 @@ fn settle_group(
             })
             .unwrap_or_default()
     };
-    let shortfall = |what: &str, want: Decimal, have: Decimal| {
+    let shortfall = |part: Part, want: Decimal, have: Decimal| {
         // The command that records that kind of purse (found by black-box testing: a
         // refusal for cash coupons said "top-ups, vouchers, cards").
         let id = &payer.id;
-        let how = match what {
-            "revenue" => format!("record it first (`billfold grant {id} AMOUNT --purse revenue`)"),
-            "cash coupons" => format!("record them first (`billfold coupon add {id} AMOUNT`)"),
-            "vouchers" => format!("record them first (`billfold voucher add {id} AMOUNT ...`)"),
-            "complimentary credit" => format!("record it first (`billfold grant {id} AMOUNT`)"),
-            "prepaid cards" => format!("record them first (`billfold card buy {id} AMOUNT`)"),
-            _ => "record it first (a top-up)".to_string(),
+        let what = part.name();
+        let how = match part {
+            Part::Revenue => {
+                format!("record it first (`billfold grant {id} AMOUNT --purse revenue`)")
+            }
+            Part::Coupon => format!("record them first (`billfold coupon add {id} AMOUNT`)"),
+            Part::Voucher => format!("record them first (`billfold voucher add {id} AMOUNT ...`)"),
+            Part::Complimentary => format!("record it first (`billfold grant {id} AMOUNT`)"),
+            Part::Card => format!("record them first (`billfold card buy {id} AMOUNT`)"),
+            Part::Cash | Part::Arrears => "record it first (a top-up)".to_string(),
         };
         Error::refused(format!(
             "'{}' {month} {service}: the bill says {} was paid by {what}, but the ledger's {what} \
@@ -723,7 +726,7 @@ fn settle_group(
                     .collect();
                 let have: Decimal = revenue.iter().map(|b| b.balance).sum();
                 let Some(from) = revenue.first().filter(|_| have >= x) else {
-                    return Err(shortfall(part.name(), x, have));
+                    return Err(shortfall(*part, x, have));
                 };
                 e.post(from.id, &cur, -x, Step::Revenue as i64);
                 steps.push(step(Step::Revenue, "revenue", x));
@@ -736,7 +739,7 @@ fn settle_group(
                 let p = plan(x, &srcs);
                 if p.unpaid > Decimal::ZERO {
                     let have: Decimal = srcs.iter().map(|s| s.balance).sum();
-                    return Err(shortfall(part.name(), x, have));
+                    return Err(shortfall(*part, x, have));
                 }
                 for (b, st, take) in p.takes {
                     e.post(b, &cur, -take, st as i64);

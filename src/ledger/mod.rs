@@ -168,14 +168,23 @@ pub fn revenue_for_fees(
     account_id: &str,
     at: DateTime<Utc>,
 ) -> Result<(Decimal, Decimal)> {
+    // Most accounts never transfer revenue: one look, and nothing else to read.
+    let transferred: bool = conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM entries e JOIN postings p ON p.entry_id = e.id
+                            JOIN books b ON b.id = p.book_id
+                            WHERE e.kind = 'revenue_transfer' AND b.account_id = ?1
+                              AND e.at <= ?2)",
+        )?
+        .query_row(params![account_id, to_db(at)], |r| r.get(0))?;
+    if !transferred {
+        return Ok((Decimal::ZERO, Decimal::ZERO));
+    }
     let mut stmt = conn.prepare_cached(
         "SELECT e.at, e.id, e.kind, p.amount FROM postings p
          JOIN books b ON b.id = p.book_id JOIN entries e ON e.id = p.entry_id
          WHERE b.account_id = ?1 AND e.at <= ?2 AND b.kind = 'cash'
            AND e.kind IN ('revenue_transfer', 'charge')
-           AND EXISTS (SELECT 1 FROM entries t JOIN postings tp ON tp.entry_id = t.id
-                       JOIN books tb ON tb.id = tp.book_id
-                       WHERE t.kind = 'revenue_transfer' AND tb.account_id = ?1 AND t.at <= ?2)
          UNION ALL
          SELECT e.at, e.id, e.kind, p.amount FROM postings p
          JOIN books b ON b.id = p.book_id JOIN entries e ON e.id = p.entry_id
@@ -186,15 +195,11 @@ pub fn revenue_for_fees(
     )?;
     let mut rows = stmt.query(params![account_id, to_db(at)])?;
     let (mut held, mut spent) = (Decimal::ZERO, Decimal::ZERO);
-    let mut any = false;
     while let Some(r) = rows.next()? {
         let kind: String = r.get(2)?;
         let x = journal::parse_stored(&r.get::<_, String>(3)?)?;
         match kind.as_str() {
-            "revenue_transfer" => {
-                any = true;
-                held += x;
-            }
+            "revenue_transfer" => held += x,
             // A posted hold's expense: a fee paid with (frozen) cash.
             "hold_post" => {
                 let take = held.min(x);
@@ -213,21 +218,20 @@ pub fn revenue_for_fees(
             }
         }
     }
-    if !any {
-        return Ok((Decimal::ZERO, Decimal::ZERO));
-    }
     Ok((held, spent))
 }
 
 /// What `account_id` may withdraw (or spend on a prepaid card): its free cash beside what it
-/// owes ([`balances::balances`]), less the revenue it holds for fees ([`revenue_for_fees`]).
-fn withdrawable(
-    tx: &Transaction<'_>,
+/// owes (`bal`, its [`balances::balances`]), less the revenue it holds for fees
+/// ([`revenue_for_fees`]). The one place the two meet: withdrawals, cards, the overview and
+/// reconciliation all ask here.
+pub fn withdrawable(
+    conn: &Connection,
     bal: &balances::Balances,
     account_id: &str,
     at: DateTime<Utc>,
 ) -> Result<Decimal> {
-    let (for_fees, _) = revenue_for_fees(tx, account_id, at)?;
+    let (for_fees, _) = revenue_for_fees(conn, account_id, at)?;
     Ok((bal.withdrawable - for_fees).max(Decimal::ZERO))
 }
 

@@ -237,8 +237,7 @@ fn assertions(conn: &Connection, account: Option<&str>) -> Result<Vec<AssertionC
         let when = from_db(&at)?;
         let bs = books(conn, std::slice::from_ref(&acc), Some(when))?;
         let (mut b, _) = balances(&bs, when);
-        let (for_fees, _) = crate::ledger::revenue_for_fees(conn, &acc, when)?;
-        b.withdrawable = (b.withdrawable - for_fees).max(Decimal::ZERO);
+        b.withdrawable = crate::ledger::withdrawable(conn, &b, &acc, when)?;
         let ledger = figure(&b, &purse);
         let provider = parse_stored(&amount)?;
         let matches = ledger == provider;
